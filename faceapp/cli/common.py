@@ -1,0 +1,25 @@
+"""Options and helpers shared by command modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from faceapp import paths
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, help="library database (default: %(default)s → the user data dir)")
+
+
+def open_db(args: argparse.Namespace):
+    from faceapp.storage.db import open_library
+
+    return open_library(args.db or paths.default_db())
+
+
+def print_json(obj: object) -> None:
+    json.dump(obj, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")

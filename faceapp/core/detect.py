@@ -1,0 +1,84 @@
+"""Face detection with five landmarks: YuNet through OpenCV (default) or a local SCRFD ONNX file.
+
+Detectors take an RGB uint8 image and return detections in that image's pixel coordinates; the
+scan maps them back to the original photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class Detection:
+    box: np.ndarray  # x, y, w, h
+    landmarks: np.ndarray  # 5×2: left eye, right eye, nose, left mouth, right mouth
+    score: float
+
+    def scaled(self, factor: float) -> Detection:
+        return Detection(self.box * factor, self.landmarks * factor, self.score)
+
+    @property
+    def size(self) -> float:
+        return float(min(self.box[2], self.box[3]))
+
+
+@dataclass
+class DetectorSettings:
+    long_side: int = 640  # detection runs on a copy downscaled to this long side
+    score_threshold: float = 0.7
+    nms_threshold: float = 0.3
+    min_face: int = 20  # pixels of the original photo, shorter box side
+    model_path: str | None = None  # None: bundled YuNet; a .onnx SCRFD file otherwise
+    extra: dict = field(default_factory=dict)
+
+
+class Detector(Protocol):
+    def detect(self, rgb: np.ndarray) -> list[Detection]: ...
+
+
+def _downscale(rgb: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+    h, w = rgb.shape[:2]
+    s = min(1.0, long_side / max(h, w))
+    if s < 1.0:
+        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return rgb, s
+
+
+class YuNetDetector:
+    """OpenCV's FaceDetectorYN on a downscaled copy; one instance per thread."""
+
+    def __init__(self, model_path: str | Path, settings: DetectorSettings) -> None:
+        self.settings = settings
+        self._net = cv2.FaceDetectorYN.create(
+            str(model_path), "", (320, 320), settings.score_threshold, settings.nms_threshold, 5000
+        )
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
+        small, s = _downscale(rgb, self.settings.long_side)
+        bgr = np.ascontiguousarray(small[:, :, ::-1])
+        h, w = bgr.shape[:2]
+        self._net.setInputSize((w, h))
+        _, faces = self._net.detect(bgr)
+        out: list[Detection] = []
+        if faces is None:
+            return out
+        for f in faces:
+            det = Detection(f[0:4].astype(np.float64), f[4:14].reshape(5, 2).astype(np.float64), float(f[14]))
+            out.append(det.scaled(1.0 / s))
+        out.sort(key=lambda d: -d.score)
+        return out
+
+
+def create_detector(settings: DetectorSettings, default_model: str | Path) -> Detector:
+    """YuNet unless the settings point at a local SCRFD/RetinaFace-style ONNX file."""
+    if settings.model_path and not Path(settings.model_path).name.startswith("face_detection_yunet"):
+        from faceapp.core.scrfd import SCRFDDetector
+
+        return SCRFDDetector(settings.model_path, settings)
+    return YuNetDetector(settings.model_path or default_model, settings)

@@ -1,0 +1,149 @@
+"""Decode photos for detection: EXIF-aware, draft-mode for big JPEGs, every odd format refused cleanly.
+
+A photo that cannot be used raises ImageError with a short machine-readable reason, which the scan
+records against the photo before going on.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # HEIC/HEIF where the optional plugin is installed
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except Exception:  # pragma: no cover - optional dependency
+    HEIF_SUPPORTED = False
+
+# Above this many pixels a file is treated as a decompression bomb and refused.
+MAX_PIXELS = 200_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif"}
+)
+
+
+class ImageError(Exception):
+    """A photo that cannot be decoded; `reason` is a short stable code for grouping errors."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class LoadedImage:
+    rgb: np.ndarray  # H×W×3 uint8, upright, possibly downscaled
+    scale: float  # rgb pixels per original pixel (≤ 1)
+    width: int  # original upright width
+    height: int  # original upright height
+    taken_at: str | None  # EXIF DateTimeOriginal as ISO-8601, when present
+
+
+_EXIF_DATE_TAGS = (36867, 36868, 306)  # DateTimeOriginal, DateTimeDigitized, DateTime
+
+
+def _exif_date(img: Image.Image) -> str | None:
+    try:
+        exif = img.getexif()
+        values = dict(exif.get_ifd(0x8769))
+        values.update(exif)
+    except Exception:
+        return None
+    for tag in _EXIF_DATE_TAGS:
+        raw = values.get(tag)
+        if isinstance(raw, str):
+            try:
+                return datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def _to_rgb8(img: Image.Image) -> Image.Image:
+    """Any mode (P, L, LA, RGBA, CMYK, I;16, I, F) to 8-bit RGB, alpha composited on white."""
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        hi = float(arr.max()) if arr.size else 0.0
+        if mode == "F" and hi <= 1.0:
+            arr = arr * 255.0  # floating point in [0, 1]
+        elif mode.startswith("I;16") or hi > 255:
+            arr = arr / 257.0  # 16-bit range to 8-bit
+        arr = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+        return Image.fromarray(arr, "L").convert("RGB")
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(bg, rgba).convert("RGB")
+    if mode != "RGB":
+        return img.convert("RGB")
+    return img
+
+
+def decode(data: bytes, max_side: int | None = None) -> LoadedImage:
+    """Decode bytes of a photo; when max_side is given, decode at (at least) that long side."""
+    if not data:
+        raise ImageError("empty-file", "zero bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            w0, h0 = img.size
+            if w0 * h0 > MAX_PIXELS:
+                raise ImageError("too-large", f"{w0}x{h0} pixels")
+            taken = _exif_date(img)
+            orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
+            upright_w, upright_h = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
+            if max_side and img.format == "JPEG" and max(w0, h0) > max_side:
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: much less work for big photos.
+                img.draft("RGB", (max_side, max_side))
+            if getattr(img, "n_frames", 1) > 1:
+                img.seek(0)
+            img.load()
+            img = ImageOps.exif_transpose(img) or img
+            img = _to_rgb8(img)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError("too-large", str(exc)) from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError("not-an-image", "unrecognised format") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        msg = str(exc)
+        reason = "truncated" if "truncated" in msg or "end of file" in msg.lower() else "corrupt"
+        raise ImageError(reason, msg) from exc
+    except MemoryError as exc:
+        raise ImageError("too-large", "out of memory while decoding") from exc
+    if max_side and max(img.size) > max_side:
+        s = max_side / max(img.size)
+        img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
+    rgb = np.asarray(img, dtype=np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
+        raise ImageError("corrupt", f"unexpected pixel layout {rgb.shape}")
+    return LoadedImage(
+        rgb=np.ascontiguousarray(rgb),
+        scale=rgb.shape[1] / upright_w,
+        width=upright_w,
+        height=upright_h,
+        taken_at=taken,
+    )
+
+
+def load(path: str, max_side: int | None = None) -> LoadedImage:
+    """Read and decode a file; unreadable files become ImageError('unreadable')."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ImageError("unreadable", exc.strerror or str(exc)) from exc
+    return decode(data, max_side)

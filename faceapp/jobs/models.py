@@ -1,0 +1,48 @@
+"""The active embedding model of a library, registered on first use (the bundled SFace)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from faceapp import paths
+from faceapp.core.embed import Embedder
+from faceapp.core.modelmeta import ModelInfo, read_model_info
+from faceapp.storage import models as model_store
+
+
+def load_calibration(info: ModelInfo) -> dict:
+    """Thresholds from the model file, else the shipped calibration of the base model."""
+    if info.thresholds:
+        return info.thresholds
+    if info.model_id == "sface-2021dec" and paths.SFACE_CALIBRATION.exists():
+        return json.loads(paths.SFACE_CALIBRATION.read_text()).get("thresholds", {})
+    return {}
+
+
+def register_model_file(db: Database, path: str | Path, activate: bool = False) -> int:
+    info = read_model_info(path)
+    meta = asdict(info)
+    meta.pop("raw", None)
+    meta["thresholds"] = load_calibration(info)
+    return model_store.register_model(db, info.model_id, path, meta, activate=activate)
+
+
+def ensure_active_model(db: Database) -> dict:
+    """The active model row; the bundled SFace is registered and activated when there is none."""
+    row = model_store.active_model(db)
+    if row is None:
+        register_model_file(db, paths.SFACE, activate=True)
+        row = model_store.active_model(db)
+    assert row is not None
+    return row
+
+
+def embedder_for(row: dict, device: str = "auto", batch_size: int = 32, flip_tta: bool = False, threads: int = 0) -> Embedder:
+    path = Path(row["path"])
+    if not path.exists():
+        raise FileNotFoundError(f"model file of {row['model_id']} is gone: {path}")
+    return Embedder(path, device=device, batch_size=batch_size, flip_tta=flip_tta, threads=threads)

@@ -1,0 +1,280 @@
+"""Scan photo folders into a library: resumable, incremental, both cores busy.
+
+Decoding, detection and alignment run in worker threads (PIL, OpenCV and onnxruntime release the
+GIL); the calling thread embeds batches of crops and is the only writer to the database. Finished
+photos are committed in small transactions, so a scan stopped by Ctrl-C, a cancel or `kill -9`
+resumes without redoing a finished photo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from sqlite_utils import Database
+
+from faceapp import paths
+from faceapp.core.analyze import PhotoAnalysis, analyze
+from faceapp.core.detect import DetectorSettings, create_detector
+from faceapp.core.embed import Embedder
+from faceapp.core.images import IMAGE_EXTENSIONS, ImageError
+from faceapp.jobs.models import embedder_for, ensure_active_model
+from faceapp.storage import photos as photo_store
+from faceapp.storage.db import now
+from faceapp.storage.tx import transaction
+
+
+@dataclass
+class ScanSettings:
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    workers: int = 2
+    embed_batch: int = 32
+    commit_every: int = 16  # photos per transaction
+    device: str = "auto"
+    flip_tta: bool = False
+
+
+@dataclass
+class ScanProgress:
+    done: int
+    total: int
+    faces: int
+    errors: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float:
+        return (self.total - self.done) / self.rate if self.rate > 0 else float("inf")
+
+
+@dataclass
+class ScanStats:
+    found: int = 0  # image files seen
+    skipped: int = 0  # unchanged since the last scan
+    processed: int = 0
+    moved: int = 0
+    missing: int = 0
+    faces: int = 0
+    errors: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    cancelled: bool = False
+    provider: str = ""
+
+    @property
+    def photos_per_s(self) -> float:
+        return self.processed / self.seconds if self.seconds else 0.0
+
+    @property
+    def faces_per_s(self) -> float:
+        return self.faces / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "found": self.found, "skipped": self.skipped, "processed": self.processed, "moved": self.moved,
+            "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
+            "photos_per_s": round(self.photos_per_s, 2), "faces_per_s": round(self.faces_per_s, 2),
+            "cancelled": self.cancelled, "provider": self.provider,
+        }
+
+
+def iter_image_files(roots: Iterable[str | Path]) -> Iterator[str]:
+    """Image files under the roots (or the roots themselves), sorted, hidden entries skipped."""
+    for root in roots:
+        root = Path(root).expanduser().resolve()
+        if root.is_file():
+            yield str(root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+                    yield os.path.join(dirpath, name)
+
+
+@dataclass
+class _Result:
+    path: str
+    size: int
+    mtime: float
+    digest: str
+    analysis: PhotoAnalysis | None = None
+    error: tuple[str, str] | None = None
+    moved_from: int | None = None  # photo id whose content this is
+
+
+class _Worker:
+    """Per-thread detector; shared read-only claim table for moved files."""
+
+    def __init__(self, settings: ScanSettings, orphans: dict[str, int]) -> None:
+        self.settings = settings
+        self.local = threading.local()
+        self.orphans = orphans
+        self.lock = threading.Lock()
+
+    def _detector(self):
+        det = getattr(self.local, "det", None)
+        if det is None:
+            det = self.local.det = create_detector(self.settings.detector, paths.YUNET)
+        return det
+
+    def __call__(self, path: str) -> _Result:
+        try:
+            st = os.stat(path)
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            return _Result(path, 0, 0.0, "", error=("unreadable", exc.strerror or str(exc)))
+        res = _Result(path, st.st_size, st.st_mtime, hashlib.blake2b(data, digest_size=20).hexdigest())
+        with self.lock:
+            res.moved_from = self.orphans.pop(res.digest, None)
+        if res.moved_from is not None:
+            return res
+        try:
+            res.analysis = analyze(data, self._detector(), self.settings.detector)
+        except ImageError as exc:
+            res.error = (exc.reason, exc.detail)
+        except cv2.error as exc:
+            res.error = ("decode-failed", str(exc).strip().splitlines()[-1][:200])
+        return res
+
+
+def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int]]:
+    """(files to process, number unchanged, {hash: photo id} of known photos whose file is gone)."""
+    todo, skipped = [], 0
+    for p in files:
+        row = photo_store.photo_by_path(db, p)
+        if row and row.status in ("done", "error"):
+            try:
+                st = os.stat(p)
+            except OSError:
+                todo.append(p)
+                continue
+            if row.size == st.st_size and row.mtime is not None and abs(row.mtime - st.st_mtime) < 1e-3:
+                skipped += 1
+                continue
+        todo.append(p)
+    seen = set(files)
+    orphans = {}
+    for pid, path, digest in db.execute("SELECT id, path, hash FROM photos WHERE hash IS NOT NULL").fetchall():
+        if path not in seen and not os.path.exists(path):
+            orphans.setdefault(digest, pid)
+    return todo, skipped, orphans
+
+
+class Scanner:
+    def __init__(self, db: Database, settings: ScanSettings | None = None, embedder: Embedder | None = None) -> None:
+        self.db = db
+        self.settings = settings or ScanSettings()
+        self.model = ensure_active_model(db)
+        self.embedder = embedder or embedder_for(
+            self.model, device=self.settings.device, batch_size=self.settings.embed_batch, flip_tta=self.settings.flip_tta
+        )
+
+    def _flush(self, pending: list[_Result], stats: ScanStats) -> None:
+        crops = [f.crop for r in pending if r.analysis for f in r.analysis.faces]
+        emb = self.embedder.embed(np.stack(crops)) if crops else None
+        k = 0
+        with transaction(self.db):
+            for r in pending:
+                if r.moved_from is not None:
+                    photo_store.move_photo(self.db, r.moved_from, r.path, r.size, r.mtime)
+                    stats.moved += 1
+                    continue
+                a = r.analysis
+                faces = []
+                if a:
+                    faces = [
+                        {"box": f.detection.box, "landmarks": f.detection.landmarks, "score": f.detection.score,
+                         "quality": f.quality, "crop": f.crop}
+                        for f in a.faces
+                    ]
+                n = len(faces)
+                photo_store.save_photo(
+                    self.db, r.path, r.size, r.mtime, r.digest,
+                    width=a.width if a else None, height=a.height if a else None, taken_at=a.taken_at if a else None,
+                    faces=faces, model_row=self.model["id"], embeddings=emb[k : k + n] if n else None, error=r.error,
+                )
+                k += n
+                stats.processed += 1
+                stats.faces += n
+                if r.error:
+                    stats.errors[r.error[0]] += 1
+        pending.clear()
+
+    def scan(
+        self,
+        roots: Iterable[str | Path],
+        progress: Callable[[ScanProgress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> ScanStats:
+        t0 = time.perf_counter()
+        started = now()
+        roots = [str(Path(r).expanduser().resolve()) for r in roots]
+        files = list(iter_image_files(roots))
+        todo, skipped, orphans = plan(self.db, files)
+        stats = ScanStats(found=len(files), skipped=skipped)
+        worker = _Worker(self.settings, orphans)
+        pending: list[_Result] = []
+        pending_faces = 0
+        inflight: deque[Future] = deque()
+        max_inflight = max(4, self.settings.workers * 4)
+        it = iter(todo)
+        done = 0
+
+        def report() -> None:
+            if progress:
+                progress(ScanProgress(done, len(todo), stats.faces + sum(len(r.analysis.faces) for r in pending if r.analysis),
+                                      sum(stats.errors.values()) + sum(1 for r in pending if r.error), time.perf_counter() - t0))
+
+        pool = ThreadPoolExecutor(max_workers=max(1, self.settings.workers), thread_name_prefix="faceapp-scan")
+        try:
+            while True:
+                while len(inflight) < max_inflight:
+                    path = next(it, None)
+                    if path is None:
+                        break
+                    inflight.append(pool.submit(worker, path))
+                if not inflight:
+                    break
+                res = inflight.popleft().result()
+                pending.append(res)
+                pending_faces += len(res.analysis.faces) if res.analysis else 0
+                done += 1
+                if len(pending) >= self.settings.commit_every or pending_faces >= self.settings.embed_batch:
+                    self._flush(pending, stats)
+                    pending_faces = 0
+                report()
+                if should_stop and should_stop():
+                    stats.cancelled = True
+                    break
+        except KeyboardInterrupt:
+            stats.cancelled = True
+        finally:
+            for f in inflight:
+                f.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            # Work that finished is kept, whatever stopped the scan.
+            self._flush(pending, stats)
+        if not stats.cancelled:
+            seen = set(files)
+            gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
+                    if r.path not in seen and r.status != "missing"]
+            stats.missing = photo_store.mark_missing(self.db, gone)
+        stats.seconds = time.perf_counter() - t0
+        stats.provider = self.embedder.provider
+        photo_store.record_scan(self.db, started, roots, stats.as_dict())
+        report()
+        return stats

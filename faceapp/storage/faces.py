@@ -1,0 +1,95 @@
+"""Faces and their embeddings: the crops are kept so re-embedding never re-decodes photos."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from sqlite_utils import Database
+
+from faceapp.storage.tx import transaction
+
+
+def encode_crop(crop_rgb: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(crop_rgb[:, :, ::-1]))
+    if not ok:
+        raise ValueError("could not encode crop")
+    return buf.tobytes()
+
+
+def decode_crop(blob: bytes) -> np.ndarray:
+    bgr = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_COLOR)
+    return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def insert_face(
+    db: Database, photo_id: int, box: Sequence[float], landmarks: np.ndarray, score: float, quality: float, crop: np.ndarray
+) -> int:
+    x, y, w, h = (float(v) for v in box)
+    return int(
+        db.execute(
+            "INSERT INTO faces (photo_id, x, y, w, h, landmarks, score, quality, crop) VALUES (?,?,?,?,?,?,?,?,?)",
+            [photo_id, x, y, w, h, json.dumps(np.round(np.asarray(landmarks, float), 2).tolist()),
+             float(score), float(quality), encode_crop(crop)],
+        ).lastrowid
+    )
+
+
+def face_rows(db: Database, where: str = "", params: Sequence = ()) -> list[dict]:
+    """Faces joined with their photo path (no crops); `where` filters on f.* / p.* columns."""
+    sql = (
+        "SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.score, f.quality, f.landmarks "
+        "FROM faces f JOIN photos p ON p.id = f.photo_id "
+        + (f"WHERE {where} " if where else "")
+        + "ORDER BY f.id"
+    )
+    keys = ("id", "photo_id", "path", "x", "y", "w", "h", "score", "quality", "landmarks")
+    out = []
+    for r in db.execute(sql, list(params)).fetchall():
+        d = dict(zip(keys, r))
+        d["landmarks"] = json.loads(d["landmarks"])
+        out.append(d)
+    return out
+
+
+def face_crops(db: Database, face_ids: Sequence[int]) -> np.ndarray:
+    """N×112×112×3 RGB crops in the order of face_ids."""
+    crops = {}
+    for i in range(0, len(face_ids), 500):
+        chunk = list(face_ids[i : i + 500])
+        q = ",".join("?" * len(chunk))
+        for fid, blob in db.execute(f"SELECT id, crop FROM faces WHERE id IN ({q})", chunk).fetchall():
+            crops[fid] = decode_crop(blob)
+    return np.stack([crops[f] for f in face_ids]) if face_ids else np.zeros((0, 112, 112, 3), np.uint8)
+
+
+def embeddings(db: Database, model_row: int, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(face_ids, N×D float32) for every face with an embedding under this model."""
+    rows = db.execute("SELECT face_id, vector FROM embeddings WHERE model = ? ORDER BY face_id", [model_row]).fetchall()
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    if not rows:
+        return ids, np.zeros((0, dim or 0), np.float32)
+    return ids, np.stack([np.frombuffer(r[1], np.float32) for r in rows])
+
+
+def faces_missing_embedding(db: Database, model_row: int) -> list[int]:
+    rows = db.execute(
+        "SELECT f.id FROM faces f LEFT JOIN embeddings e ON e.face_id = f.id AND e.model = ? WHERE e.face_id IS NULL ORDER BY f.id",
+        [model_row],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def store_embeddings(db: Database, model_row: int, face_ids: Sequence[int], vectors: np.ndarray) -> None:
+    with transaction(db):
+        for fid, v in zip(face_ids, vectors):
+            db.execute(
+                "INSERT OR REPLACE INTO embeddings (face_id, model, vector) VALUES (?, ?, ?)",
+                [int(fid), model_row, np.asarray(v, np.float32).tobytes()],
+            )
+
+
+def face_count(db: Database) -> int:
+    return int(db.execute("SELECT count(*) FROM faces").fetchone()[0])

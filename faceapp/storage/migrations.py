@@ -1,0 +1,135 @@
+"""Named schema migrations, applied in order, each once, each in its own transaction.
+
+Add a migration by appending (name, function); never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+from faceapp.storage.tx import transaction
+
+
+def _run_script(db: Database, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction half-way; run statement by statement.
+    for stmt in script.split(";"):
+        if stmt.strip():
+            db.execute(stmt)
+
+
+def _initial(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE photos (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER,
+            mtime REAL,
+            hash TEXT,
+            taken_at TEXT,
+            width INTEGER,
+            height INTEGER,
+            status TEXT NOT NULL DEFAULT 'pending',   -- pending | done | error | missing
+            error TEXT,                               -- short reason code
+            error_detail TEXT,
+            face_count INTEGER,
+            scanned_at TEXT
+        );
+        CREATE INDEX photos_hash ON photos(hash);
+        CREATE INDEX photos_status ON photos(status);
+        CREATE TABLE faces (
+            id INTEGER PRIMARY KEY,
+            photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+            x REAL, y REAL, w REAL, h REAL,
+            landmarks TEXT NOT NULL,                  -- JSON [[x, y] × 5] in photo pixels
+            score REAL,
+            quality REAL,
+            crop BLOB NOT NULL                        -- aligned 112×112 RGB, PNG
+        );
+        CREATE INDEX faces_photo ON faces(photo_id);
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            model_id TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            metadata TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT
+        );
+        CREATE TABLE embeddings (
+            face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+            model INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            vector BLOB NOT NULL,                     -- float32, L2-normalised
+            PRIMARY KEY (face_id, model)
+        );
+        CREATE TABLE persons (
+            id INTEGER PRIMARY KEY,
+            name TEXT,
+            hidden INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT
+        );
+        CREATE TABLE face_assignments (
+            face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+            person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,                     -- cluster | auto | user | confirmed
+            score REAL,
+            updated_at TEXT
+        );
+        CREATE INDEX face_assignments_person ON face_assignments(person_id);
+        CREATE TABLE face_rejections (
+            face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+            person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            created_at TEXT,
+            PRIMARY KEY (face_id, person_id)
+        );
+        CREATE TABLE not_faces (
+            face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+            created_at TEXT
+        );
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            payload TEXT NOT NULL,                    -- JSON: what undo needs
+            undone INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE roots (
+            path TEXT PRIMARY KEY,
+            added_at TEXT
+        );
+        CREATE TABLE scans (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT,
+            finished_at TEXT,
+            roots TEXT,
+            stats TEXT
+        );
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
+    ("0001_initial", _initial),
+]
+
+
+def apply_migrations(db: Database) -> list[str]:
+    """Apply the pending migrations; returns their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {r[0] for r in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with transaction(db):
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [name, datetime.now(timezone.utc).isoformat()],
+            )
+        applied.append(name)
+    return applied
