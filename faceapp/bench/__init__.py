@@ -1,0 +1,1 @@
+"""Benchmarks behind `faceapp bench ...`; each prints its figures and the baseline measured alongside."""

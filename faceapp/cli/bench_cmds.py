@@ -1,0 +1,28 @@
+"""`faceapp bench NAME`: benchmarks that print figures (ratios against a baseline run alongside).
+
+Benchmark groups live in their own modules, each with `register_bench(subparsers)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+BENCH_MODULES = [
+    "faceapp.bench.scan_bench",
+    "faceapp.bench.people_bench",
+    "faceapp.bench.losses_bench",
+]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="benchmarks that print figures")
+    bsub = p.add_subparsers(dest="bench", metavar="BENCH")
+    for name in BENCH_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        mod.register_bench(bsub)
