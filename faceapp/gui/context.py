@@ -1,0 +1,35 @@
+"""The open library as the GUI sees it: one GUI-thread connection for quick reads and single
+user actions, and a fresh connection per worker (sqlite WAL, one writer at a time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from sqlite_utils import Database
+
+from faceapp.gui.settings import AppSettings
+from faceapp.storage.db import open_library
+
+
+class LibraryContext(QObject):
+    """Shared by every view; `changed(topic)` tells views to refresh ("photos", "people", "models")."""
+
+    changed = Signal(str)
+
+    def __init__(self, path: str | Path, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.settings = settings or AppSettings(db_path=str(path))
+        self.db: Database = open_library(self.path)
+        self.busy: set[str] = set()  # names of running background jobs, e.g. "scan", "train"
+
+    def worker_db(self) -> Database:
+        """A connection for a worker thread; the worker closes it when done."""
+        return open_library(self.path)
+
+    def notify(self, topic: str) -> None:
+        self.changed.emit(topic)
+
+    def close(self) -> None:
+        self.db.conn.close()

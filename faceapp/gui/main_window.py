@@ -1,0 +1,137 @@
+"""The main window: a sidebar of views over one open library; remembers its size and layout."""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QListWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
+
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.settings import qsettings
+from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.views.library_view import LibraryView
+from faceapp.gui.views.people_view import PeopleView
+from faceapp.gui.views.person_view import PersonView
+from faceapp.gui.workers import cancel_all
+
+# Sidebar entries after Library and People: (title, module, class); built when first shown.
+LAZY_VIEWS = [
+    ("Review", "faceapp.gui.views.review_view", "ReviewView"),
+    ("Verify", "faceapp.gui.views.verify_view", "VerifyView"),
+    ("Improve recognition", "faceapp.gui.views.improve_view", "ImproveView"),
+    ("Export", "faceapp.gui.views.export_view", "ExportView"),
+]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: LibraryContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(f"faceapp — {ctx.path}")
+        self.thumbs = FaceThumbnails(ctx.path)
+        self.library = LibraryView(ctx)
+        self.people = PeopleView(ctx, self.thumbs)
+        self.person = PersonView(ctx, self.thumbs)
+        self.nav = QListWidget()
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        for title, widget in (("Library", self.library), ("People", self.people)):
+            self._add_page(title, widget)
+        for title, _, _ in LAZY_VIEWS:
+            self._add_page(title, None)
+        self.stack.addWidget(self.person)
+        self.nav.setFixedWidth(170)
+        split = QSplitter()
+        split.addWidget(self.nav)
+        split.addWidget(self.stack)
+        split.setStretchFactor(1, 1)
+        split.setSizes([170, 1030])
+        self.setCentralWidget(split)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.people.person_opened.connect(self.open_person)
+        self.person.back.connect(lambda: self.show_view("People"))
+        self.person.photo_requested.connect(self.open_photo)
+        ctx.changed.connect(lambda topic: topic == "people" and self.person.isVisible() and self.person.refresh())
+        self._menus()
+        self.resize(1200, 800)
+        self._restore()
+        self.statusBar().showMessage(str(ctx.path))
+        self.show_view("People" if self.people.model.rowCount() else "Library")
+
+    def _add_page(self, title: str, widget: QWidget | None) -> None:
+        self.nav.addItem(title)
+        self.pages[title] = widget or QWidget()
+        self.stack.addWidget(self.pages[title])
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
+        settings.triggered.connect(self.open_settings)
+        file_menu.addAction(settings)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+    def view(self, title: str) -> QWidget:
+        """The page widget, building a lazy view the first time it is asked for."""
+        for t, module, cls in LAZY_VIEWS:
+            if t == title and type(self.pages[t]) is QWidget:
+                old = self.pages[t]
+                widget = getattr(importlib.import_module(module), cls)(self.ctx, self.thumbs)
+                i = self.stack.indexOf(old)
+                self.stack.insertWidget(i, widget)
+                self.stack.removeWidget(old)
+                old.deleteLater()
+                self.pages[t] = widget
+        return self.pages[title]
+
+    def show_view(self, title: str) -> QWidget:
+        row = list(self.pages).index(title)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)  # → _nav_changed
+        return self.pages[title]
+
+    def _nav_changed(self, row: int) -> None:
+        title = list(self.pages)[row]
+        widget = self.view(title)
+        self.stack.setCurrentWidget(widget)
+        if hasattr(widget, "activated"):
+            widget.activated()
+
+    def open_person(self, person_id: int) -> PersonView:
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(-1)
+        self.nav.blockSignals(False)
+        self.person.show_person(person_id)
+        self.stack.setCurrentWidget(self.person)
+        return self.person
+
+    def open_photo(self, photo_id: int, path: str) -> QWidget:
+        from faceapp.gui.views.photo_dialog import PhotoDialog
+
+        dlg = PhotoDialog(self.ctx, photo_id, path, self)
+        dlg.show()
+        return dlg
+
+    def open_settings(self) -> None:
+        from faceapp.gui.views.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.ctx.settings, self).exec()
+
+    def _restore(self) -> None:
+        qs = qsettings()
+        geometry, state = qs.value("window/geometry"), qs.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        qs = qsettings()
+        qs.setValue("window/geometry", self.saveGeometry())
+        qs.setValue("window/state", self.saveState())
+        qs.sync()
+        cancel_all()
+        self.thumbs.close()
+        super().closeEvent(event)

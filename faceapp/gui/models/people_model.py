@@ -1,0 +1,77 @@
+"""People as a list model: filter and sort happen on the plain list; tiles load lazily."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from faceapp.gui.services import Person
+from faceapp.gui.thumbs import FaceThumbnails
+
+PersonRole = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PeopleModel(QAbstractListModel):
+    def __init__(self, thumbs: FaceThumbnails) -> None:
+        super().__init__()
+        self._all: list[Person] = []
+        self._rows: list[Person] = []
+        self._row_of_face: dict[int, int] = {}
+        self.query = ""
+        self.sort_by = "size"  # size | name
+        self.show_hidden = False
+        self.thumbs = thumbs
+        thumbs.ready.connect(self._face_ready)
+
+    def set_people(self, people: list[Person]) -> None:
+        self._all = people
+        self._apply()
+
+    def set_view(self, query: str | None = None, sort_by: str | None = None, show_hidden: bool | None = None) -> None:
+        if query is not None:
+            self.query = query
+        if sort_by is not None:
+            self.sort_by = sort_by
+        if show_hidden is not None:
+            self.show_hidden = show_hidden
+        self._apply()
+
+    def _apply(self) -> None:
+        q = self.query.strip().lower()
+        rows = [p for p in self._all if (self.show_hidden or not p.hidden) and (not q or q in p.label.lower())]
+        if self.sort_by == "name":
+            # Named people first, alphabetically; the unnamed after them, biggest first.
+            rows.sort(key=lambda p: (p.name is None, (p.name or "").lower(), -p.photos))
+        else:
+            rows.sort(key=lambda p: (-p.photos, -p.faces, p.id))
+        self.beginResetModel()
+        self._rows = rows
+        self._row_of_face = {p.rep_face: i for i, p in enumerate(rows) if p.rep_face is not None}
+        self.endResetModel()
+
+    def person_at(self, row: int) -> Person:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        p = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            photos = f"{p.photos} photo" + ("" if p.photos == 1 else "s")
+            return f"{p.label}\n{photos}" + (" · hidden" if p.hidden else "")
+        if role == Qt.ItemDataRole.DecorationRole and p.rep_face is not None:
+            return self.thumbs.pixmap(p.rep_face)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{p.label}: {p.faces} faces in {p.photos} photos"
+        if role == PersonRole:
+            return p
+        return None
+
+    def _face_ready(self, face_id: int) -> None:
+        row = self._row_of_face.get(face_id)
+        if row is not None:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])

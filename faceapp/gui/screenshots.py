@@ -1,0 +1,73 @@
+"""Save a PNG of each main view, so every change to the GUI can be looked at (offscreen works)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from faceapp import paths
+from faceapp.gui.app import application, open_window
+
+
+def settle(seconds: float = 0.5) -> None:
+    """Let queued signals (thumbnails, worker results) arrive and the widgets repaint."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def sample_library(folder: Path) -> Path:
+    """The bundled sample album scanned and grouped into a fresh library (a few seconds)."""
+    from faceapp.gui import services
+    from faceapp.jobs.scan import Scanner
+    from faceapp.storage.db import open_library
+    from faceapp.storage.roots import add_root
+
+    path = folder / "sample.db"
+    db = open_library(path)
+    add_root(db, paths.SAMPLE_ALBUM)
+    Scanner(db).scan([paths.SAMPLE_ALBUM])
+    services.recluster(db)
+    db.conn.close()
+    return path
+
+
+def save_screenshots(out_dir: str | Path, db_path: str | Path | None = None) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    application()
+    tmp = None
+    if db_path is None:
+        tmp = tempfile.TemporaryDirectory(prefix="faceapp-shots-")
+        db_path = sample_library(Path(tmp.name))
+    win = open_window(db_path)
+    win.resize(1280, 820)
+    win.show()
+    saved: list[Path] = []
+
+    def shot(name: str, widget=None) -> None:  # noqa: ANN001
+        settle()
+        p = out / f"{len(saved) + 1:02d}-{name}.png"
+        (widget or win).grab().save(str(p))
+        saved.append(p)
+
+    for title in list(win.pages):
+        win.show_view(title)
+        shot(title.lower().replace(" ", "-"))
+    people = win.people.model
+    if people.rowCount():
+        view = win.open_person(people.person_at(0).id)
+        shot("person")
+        view.grid.selectAll()
+        dlg = win.open_photo(view.model.face_at(0).photo_id, view.model.face_at(0).path)
+        settle(1.0)
+        shot("photo", dlg)
+        dlg.close()
+    win.close()
+    if tmp is not None:
+        tmp.cleanup()
+    return saved

@@ -1,0 +1,104 @@
+"""Face thumbnails loaded on demand by a background thread with its own database connection.
+
+Models ask for a face id when a view first paints it; the loader decodes the stored 112×112 crops
+in small batches and sends QImages back; the GUI thread keeps a bounded cache of QPixmaps. This is
+what lets a grid of 100,000 faces scroll: only visible rows ever cost anything.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
+
+from faceapp.gui.images import rgb_to_qimage
+
+
+class FaceThumbnails(QObject):
+    """request(face_id) → later `ready(face_id)`; pixmap(face_id) answers from the cache or None."""
+
+    ready = Signal(int)
+    _loaded = Signal(int, QImage)  # from the loader thread; queued to the GUI thread
+
+    def __init__(self, db_path: str | Path, cache_size: int = 4000, batch: int = 64) -> None:
+        super().__init__()
+        self._db_path = Path(db_path)
+        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self._cache_size = cache_size
+        self._batch = batch
+        self._pending: set[int] = set()
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._loaded.connect(self._store)
+        self._thread = threading.Thread(target=self._run, name="faceapp-thumbs", daemon=True)
+        self._thread.start()
+
+    def pixmap(self, face_id: int) -> QPixmap | None:
+        pm = self._cache.get(face_id)
+        if pm is not None:
+            self._cache.move_to_end(face_id)
+            return pm
+        self.request(face_id)
+        return None
+
+    def request(self, face_id: int) -> None:
+        if face_id not in self._pending and face_id not in self._cache:
+            self._pending.add(face_id)
+            self._queue.put(face_id)
+
+    def forget(self, face_ids: list[int] | None = None) -> None:
+        for fid in face_ids if face_ids is not None else list(self._cache):
+            self._cache.pop(fid, None)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(5)
+
+    @Slot(int, QImage)
+    def _store(self, face_id: int, image: QImage) -> None:
+        self._pending.discard(face_id)
+        self._cache[face_id] = QPixmap.fromImage(image)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        self.ready.emit(face_id)
+
+    def _run(self) -> None:  # loader thread
+        from faceapp.storage.db import open_library
+        from faceapp.storage.faces import face_crops
+
+        db = open_library(self._db_path)
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                ids = [first]
+                while len(ids) < self._batch:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        return
+                    ids.append(nxt)
+                for fid, crop in _crops(db, ids, face_crops):
+                    self._loaded.emit(fid, rgb_to_qimage(crop))
+        finally:
+            db.conn.close()
+
+
+def _crops(db, ids: list[int], face_crops) -> list:  # noqa: ANN001
+    """(id, crop) pairs; a face deleted meanwhile is skipped rather than failing the batch."""
+    try:
+        return list(zip(ids, face_crops(db, ids), strict=False))
+    except KeyError:
+        out = []
+        for fid in ids:
+            try:
+                out.append((fid, face_crops(db, [fid])[0]))
+            except KeyError:
+                pass
+        return out

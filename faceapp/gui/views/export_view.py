@@ -1,0 +1,127 @@
+"""Export: person albums (copied or linked), XMP face regions, CSV/JSON — in the background."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.gui import services
+from faceapp.gui.background import db_job
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.workers import Task, run_task
+
+FORMATS = [
+    ("Person albums (copy photos)", "albums", "copy"),
+    ("Person albums (link photos)", "albums", "link"),
+    ("XMP face regions beside the photos", "xmp", "copy"),
+    ("CSV table", "csv", "copy"),
+    ("JSON", "json", "copy"),
+]
+
+
+class ExportView(QWidget):
+    def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.task: Task | None = None
+        self.result: dict | None = None
+        self.people = QListWidget()
+        self.format = QComboBox()
+        for text, what, mode in FORMATS:
+            self.format.addItem(text, (what, mode))
+        self.out_dir = QLineEdit(placeholderText="Folder to export into")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        self.export_button = QPushButton("Export")
+        self.cancel_button = QPushButton("Cancel")
+        self.progress = QProgressBar()
+        self.status = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.out_dir, 1)
+        row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("Into", row)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("<b>People to export</b> (named people are ticked)"))
+        lay.addWidget(self.people, 1)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        self.export_button.clicked.connect(self.start_export)
+        self.cancel_button.clicked.connect(lambda: self.task and self.task.cancel())
+        self.cancel_button.setEnabled(False)
+        ctx.changed.connect(lambda topic: topic == "people" and self.refresh())
+        self.refresh()
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Export into")
+        if path:
+            self.out_dir.setText(path)
+
+    def refresh(self) -> None:
+        self.people.clear()
+        for p in services.list_people(self.ctx.db, include_hidden=False):
+            item = QListWidgetItem(f"{p.label} — {p.photos} photos")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            item.setCheckState(Qt.CheckState.Checked if p.name else Qt.CheckState.Unchecked)
+            self.people.addItem(item)
+
+    def set_checked(self, person_ids: list[int]) -> None:
+        for i in range(self.people.count()):
+            item = self.people.item(i)
+            on = item.data(Qt.ItemDataRole.UserRole) in person_ids
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def checked_ids(self) -> list[int]:
+        return [self.people.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.people.count())
+                if self.people.item(i).checkState() == Qt.CheckState.Checked]
+
+    def start_export(self) -> Task | None:
+        out, ids = self.out_dir.text().strip(), self.checked_ids()
+        if not out or not ids or self.task:
+            self.status.setText("Choose a folder and at least one person." if not self.task else self.status.text())
+            return None
+        what, mode = self.format.currentData()
+        self.export_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.status.setText("Exporting…")
+        self.task = run_task(db_job(self.ctx.path, services.export, out, what, ids, mode), name="export",
+                             on_done=self._done, on_error=self._failed)
+        return self.task
+
+    def _finish(self) -> None:
+        self.task = None
+        self.export_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+
+    def _done(self, result: dict) -> None:
+        self.result = result
+        self._finish()
+        self.status.setText("Exported: " + ", ".join(f"{k} {v}" for k, v in result.items()))
+
+    def _failed(self, text: str) -> None:
+        self._finish()
+        self.status.setText(f"Export failed: {text}")

@@ -1,0 +1,63 @@
+"""People: a grid of person tiles with search, sort and the hidden people on request."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from faceapp.gui import services
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.grid import make_grid
+from faceapp.gui.models.people_model import PeopleModel
+from faceapp.gui.thumbs import FaceThumbnails
+
+
+class PeopleView(QWidget):
+    person_opened = Signal(int)
+
+    def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = PeopleModel(thumbs)
+        self.search = QLineEdit(placeholderText="Search by name…")
+        self.search.setClearButtonEnabled(True)
+        self.sort = QComboBox()
+        self.sort.addItem("Most photos first", "size")
+        self.sort.addItem("By name", "name")
+        self.show_hidden = QCheckBox("Show hidden people")
+        self.open_button = QPushButton("Open")
+        self.summary = QLabel()
+        self.grid = make_grid(112, caption_lines=2)
+        self.grid.setModel(self.model)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.sort)
+        bar.addWidget(self.show_hidden)
+        bar.addWidget(self.open_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(self.grid, 1)
+        lay.addWidget(self.summary)
+
+        self.search.textChanged.connect(lambda t: self.model.set_view(query=t))
+        self.sort.currentIndexChanged.connect(lambda _: self.model.set_view(sort_by=self.sort.currentData()))
+        self.show_hidden.toggled.connect(lambda on: self.model.set_view(show_hidden=on))
+        self.grid.activated.connect(self._activated)
+        self.open_button.clicked.connect(self.open_selected)
+        ctx.changed.connect(lambda topic: topic in ("people", "models") and self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        people = services.list_people(self.ctx.db, include_hidden=True)
+        self.model.set_people(people)
+        named = sum(1 for p in people if p.name)
+        self.summary.setText(f"{len(people)} people · {named} named · {sum(p.hidden for p in people)} hidden")
+
+    def open_selected(self) -> None:
+        rows = self.grid.selectionModel().selectedIndexes()
+        if rows:
+            self._activated(rows[0])
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.person_opened.emit(self.model.person_at(index.row()).id)

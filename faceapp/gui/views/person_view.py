@@ -1,0 +1,181 @@
+"""Person: every face of one person, with the decisions that fix mistakes (keyboard-driven)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.gui import services
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.grid import make_grid
+from faceapp.gui.models.faces_model import FacesModel
+from faceapp.gui.thumbs import FaceThumbnails
+
+# (button text, shortcut, method): the frequent actions, each one keystroke.
+ACTIONS = [
+    ("Confirm", "C", "confirm_selected"),
+    ("Not this person", "R", "reject_selected"),
+    ("Not a face", "N", "not_a_face_selected"),
+    ("Split off", "S", "split_selected"),
+    ("Open photo", "O", "open_photo"),
+]
+
+
+class PersonView(QWidget):
+    back = Signal()
+    photo_requested = Signal(int, str)  # photo id, path
+
+    def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.person_id: int | None = None
+        self.model = FacesModel(thumbs, caption=lambda f: "✓ confirmed" if f.source == "confirmed" else "")
+        self.back_button = QPushButton("← People")
+        self.name = QLineEdit(placeholderText="Name this person")
+        self.rename_button = QPushButton("Rename")
+        self.hidden = QCheckBox("Hidden")
+        self.info = QLabel()
+        self.merge_target = QComboBox()
+        self.merge_button = QPushButton("Merge into this person")
+        self.move_target = QComboBox()
+        self.move_button = QPushButton("Move selection to")
+        self.undo_button = QPushButton("Undo")
+        self.grid = make_grid(112, caption_lines=1, multi=True)
+        self.grid.setModel(self.model)
+
+        top = QHBoxLayout()
+        for w in (self.back_button, self.name, self.rename_button, self.hidden):
+            top.addWidget(w)
+        merge = QHBoxLayout()
+        merge.addWidget(QLabel("Same person as:"))
+        merge.addWidget(self.merge_target, 1)
+        merge.addWidget(self.merge_button)
+        acts = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        for text, key, method in ACTIONS:
+            b = QPushButton(f"{text} ({key})")
+            b.clicked.connect(getattr(self, method))
+            QShortcut(QKeySequence(key), self, activated=getattr(self, method))
+            acts.addWidget(b)
+            self.action_buttons[method] = b
+        acts.addStretch()
+        acts.addWidget(self.move_button)
+        acts.addWidget(self.move_target)
+        acts.addWidget(self.undo_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.info)
+        lay.addLayout(merge)
+        lay.addWidget(self.grid, 1)
+        lay.addLayout(acts)
+
+        self.back_button.clicked.connect(self.back)
+        self.rename_button.clicked.connect(self.rename)
+        self.name.returnPressed.connect(self.rename)
+        self.hidden.clicked.connect(self.set_hidden)
+        self.merge_button.clicked.connect(self.merge)
+        self.move_button.clicked.connect(self.move_selected)
+        self.undo_button.clicked.connect(self.undo)
+        self.grid.activated.connect(lambda _: self.open_photo())
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self, activated=self.undo)
+        QShortcut(QKeySequence("M"), self, activated=self.move_selected)
+        QShortcut(QKeySequence("Escape"), self, activated=self.back)
+
+    # -- showing a person --------------------------------------------------------------------
+    def show_person(self, person_id: int) -> None:
+        self.person_id = person_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.person_id is None:
+            return
+        p = services.person(self.ctx.db, self.person_id)
+        if p is None:  # merged away or emptied
+            self.person_id = None
+            self.model.set_faces([])
+            self.back.emit()
+            return
+        self.name.setText(p.name or "")
+        self.name.setPlaceholderText(p.label)
+        self.hidden.setChecked(p.hidden)
+        self.model.set_faces(services.person_faces(self.ctx.db, p.id))
+        self.info.setText(f"<b>{p.label}</b> · {p.faces} faces in {p.photos} photos")
+        suggestions = services.merge_suggestions(self.ctx.db, p.id)
+        others = [q for q in services.list_people(self.ctx.db, True) if q.id != p.id]
+        self.merge_target.clear()
+        self.move_target.clear()
+        seen = set()
+        for q, score in suggestions:
+            self.merge_target.addItem(f"★ {q.label} ({q.photos} photos, similarity {score:.2f})", q.id)
+            seen.add(q.id)
+        for q in others:
+            if q.id not in seen:
+                self.merge_target.addItem(f"{q.label} ({q.photos} photos)", q.id)
+            self.move_target.addItem(q.label, q.id)
+
+    def selected_face_ids(self) -> list[int]:
+        rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
+        return [self.model.face_at(r).id for r in rows]
+
+    def _after(self) -> None:
+        self.ctx.notify("people")  # every view refreshes, this one included
+
+    # -- user actions: one service call each -------------------------------------------------
+    def rename(self) -> None:
+        if self.person_id is not None:
+            services.rename(self.ctx.db, self.person_id, self.name.text())
+            self._after()
+
+    def set_hidden(self, hidden: bool) -> None:
+        if self.person_id is not None:
+            services.set_hidden(self.ctx.db, self.person_id, hidden)
+            self._after()
+
+    def merge(self) -> None:
+        other = self.merge_target.currentData()
+        if self.person_id is not None and other is not None:
+            services.merge(self.ctx.db, self.person_id, other)
+            self._after()
+
+    def _with_selection(self, fn) -> None:  # noqa: ANN001
+        ids = self.selected_face_ids()
+        if ids and self.person_id is not None:
+            fn(ids)
+            self._after()
+
+    def confirm_selected(self) -> None:
+        self._with_selection(lambda ids: services.confirm(self.ctx.db, ids, self.person_id))
+
+    def reject_selected(self) -> None:
+        self._with_selection(lambda ids: services.reject(self.ctx.db, ids, self.person_id))
+
+    def not_a_face_selected(self) -> None:
+        self._with_selection(lambda ids: services.not_a_face(self.ctx.db, ids))
+
+    def split_selected(self) -> None:
+        self._with_selection(lambda ids: services.split(self.ctx.db, ids))
+
+    def move_selected(self) -> None:
+        target = self.move_target.currentData()
+        if target is not None:
+            self._with_selection(lambda ids: services.move(self.ctx.db, ids, target))
+
+    def undo(self) -> None:
+        if services.undo(self.ctx.db) is not None:
+            self._after()
+
+    def open_photo(self) -> None:
+        rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
+        if rows:
+            f = self.model.face_at(rows[0])
+            self.photo_requested.emit(f.photo_id, f.path)

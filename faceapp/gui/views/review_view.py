@@ -1,0 +1,109 @@
+"""Review: the least certain automatic assignments first, answered with the keyboard.
+
+Y accepts the current face (confirms it belongs), N rejects it ("not this person"), Space skips;
+a selection of several faces can be accepted or rejected at once.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from faceapp.gui import services
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.grid import make_grid
+from faceapp.gui.models.faces_model import FacesModel
+from faceapp.gui.thumbs import FaceThumbnails
+
+
+class ReviewView(QWidget):
+    def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.items: list[services.ReviewItem] = []
+        self.model = FacesModel(thumbs, caption=lambda f: self._captions.get(f.id, ""))
+        self._captions: dict[int, str] = {}
+        self.grid = make_grid(112, caption_lines=2, multi=True)
+        self.grid.setModel(self.model)
+        self.question = QLabel()
+        self.question.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.accept_button = QPushButton("Yes, same person (Y)")
+        self.reject_button = QPushButton("No, not this person (N)")
+        self.skip_button = QPushButton("Skip (Space)")
+        self.refresh_button = QPushButton("Refresh")
+        buttons = QHBoxLayout()
+        for b in (self.accept_button, self.reject_button, self.skip_button):
+            buttons.addWidget(b)
+        buttons.addStretch()
+        buttons.addWidget(self.refresh_button)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("<b>Review</b>: the least certain groupings first. "
+                             "Select several faces to accept or reject them together."))
+        lay.addWidget(self.question)
+        lay.addWidget(self.grid, 1)
+        lay.addLayout(buttons)
+        self.accept_button.clicked.connect(self.accept_selected)
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.skip_button.clicked.connect(self.skip)
+        self.refresh_button.clicked.connect(self.refresh)
+        QShortcut(QKeySequence("Y"), self, activated=self.accept_selected)
+        QShortcut(QKeySequence("N"), self, activated=self.reject_selected)
+        QShortcut(QKeySequence("Space"), self, activated=self.skip)
+        self.grid.selectionModel().currentChanged.connect(lambda *_: self._describe())
+        self._dirty = True
+        ctx.changed.connect(self._changed)
+
+    def _changed(self, topic: str) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self.refresh()
+
+    def activated(self) -> None:
+        if self._dirty:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._dirty = False
+        self.items = services.review_queue(self.ctx.db)
+        self._captions = {it.face_id: f"{it.label}?\n{it.score:.2f}" for it in self.items}
+        faces = [services.Face(it.face_id, 0, "", it.person_id, "cluster", it.score) for it in self.items]
+        self.model.set_faces(faces)
+        if faces:
+            self.grid.setCurrentIndex(self.model.index(0))
+        self._describe()
+
+    def _describe(self) -> None:
+        rows = self._rows()
+        if not self.items:
+            self.question.setText("Nothing to review.")
+        elif rows:
+            it = self.items[rows[0]]
+            more = f" (and {len(rows) - 1} more selected)" if len(rows) > 1 else ""
+            self.question.setText(f"Is this <b>{it.label}</b>?{more}  similarity {it.score:.2f} · "
+                                  f"{len(self.items)} to review")
+
+    def _rows(self) -> list[int]:
+        rows = sorted({i.row() for i in self.grid.selectionModel().selectedIndexes()})
+        if not rows and self.grid.currentIndex().isValid():
+            rows = [self.grid.currentIndex().row()]
+        return rows
+
+    def _answer(self, accept: bool) -> None:
+        rows = self._rows()
+        if not rows:
+            return
+        chosen = [self.items[r] for r in rows]
+        (services.accept_all if accept else services.reject_all)(self.ctx.db, chosen)
+        self.ctx.notify("people")  # refreshes this view too
+
+    def accept_selected(self) -> None:
+        self._answer(True)
+
+    def reject_selected(self) -> None:
+        self._answer(False)
+
+    def skip(self) -> None:
+        row = self.grid.currentIndex().row() + 1
+        if row < self.model.rowCount():
+            self.grid.setCurrentIndex(self.model.index(row))
