@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -34,6 +34,8 @@ FORMATS = [
 
 
 class ExportView(QWidget):
+    task_finished = Signal(object)  # the export's summary, or None when it failed
+
     def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -121,7 +123,9 @@ class ExportView(QWidget):
         self.result = result
         self._finish()
         self.status.setText("Exported: " + ", ".join(f"{k} {v}" for k, v in result.items()))
+        self.task_finished.emit(result)
 
     def _failed(self, text: str) -> None:
         self._finish()
         self.status.setText(f"Export failed: {text}")
+        self.task_finished.emit(None)

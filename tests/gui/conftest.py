@@ -1,0 +1,49 @@
+"""GUI fixtures: a main window on a library file, offscreen (tests/conftest.py sets the platform)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+
+@pytest.fixture
+def grouped_sample(scanned_sample, tmp_path) -> Path:
+    """A private copy of the scanned sample library, grouped into people."""
+    from faceapp.gui import services
+    from faceapp.storage.db import open_library
+
+    path = tmp_path / "library.db"
+    shutil.copy(scanned_sample, path)
+    db = open_library(path)
+    services.recluster(db)
+    db.conn.close()
+    return path
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Open main windows on library files; each is closed (state saved, workers stopped) after the test."""
+    from faceapp.gui.app import open_window
+
+    opened = []
+
+    def make(db_path: Path):
+        win = open_window(db_path)
+        qtbot.addWidget(win)
+        win.show()
+        opened.append(win)
+        return win
+
+    yield make
+    for win in opened:
+        win.close()
+
+
+@pytest.fixture
+def window(make_window, grouped_sample):
+    return make_window(grouped_sample)
