@@ -1,0 +1,66 @@
+"""Training settings, one dataclass, loadable from a JSON/TOML config file (`python -m trainer`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import tomllib
+
+
+@dataclass
+class TrainConfig:
+    loss: str = "cosface"
+    loss_params: dict = field(default_factory=dict)
+    backbone: str = "sface"  # 'sface' fine-tunes the base model; others train from scratch
+    base_model: str | None = None  # ONNX file of the base SFace model (default: bundled)
+    epochs: int = 6
+    batch_size: int = 64  # classification losses; pair/triplet losses use P×K
+    p: int = 16
+    k: int = 4
+    offline_mining: bool = False  # triplet only: mine semi-hard triplets over a subset each epoch
+    lr: float = 3e-4  # backbone (tail)
+    head_lr: float = 3e-3  # class weights of classification losses
+    weight_decay: float = 5e-4
+    device: str = "auto"  # auto | cpu | cuda
+    trainable_units: int | None = None  # None: last 2 conv units on CPU, everything on CUDA
+    freeze_bn: bool = True  # keep BatchNorm statistics of the base model while fine-tuning
+    init_head_from_centres: bool = True
+    amp: bool = True  # mixed precision on CUDA
+    augment: bool = True
+    val_fraction: float = 0.15  # of each person's training faces, for early stopping and calibration
+    patience: int = 2  # epochs without improvement on the held-out faces before stopping
+    seed: int = 0
+    out_dir: str | None = None  # checkpoints; resume from out_dir/checkpoint.pt when resume=True
+    resume: bool = False
+    workers: int = 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> tuple[TrainConfig, dict]:
+        """(TrainConfig from the [train] table or top level, the whole file as a dict)."""
+        text = Path(path).read_text()
+        raw = tomllib.loads(text) if str(path).endswith(".toml") else json.loads(text)
+        return cls.from_dict(raw.get("train", {k: v for k, v in raw.items() if k in {f.name for f in fields(cls)}})), raw
+
+
+def parse_param(text: str) -> tuple[str, object]:
+    """'m=0.5' → ('m', 0.5); values are JSON where they parse (numbers, true/false), else strings."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(f"--param wants key=value, got {text!r}")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value

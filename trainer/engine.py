@@ -1,0 +1,224 @@
+"""The training loop: fine-tune (or train) a backbone with any loss, on CPU or CUDA, resumable.
+
+* CUDA: everything trains, mixed precision (autocast + GradScaler), on-the-fly augmentation.
+* CPU: only the last conv units and the head train; the frozen trunk's features of each face and of
+  its mirror image are computed once (trainer.features), so an epoch is seconds, not minutes.
+* Several GPUs: run under `torchrun --nproc_per_node N -m trainer ...`; the model and the loss
+  (which owns class weights) are wrapped together in DistributedDataParallel and each rank takes
+  every N-th batch.
+* A checkpoint after every epoch (resume=True picks it up); early stopping on held-out faces
+  (TAR at FAR 1e-2 on every pair of the validation faces); the best epoch's weights are kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from trainer.augment import augment, to_tensor
+from trainer.backbones import build_backbone
+from trainer.config import TrainConfig
+from trainer.data.faceset import FaceSet
+from trainer.features import embed_crops, tail_embed, trunk_features
+from trainer.losses import PAIR_LOSSES, build_loss
+from trainer.progress import Progress, print_progress
+from trainer.samplers import PKSampler, ShuffleSampler, TripletBatches
+
+
+@dataclass
+class TrainResult:
+    net: nn.Module  # the whole backbone (eval mode, CPU), ready for export
+    loss_fn: nn.Module
+    history: list[dict] = field(default_factory=list)  # per epoch: loss, val, seconds
+    best_epoch: int = 0
+    seconds: float = 0.0
+    device: str = "cpu"
+    trainable_units: int | None = None
+    stopped_early: bool = False
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise RuntimeError("CUDA was asked for but torch sees no GPU")
+        rank = int(os.environ.get("LOCAL_RANK", 0))
+        return torch.device("cuda", rank)
+    return torch.device("cpu")
+
+
+class _LossModel(nn.Module):
+    """Model and loss as one module so DDP syncs the loss's class weights too."""
+
+    def __init__(self, model: nn.Module, loss_fn: nn.Module) -> None:
+        super().__init__()
+        self.model, self.loss_fn = model, loss_fn
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.loss_fn(self.model(x), y)
+
+
+def _val_score(emb: np.ndarray, labels: np.ndarray) -> float:
+    """TAR at FAR 1e-2 over all pairs of the held-out faces (smooth enough for small sets)."""
+    from faceapp.core.metrics import roc_tar_at_far
+
+    iu = np.triu_indices(len(labels), 1)
+    scores = (emb @ emb.T)[iu]
+    same = (labels[:, None] == labels[None, :])[iu]
+    if same.all() or not same.any():
+        return 0.0
+    return float(roc_tar_at_far(scores, same, 1e-2)[0])
+
+
+def _freeze_bn(module: nn.Module) -> None:
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.eval()
+
+
+def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
+          progress: Callable[[Progress], None] | None = print_progress) -> TrainResult:
+    """Train on `data` (labels 0..C−1); early-stop on `val` (same people, other faces) if given."""
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    rank = dist.get_rank() if world > 1 else 0
+    torch.manual_seed(cfg.seed)
+    dev = resolve_device(cfg.device)
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
+    net = build_backbone(cfg.backbone, weights=cfg.base_model)
+    units = cfg.trainable_units
+    if units is None and dev.type == "cpu" and hasattr(net, "split"):
+        units = 2
+    frozen = units is not None and hasattr(net, "split")
+    if frozen:
+        trunk, model = net.split(units)
+        for p in trunk.parameters():
+            p.requires_grad_(False)
+        t0 = time.time()
+        feats = [trunk_features(trunk, data.crops), trunk_features(trunk, data.crops, flip=True)]
+        val_feats = trunk_features(trunk, val.crops) if val is not None and len(val) else None
+        if progress and rank == 0:
+            progress(Progress("features", 1, 1, len(data) * 2, time.time() - t0, 0.0))
+    else:
+        model = net
+    model.to(dev)
+    loss_fn = build_loss(cfg.loss, net.embedding_size, data.num_classes, **cfg.loss_params).to(dev)
+
+    def embed_set(which: str, normalise: bool = True) -> np.ndarray:
+        if frozen:
+            return tail_embed(model, feats[0] if which == "train" else val_feats, dev, normalise=normalise)
+        return embed_crops(net.to(dev), data.crops if which == "train" else val.crops, dev, normalise=normalise)
+
+    if cfg.init_head_from_centres and hasattr(loss_fn, "init_from_centres") and cfg.backbone == "sface":
+        # softmax and center loss classify raw features; the cosine heads want directions
+        e = torch.from_numpy(embed_set("train", normalise=cfg.loss not in ("softmax", "center")))
+        lab = torch.from_numpy(data.labels)
+        loss_fn.init_from_centres(torch.stack([e[lab == c].mean(0) for c in range(data.num_classes)]).to(dev))
+
+    joined: nn.Module = _LossModel(model, loss_fn)
+    if world > 1:
+        joined = nn.parallel.DistributedDataParallel(joined, device_ids=[dev.index] if dev.type == "cuda" else None)
+    head_params = [p for p in loss_fn.parameters() if p.requires_grad]
+    body_params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": body_params, "lr": cfg.lr}] + ([{"params": head_params, "lr": cfg.head_lr}] if head_params else [])
+    opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+    use_amp = cfg.amp and dev.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+
+    result = TrainResult(net, loss_fn, device=str(dev), trainable_units=units if frozen else None)
+    best_score, best_state, start_epoch, bad = -1.0, None, 0, 0
+    ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
+    if ckpt and cfg.resume and ckpt.exists():
+        state = torch.load(ckpt, map_location=dev, weights_only=False)
+        net.load_state_dict(state["net"])
+        loss_fn.load_state_dict(state["loss"])
+        opt.load_state_dict(state["opt"])
+        start_epoch, result.history = state["epoch"], state["history"]
+        best_score, best_state, bad = state["best_score"], state["best_state"], state["bad"]
+    if val is not None and len(val) and best_score < 0:
+        best_score = _val_score(embed_set("val"), val.labels)
+        result.history.append({"epoch": 0, "loss": None, "val_tar_far1e-2": best_score, "seconds": 0.0})
+        best_state = copy.deepcopy(net.state_dict())
+
+    t_start = time.time()
+    for epoch in range(start_epoch, cfg.epochs):
+        rng = np.random.default_rng(cfg.seed + epoch)
+        sampler = _sampler(cfg, data, joined, feats if frozen else None, dev, cfg.seed + epoch)
+        batches = list(sampler)[rank::world]
+        joined.train()
+        if cfg.freeze_bn:
+            _freeze_bn(joined)
+        losses, t0 = [], time.time()
+        for step, idx in enumerate(batches, 1):
+            if frozen:
+                copy_of = rng.integers(0, 2, len(idx)) if cfg.augment else np.zeros(len(idx), int)
+                x = torch.from_numpy(np.stack([feats[c][i] for c, i in zip(copy_of, idx, strict=False)])).to(dev).float()
+            else:
+                x = to_tensor(data.crops[idx], dev)
+                x = augment(x) if cfg.augment else x
+            y = torch.from_numpy(data.labels[idx]).to(dev)
+            with torch.autocast(dev.type, enabled=use_amp):
+                loss = joined(x, y)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            losses.append(float(loss.detach()))
+            if progress and rank == 0:
+                progress(Progress(f"epoch {epoch + 1}/{cfg.epochs}", step, len(batches), len(idx) * step,
+                                  time.time() - t0, float(np.mean(losses[-20:]))))
+        rec = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else None, "seconds": time.time() - t0}
+        stop = False
+        if val is not None and len(val):
+            score = _val_score(embed_set("val"), val.labels)
+            rec["val_tar_far1e-2"] = score
+            if score > best_score + 1e-4:
+                best_score, best_state, bad = score, copy.deepcopy(net.state_dict()), 0
+            else:
+                bad += 1
+                stop = bad >= cfg.patience
+        result.history.append(rec)
+        if ckpt and rank == 0:
+            ckpt.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({"net": net.state_dict(), "loss": loss_fn.state_dict(), "opt": opt.state_dict(),
+                        "epoch": epoch + 1, "history": result.history, "best_score": best_score,
+                        "best_state": best_state, "bad": bad, "config": cfg.to_dict()}, ckpt)
+        if stop:
+            result.stopped_early = True
+            break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+        result.best_epoch = max((h for h in result.history if "val_tar_far1e-2" in h),
+                                key=lambda h: h["val_tar_far1e-2"])["epoch"]
+    else:
+        result.best_epoch = len(result.history)
+    result.seconds = time.time() - t_start
+    result.net = net.cpu().eval()
+    return result
+
+
+def _sampler(cfg: TrainConfig, data: FaceSet, joined: nn.Module, feats: list | None, dev: torch.device, seed: int):  # noqa: ANN202
+    if cfg.loss == "triplet" and cfg.offline_mining:
+        from trainer.miners import offline_triplets
+
+        sub = np.random.default_rng(seed).permutation(len(data))[:1024]
+        model = joined.module.model if hasattr(joined, "module") else joined.model
+        emb = (tail_embed(model, feats[0][sub], dev) if feats is not None
+               else embed_crops(model, data.crops[sub], dev))
+        a, p, n = offline_triplets(torch.from_numpy(emb), torch.from_numpy(data.labels[sub]),
+                                   cfg.loss_params.get("margin", 0.2), seed=seed)
+        trip = np.stack([sub[a.numpy()], sub[p.numpy()], sub[n.numpy()]], 1)
+        return TripletBatches(trip, max(1, cfg.batch_size // 3), seed)
+    if cfg.loss in PAIR_LOSSES:
+        return PKSampler(data.labels, cfg.p, cfg.k, seed=seed)
+    return ShuffleSampler(len(data), cfg.batch_size, seed)
