@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from sqlite_utils import Database
 
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.settings import AppSettings
 from faceapp.storage.db import open_library
 
@@ -29,7 +30,7 @@ class LibraryContext(QObject):
         return open_library(self.path)
 
     def notify(self, topic: str) -> None:
-        self.changed.emit(topic)
+        emit(self.changed, topic)
 
     def close(self) -> None:
         self.db.conn.close()

@@ -146,11 +146,104 @@ def photo_faces(db: Database, photo_id: int) -> list[BoxedFace]:
     return _s.photo_faces(db, photo_id)
 
 
-def verify_faces(db: Database, face_a: int, face_b: int) -> Verdict:
-    return _s.verify_faces(db, face_a, face_b)
+def all_faces(db: Database) -> list[Face]:
+    """Every face in the library (for pickers), without people."""
+    from faceapp.storage.faces import face_rows
+
+    return [Face(r["id"], r["photo_id"], r["path"], None, "") for r in face_rows(db)]
+
+
+def thresholds(db: Database) -> dict[str, float]:
+    """The active model's calibrated cosine thresholds by false-accept rate, e.g. {"1e-3": 0.36}."""
+    from faceapp.jobs.models import ensure_active_model
+
+    return dict(ensure_active_model(db)["metadata"].get("thresholds") or {})
+
+
+def verify_faces(db: Database, face_a: int, face_b: int, far: str | None = None) -> Verdict:
+    return _s.verify_faces(db, face_a, face_b, far)
+
+
+def verify_photos(db: Database, photo_a: str, photo_b: str, far: str | None = None, device: str = "auto",
+                  progress: Progress = None, should_stop: Stop = None) -> Verdict:
+    """Inference: call from a worker. The largest face of each photo is compared."""
+    return _s.verify_photos(db, photo_a, photo_b, far, device)
 
 
 def export(db: Database, out_dir: str, what: str, person_ids: list[int] | None = None, mode: str = "copy",
            progress: Progress = None, should_stop: Stop = None) -> dict:
     """what: albums | csv | json | xmp."""
     return _s.export(db, out_dir, what, person_ids, mode)
+
+
+# -- improving recognition (the trainer is imported lazily, inside the worker) ---------------------
+
+LOSS_HELP: dict[str, str] = {
+    "arcface": "Adds a margin to the angle between a face and its person (insightface's default): the usual first choice.",
+    "cosface": "Subtracts a fixed margin from the cosine to the right person: simple, stable, widely used.",
+    "adacos": "A cosine loss that tunes its own scale while it trains: the fewest knobs.",
+    "sphereface": "Multiplies the angle to the right person (A-Softmax): a strong margin, but harder to train.",
+    "normsoftmax": "Softmax on normalised faces and weights: compares by angle only, a sturdy baseline.",
+    "softmax": "A plain classifier with cross-entropy: the baseline, with no margin between people.",
+    "center": "Pulls each face towards its person's centre while a classifier keeps people apart: tighter groups.",
+    "triplet": "A face must be closer to another of the same person than to anyone else, by a margin (FaceNet).",
+    "contrastive": "Pulls pairs of one person together and pushes different people beyond a margin.",
+}
+
+
+@dataclass
+class TrainReport:
+    model_path: str  # the new ONNX file
+    report_json: str | None
+    roc_png: str | None
+    before: dict  # metrics of the current model on the held-out faces
+    after: dict  # metrics of the new model
+
+
+def gpu_info() -> str:
+    """One line on what training can run on; imports torch, so call it from a worker."""
+    try:
+        import torch
+    except ImportError:
+        return "PyTorch is not installed: training is unavailable (pip install 'faceapp[train]')"
+    if torch.cuda.is_available():
+        return f"GPU found: {torch.cuda.get_device_name(0)}"
+    return "No GPU found: training runs on the CPU (slower)"
+
+
+def train(db: Database, source: str, loss: str, epochs: int, device: str, out_dir: str,
+          progress: Progress = None, should_stop: Stop = None) -> TrainReport:
+    """Fine-tune the active model on the library's named people (source="library") or on an album
+    folder (a folder per person) → a new ONNX file and a before/after report. Runs in a worker."""
+    return _s.train(db, source, loss, epochs, device, out_dir, progress, should_stop)
+
+
+def models(db: Database) -> list[dict]:
+    from faceapp.storage import models as model_store
+
+    return model_store.list_models(db)
+
+
+def activate_model(db: Database, model_row: int, device: str = "auto", strictness: float = 0.5,
+                   progress: Progress = None, should_stop: Stop = None) -> dict:
+    """Make a registered model active again (embedding any faces it lacks), then re-cluster."""
+    from faceapp.jobs.reembed import reembed
+    from faceapp.storage import models as model_store
+
+    reembed(db, model_row, device=device, progress=progress, should_stop=should_stop)
+    if should_stop and should_stop():
+        return {"cancelled": True}
+    model_store.set_active(db, model_row)
+    return {"model": model_row, "people": recluster(db, strictness, progress, should_stop)}
+
+
+def accept_model(db: Database, onnx_path: str, device: str = "auto", strictness: float = 0.5,
+                 progress: Progress = None, should_stop: Stop = None) -> dict:
+    """Register the trained model, embed every stored crop with it, make it active, re-cluster.
+    Every user decision is a row of its own, so re-clustering keeps them all."""
+    from faceapp.jobs.reembed import switch_model
+
+    row = switch_model(db, onnx_path, device=device, progress=progress, should_stop=should_stop)
+    if row is None:
+        return {"cancelled": True}
+    return {"model": row, "people": recluster(db, strictness, progress, should_stop)}

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from faceapp.gui.images import rgb_to_qimage
+from faceapp.gui.qtcompat import emit
 
 
 class FaceThumbnails(QObject):
@@ -63,7 +64,7 @@ class FaceThumbnails(QObject):
         self._cache[face_id] = QPixmap.fromImage(image)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        self.ready.emit(face_id)
+        emit(self.ready, face_id)
 
     def _run(self) -> None:  # loader thread
         from faceapp.storage.db import open_library
@@ -85,7 +86,7 @@ class FaceThumbnails(QObject):
                         return
                     ids.append(nxt)
                 for fid, crop in _crops(db, ids, face_crops):
-                    self._loaded.emit(fid, rgb_to_qimage(crop))
+                    emit(self._loaded, fid, rgb_to_qimage(crop))
         finally:
             db.conn.close()
 

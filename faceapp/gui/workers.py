@@ -11,9 +11,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from faceapp.gui.qtcompat import emit
 
 
 class Token:
@@ -75,7 +78,7 @@ class Task(QThread):
         super().__init__(parent)
         self.setObjectName(name)
         self._fn = fn
-        self.token = Token(self._raw_progress.emit)
+        self.token = Token(partial(emit, self._raw_progress))
         self.result: Any = None
         self.error: str | None = None
         self._raw_progress.connect(self._relay_progress)
@@ -89,21 +92,21 @@ class Task(QThread):
         except Exception as exc:  # a failed job is shown to the user, never crashes the app
             self.error = f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
-            self._raw_failed.emit(self.error)
+            emit(self._raw_failed, self.error)
         else:
-            self._raw_done.emit(self.result)
+            emit(self._raw_done, self.result)
 
     @Slot(object)
     def _relay_progress(self, obj: object) -> None:
-        self.progressed.emit(obj)
+        emit(self.progressed, obj)
 
     @Slot(object)
     def _relay_done(self, result: object) -> None:
-        self.succeeded.emit(result)
+        emit(self.succeeded, result)
 
     @Slot(str)
     def _relay_failed(self, text: str) -> None:
-        self.failed.emit(text)
+        emit(self.failed, text)
 
     @Slot()
     def _forget(self) -> None:

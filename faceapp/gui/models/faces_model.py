@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.services import Face
 from faceapp.gui.thumbs import FaceThumbnails
 
@@ -71,4 +72,4 @@ class FacesModel(QAbstractListModel):
         row = self._row_of.get(face_id)
         if row is not None and row < self._shown:
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+            emit(self.dataChanged, idx, idx, [Qt.ItemDataRole.DecorationRole])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.services import Person
 from faceapp.gui.thumbs import FaceThumbnails
 
@@ -74,4 +75,4 @@ class PeopleModel(QAbstractListModel):
         row = self._row_of_face.get(face_id)
         if row is not None:
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+            emit(self.dataChanged, idx, idx, [Qt.ItemDataRole.DecorationRole])

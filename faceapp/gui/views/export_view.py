@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from faceapp.gui import services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
@@ -123,9 +124,9 @@ class ExportView(QWidget):
         self.result = result
         self._finish()
         self.status.setText("Exported: " + ", ".join(f"{k} {v}" for k, v in result.items()))
-        self.task_finished.emit(result)
+        emit(self.task_finished, result)
 
     def _failed(self, text: str) -> None:
         self._finish()
         self.status.setText(f"Export failed: {text}")
-        self.task_finished.emit(None)
+        emit(self.task_finished, None)

@@ -1,9 +1,204 @@
-"""placeholder"""
+"""Improve recognition: fine-tune the model on the people you named (or an album folder per
+person), look at the before/after report, then accept it (re-embed + re-cluster in the
+background, every decision kept) or go back to an earlier model."""
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp import paths
+from faceapp.gui import services
+from faceapp.gui.background import db_job
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.qtcompat import emit
+from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.workers import Task, run_task
+
+
+def _report_text(before: dict, after: dict) -> str:
+    keys = [k for k in after if isinstance(after.get(k), int | float)]
+    rows = "".join(f"<tr><td>{k}</td><td align=right>{before.get(k, float('nan')):.4g}</td>"
+                   f"<td align=right><b>{after[k]:.4g}</b></td></tr>" for k in keys)
+    return f"<table cellspacing=6><tr><th></th><th>before</th><th>after</th></tr>{rows}</table>"
 
 
 class ImproveView(QWidget):
-    def __init__(self, ctx, thumbs, parent=None):
+    job_finished = Signal(str, object)  # ("train" | "accept" | "restore", result or None)
+
+    def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        QVBoxLayout(self).addWidget(QLabel("ImproveView"))
+        self.ctx = ctx
+        self.task: Task | None = None
+        self.report: services.TrainReport | None = None
+        self.loss = QComboBox()
+        for name, help_text in services.LOSS_HELP.items():
+            self.loss.addItem(name, name)
+            self.loss.setItemData(self.loss.count() - 1, help_text, Qt.ItemDataRole.ToolTipRole)
+        self.loss_help = QLabel()
+        self.loss_help.setWordWrap(True)
+        self.source = QComboBox()
+        self.source.addItem("People named in this library", "library")
+        self.source.addItem("An album folder (one sub-folder per person)…", "folder")
+        self.epochs = QSpinBox(minimum=1, maximum=200, value=5)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.setCurrentText(ctx.settings.device)
+        self.gpu = QLabel("Looking for a GPU…")
+        self.train_button = QPushButton("Train")
+        self.cancel_button = QPushButton("Cancel")
+        self.progress = QProgressBar()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.metrics = QLabel()
+        self.roc = QLabel()
+        self.roc.setFixedSize(360, 300)
+        self.roc.setScaledContents(True)
+        self.accept_button = QPushButton("Use the new model")
+        self.models = QComboBox()
+        self.restore_button = QPushButton("Make this model active")
+
+        form = QFormLayout()
+        form.addRow("Loss", self.loss)
+        form.addRow("", self.loss_help)
+        form.addRow("Train on", self.source)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Device", self.device)
+        form.addRow("", self.gpu)
+        run = QHBoxLayout()
+        run.addWidget(self.train_button)
+        run.addWidget(self.cancel_button)
+        run.addWidget(self.progress, 1)
+        report = QHBoxLayout()
+        report.addWidget(self.metrics, 1)
+        report.addWidget(self.roc)
+        models = QHBoxLayout()
+        models.addWidget(QLabel("Models:"))
+        models.addWidget(self.models, 1)
+        models.addWidget(self.restore_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(run)
+        lay.addWidget(self.status)
+        lay.addLayout(report, 1)
+        lay.addWidget(self.accept_button)
+        lay.addLayout(models)
+
+        self.loss.currentIndexChanged.connect(lambda _: self.loss_help.setText(services.LOSS_HELP[self.loss.currentData()]))
+        self.loss.setCurrentIndex(0)
+        self.loss_help.setText(services.LOSS_HELP[self.loss.currentData()])
+        self.train_button.clicked.connect(self.start_training)
+        self.cancel_button.clicked.connect(lambda: self.task and self.task.cancel())
+        self.accept_button.clicked.connect(self.accept_model)
+        self.restore_button.clicked.connect(self.restore_model)
+        self._busy(False)
+        self.accept_button.setEnabled(False)
+        self._gpu_task = run_task(lambda _t: services.gpu_info(), name="gpu", on_done=self.gpu.setText)
+        ctx.changed.connect(lambda topic: topic == "models" and self.refresh_models())
+        self.refresh_models()
+
+    def refresh_models(self) -> None:
+        self.models.clear()
+        for m in services.models(self.ctx.db):
+            self.models.addItem(f"{m['model_id']}{'  (active)' if m['active'] else ''} — {m['created_at'] or ''}", m["id"])
+
+    def _busy(self, busy: bool) -> None:
+        for b in (self.train_button, self.restore_button):
+            b.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self.accept_button.setEnabled(False)
+
+    def _start(self, kind: str, job, text: str) -> Task:  # noqa: ANN001
+        self._busy(True)
+        self.status.setText(text)
+        self.progress.setRange(0, 0)
+        self.ctx.busy.add(kind)
+        self.task = run_task(job, name=kind, on_progress=self._progress,
+                             on_done=lambda r: self._done(kind, r), on_error=lambda e: self._failed(kind, e))
+        return self.task
+
+    def start_training(self) -> Task | None:
+        source = self.source.currentData()
+        if source == "folder":
+            source = QFileDialog.getExistingDirectory(self, "Album folder: one sub-folder per person")
+            if not source:
+                return None
+        out = tempfile.mkdtemp(prefix="train-", dir=paths.data_dir())
+        job = db_job(self.ctx.path, services.train, source, self.loss.currentData(), self.epochs.value(),
+                     self.device.currentText(), out)
+        return self._start("train", job, f"Training with {self.loss.currentData()}…")
+
+    def accept_model(self) -> Task | None:
+        if self.report is None:
+            return None
+        job = db_job(self.ctx.path, services.accept_model, self.report.model_path, self.ctx.settings.device,
+                     self.ctx.settings.strictness)
+        return self._start("accept", job, "Re-embedding every face with the new model, then re-grouping people…")
+
+    def restore_model(self) -> Task | None:
+        row = self.models.currentData()
+        if row is None:
+            return None
+        job = db_job(self.ctx.path, services.activate_model, row, self.ctx.settings.device, self.ctx.settings.strictness)
+        return self._start("restore", job, "Switching model, then re-grouping people…")
+
+    def _progress(self, p: object) -> None:
+        args = p if isinstance(p, tuple) else (p,)
+        if len(args) >= 2 and all(isinstance(a, int | float) for a in args[:2]):
+            self.progress.setRange(0, max(1, int(args[1])))
+            self.progress.setValue(int(args[0]))
+        if any(isinstance(a, str | dict) for a in args):
+            self.status.setText(" ".join(str(a) for a in args if isinstance(a, str | dict)))
+
+    def _done(self, kind: str, result: object) -> None:
+        self.task = None
+        self.ctx.busy.discard(kind)
+        self._busy(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        if kind == "train":
+            self.show_report(result)
+        else:
+            cancelled = isinstance(result, dict) and result.get("cancelled")
+            self.status.setText("Stopped; the previous model is still active." if cancelled else "Done: model active, people re-grouped.")
+            self.ctx.notify("models")
+            self.ctx.notify("people")
+        emit(self.job_finished, kind, result)
+
+    def show_report(self, report: services.TrainReport) -> None:
+        self.report = report
+        self.metrics.setText(_report_text(report.before, report.after))
+        if report.roc_png and Path(report.roc_png).exists():
+            self.roc.setPixmap(QPixmap.fromImage(QImage(report.roc_png)))
+        extra = ""
+        if report.report_json and Path(report.report_json).exists():
+            extra = f" Full report: {report.report_json}"
+            json.loads(Path(report.report_json).read_text())  # a broken report should fail loudly here
+        self.status.setText(f"Trained: {Path(report.model_path).name}.{extra}")
+        self.accept_button.setEnabled(True)
+
+    def _failed(self, kind: str, text: str) -> None:
+        self.task = None
+        self.ctx.busy.discard(kind)
+        self._busy(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status.setText(f"{kind.capitalize()} failed: {text}")
+        emit(self.job_finished, kind, None)

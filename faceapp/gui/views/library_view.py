@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from faceapp.gui.background import scan_job
 from faceapp.gui.context import LibraryContext
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.workers import Task, run_task
 from faceapp.storage import photos as photo_store
 from faceapp.storage import roots as root_store
@@ -151,12 +152,12 @@ class LibraryView(QWidget):
                             f"{stats['faces']} faces, {sum(stats['errors'].values())} failed "
                             f"in {stats['seconds']:.1f} s")
         self._finish()
-        self.scan_finished.emit(stats)
+        emit(self.scan_finished, stats)
 
     def _on_error(self, text: str) -> None:
         self.status.setText(f"Scan failed: {text}")
         self._finish()
-        self.scan_finished.emit(None)
+        emit(self.scan_finished, None)
 
     def _set_running(self, running: bool) -> None:
         self.scan_button.setEnabled(not running)

@@ -9,6 +9,7 @@ from faceapp.gui import services
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.people_model import PeopleModel
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.thumbs import FaceThumbnails
 
 
@@ -60,4 +61,4 @@ class PeopleView(QWidget):
             self._activated(rows[0])
 
     def _activated(self, index: QModelIndex) -> None:
-        self.person_opened.emit(self.model.person_at(index.row()).id)
+        emit(self.person_opened, self.model.person_at(index.row()).id)

@@ -19,6 +19,7 @@ from faceapp.gui import services
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.faces_model import FacesModel
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.thumbs import FaceThumbnails
 
 # (button text, shortcut, method): the frequent actions, each one keystroke.
@@ -103,7 +104,7 @@ class PersonView(QWidget):
         if p is None:  # merged away or emptied
             self.person_id = None
             self.model.set_faces([])
-            self.back.emit()
+            emit(self.back)
             return
         self.name.setText(p.name or "")
         self.name.setPlaceholderText(p.label)
@@ -178,4 +179,4 @@ class PersonView(QWidget):
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         if rows:
             f = self.model.face_at(rows[0])
-            self.photo_requested.emit(f.photo_id, f.path)
+            emit(self.photo_requested, f.photo_id, f.path)

@@ -1,9 +1,143 @@
-"""placeholder"""
+"""Verify: are two faces (from the library) or two photos (files) the same person?
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+Shows the score, the decision, the threshold and the false-accept rate that threshold stands
+for. Library faces compare stored embeddings (instant); photo files need detection and embedding,
+so they run in a worker.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.gui import services
+from faceapp.gui.background import db_job
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.grid import make_grid
+from faceapp.gui.models.faces_model import FacesModel
+from faceapp.gui.qtcompat import emit
+from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.workers import Task, run_task
 
 
 class VerifyView(QWidget):
-    def __init__(self, ctx, thumbs, parent=None):
+    verdict_shown = Signal(object)  # a services.Verdict, or None on failure
+
+    def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        QVBoxLayout(self).addWidget(QLabel("VerifyView"))
+        self.ctx = ctx
+        self.task: Task | None = None
+        self.photos: list[str | None] = [None, None]
+        self.models = [FacesModel(thumbs), FacesModel(thumbs)]
+        self.grids = [make_grid(72), make_grid(72)]
+        self.photo_labels = [QLabel("or a photo file:"), QLabel("or a photo file:")]
+        self.far = QComboBox()
+        self.compare_button = QPushButton("Compare")
+        self.result = QLabel("Pick a face on each side (or a photo file), then Compare.")
+        self.result.setWordWrap(True)
+        sides = QGridLayout()
+        for i, (title, grid, label) in enumerate(zip(("First", "Second"), self.grids, self.photo_labels, strict=True)):
+            grid.setModel(self.models[i])
+            grid.clicked.connect(lambda _idx, i=i: self._face_picked(i))
+            choose = QPushButton("Choose photo…")
+            choose.clicked.connect(lambda _=False, i=i: self._choose_photo(i))
+            row = QHBoxLayout()
+            row.addWidget(label, 1)
+            row.addWidget(choose)
+            sides.addWidget(QLabel(f"<b>{title} face</b>"), 0, i)
+            sides.addWidget(grid, 1, i)
+            sides.addLayout(row, 2, i)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("False-accept rate:"))
+        bottom.addWidget(self.far)
+        bottom.addStretch()
+        bottom.addWidget(self.compare_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(sides, 1)
+        lay.addLayout(bottom)
+        lay.addWidget(self.result)
+        self.compare_button.clicked.connect(self.compare)
+        self._dirty = True
+        ctx.changed.connect(self._changed)
+
+    def _changed(self, topic: str) -> None:
+        self._dirty = True
+
+    def activated(self) -> None:
+        if self._dirty:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._dirty = False
+        faces = services.all_faces(self.ctx.db)
+        for m in self.models:
+            m.set_faces(faces)
+        self.far.clear()
+        for far, thr in sorted(services.thresholds(self.ctx.db).items(), key=lambda kv: float(kv[0])):
+            self.far.addItem(f"{float(far):g} (cosine ≥ {thr:.3f})", far)
+        if not self.far.count():
+            self.far.addItem("uncalibrated model (cosine ≥ 0.363)", None)
+        i = self.far.findData("1e-3")
+        self.far.setCurrentIndex(max(i, 0))
+
+    def _face_picked(self, side: int) -> None:
+        self.photos[side] = None
+        self.photo_labels[side].setText("or a photo file:")
+
+    def _choose_photo(self, side: int) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a photo", "", "Images (*.jpg *.jpeg *.png *.heic *.webp)")
+        if path:
+            self.set_photo(side, path)
+
+    def set_photo(self, side: int, path: str) -> None:
+        self.photos[side] = path
+        self.grids[side].clearSelection()
+        self.photo_labels[side].setText(path.rsplit("/", 1)[-1])
+
+    def select_face(self, side: int, row: int) -> None:
+        self.grids[side].setCurrentIndex(self.models[side].index(row))
+        self._face_picked(side)
+
+    def _picked_face(self, side: int) -> int | None:
+        idx = self.grids[side].currentIndex()
+        rows = self.grids[side].selectionModel().selectedIndexes()
+        return self.models[side].face_at(idx.row()).id if idx.isValid() and rows else None
+
+    def compare(self) -> None:
+        far = self.far.currentData()
+        if all(self.photos):
+            self.result.setText("Finding and comparing the faces…")
+            self.compare_button.setEnabled(False)
+            self.task = run_task(db_job(self.ctx.path, services.verify_photos, self.photos[0], self.photos[1], far,
+                                        self.ctx.settings.device),
+                                 name="verify", on_done=self._show, on_error=self._failed)
+            return
+        a, b = self._picked_face(0), self._picked_face(1)
+        if a is None or b is None:
+            self.result.setText("Pick a face on each side first (or a photo file on both).")
+            return
+        self._show(services.verify_faces(self.ctx.db, a, b, far))
+
+    def _show(self, v: services.Verdict) -> None:
+        self.task = None
+        self.compare_button.setEnabled(True)
+        decision = "<b style='color:#080'>Same person</b>" if v.same else "<b style='color:#a00'>Different people</b>"
+        far = f"a false-accept rate of {v.far:g} (about 1 stranger pair in {round(1 / v.far):,} passes)" if v.far else \
+            "an uncalibrated threshold"
+        self.result.setText(f"{decision} — score {v.score:.3f}, threshold {v.threshold:.3f}, which stands for {far}.")
+        emit(self.verdict_shown, v)
+
+    def _failed(self, text: str) -> None:
+        self.task = None
+        self.compare_button.setEnabled(True)
+        self.result.setText(f"Could not compare: {text}")
+        emit(self.verdict_shown, None)
