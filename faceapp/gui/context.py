@@ -3,7 +3,9 @@ user actions, and a fresh connection per worker (sqlite WAL, one writer at a tim
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from sqlite_utils import Database
@@ -17,6 +19,7 @@ class LibraryContext(QObject):
     """Shared by every view; `changed(topic)` tells views to refresh ("photos", "people", "models")."""
 
     changed = Signal(str)
+    message = Signal(str)  # a refusal or failure to show the user (status bar)
 
     def __init__(self, path: str | Path, settings: AppSettings | None = None) -> None:
         super().__init__()
@@ -31,6 +34,20 @@ class LibraryContext(QObject):
 
     def notify(self, topic: str) -> None:
         emit(self.changed, topic)
+
+    def say(self, text: str) -> None:
+        emit(self.message, text)
+
+    def act(self, fn: Callable[..., Any], *args: Any, topic: str = "people") -> bool:
+        """Run one user action on the GUI-thread connection. A refused action (the people rules
+        raise ValueError, e.g. two faces of one photo in one person) is shown, not raised."""
+        try:
+            fn(self.db, *args)
+        except ValueError as exc:
+            self.say(str(exc))
+            return False
+        self.notify(topic)
+        return True
 
     def close(self) -> None:
         self.db.conn.close()

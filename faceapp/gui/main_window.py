@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.resize(1200, 800)
         self._restore()
         self.statusBar().showMessage(str(ctx.path))
+        ctx.message.connect(self._say)
         self.show_view("People" if self.people.model.rowCount() else "Library")
 
     def _add_page(self, title: str, widget: QWidget | None) -> None:
@@ -118,6 +119,9 @@ class MainWindow(QMainWindow):
         from faceapp.gui.views.settings_dialog import SettingsDialog
 
         SettingsDialog(self.ctx.settings, self).exec()
+
+    def _say(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
 
     def _restore(self) -> None:
         qs = qsettings()

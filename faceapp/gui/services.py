@@ -64,6 +64,7 @@ class Verdict:
     same: bool
     threshold: float
     far: float | None  # the false-accept rate the threshold stands for
+    far_at_score: float | None = None  # the rate this score itself would stand for, when known
 
 
 from faceapp.gui import _standin as _s  # noqa: E402  (the stand-ins need the dataclasses above)
@@ -72,12 +73,35 @@ Progress = Callable[..., None] | None
 Stop = Callable[[], bool] | None
 
 
+def _people():
+    """faceapp.jobs.people when it is there; all people actions then go through it (one history)."""
+    try:
+        return importlib.import_module("faceapp.jobs.people")
+    except ImportError:
+        return None
+
+
+def _far_for(strictness: float) -> str:
+    """Clustering strictness → the false-accept rate whose calibrated threshold links faces."""
+    return "1e-2" if strictness < 0.34 else "1e-3" if strictness < 0.67 else "1e-4"
+
+
 def recluster(db: Database, strictness: float = 0.5, progress: Progress = None, should_stop: Stop = None) -> dict:
-    return _s.recluster(db, strictness, should_stop)
+    P = _people()
+    if P is None:
+        return _s.recluster(db, strictness, should_stop)
+    if thresholds(db):
+        return P.recluster(db, far=_far_for(strictness)).as_dict()
+    # An uncalibrated model: OpenCV's published SFace cosine threshold, nudged by strictness.
+    return P.recluster(db, threshold=0.363 + 0.1 * (strictness - 0.5)).as_dict()
 
 
 def list_people(db: Database, include_hidden: bool = False) -> list[Person]:
-    return _s.list_people(db, include_hidden)
+    P = _people()
+    if P is None:
+        return _s.list_people(db, include_hidden)
+    return [Person(p.id, p.name, p.label, p.faces, p.photos, p.cover_face, bool(p.hidden))
+            for p in P.list_people(db, include_hidden=include_hidden)]
 
 
 def person(db: Database, person_id: int) -> Person | None:
@@ -85,65 +109,115 @@ def person(db: Database, person_id: int) -> Person | None:
 
 
 def person_faces(db: Database, person_id: int) -> list[Face]:
-    return _s.person_faces(db, person_id)
+    P = _people()
+    if P is None:
+        return _s.person_faces(db, person_id)
+    return [Face(f.id, f.photo_id, f.path, f.person_id, f.source or "", f.score) for f in P.person_faces(db, person_id)]
 
 
 def rename(db: Database, person_id: int, name: str) -> None:
-    _s.rename(db, person_id, name.strip() or None)
+    P = _people()
+    if P is None:
+        return _s.rename(db, person_id, name.strip() or None)
+    P.name_person(db, person_id, name.strip() or None)
 
 
 def merge(db: Database, into: int, other: int) -> None:
-    _s.merge(db, into, other)
+    P = _people()
+    if P is None:
+        return _s.merge(db, into, other)
+    P.merge_people(db, into, [other])
 
 
-def split(db: Database, face_ids: list[int]) -> int:
-    return _s.split(db, face_ids)
+def split(db: Database, person_id: int, face_ids: list[int]) -> int:
+    P = _people()
+    return _s.split(db, face_ids) if P is None else P.split_person(db, person_id, face_ids)
 
 
 def confirm(db: Database, face_ids: list[int], person_id: int) -> None:
-    _s.move(db, face_ids, person_id, "confirmed", "confirm")
+    P = _people()
+    if P is None:
+        return _s.move(db, face_ids, person_id, "confirmed", "confirm")
+    P.confirm_faces(db, face_ids, person_id)
 
 
 def move(db: Database, face_ids: list[int], person_id: int) -> None:
-    _s.move(db, face_ids, person_id, "user", "move")
+    """Put faces in another person: a confirmation as that person."""
+    P = _people()
+    if P is None:
+        return _s.move(db, face_ids, person_id, "user", "move")
+    P.confirm_faces(db, face_ids, person_id)
 
 
 def reject(db: Database, face_ids: list[int], person_id: int) -> None:
-    _s.reject(db, face_ids, person_id)
+    P = _people()
+    if P is None:
+        return _s.reject(db, face_ids, person_id)
+    P.reject_faces(db, face_ids, person_id)
 
 
 def not_a_face(db: Database, face_ids: list[int]) -> None:
-    _s.not_a_face(db, face_ids)
+    P = _people()
+    if P is None:
+        return _s.not_a_face(db, face_ids)
+    P.mark_not_face(db, face_ids)
 
 
 def set_hidden(db: Database, person_id: int, hidden: bool) -> None:
-    _s.set_hidden(db, person_id, hidden)
+    P = _people()
+    if P is None:
+        return _s.set_hidden(db, person_id, hidden)
+    P.hide_person(db, person_id, hidden)
 
 
 def undo(db: Database) -> str | None:
-    return _s.undo(db)
+    """What was undone, in words, or None when there is nothing to undo."""
+    P = _people()
+    if P is None:
+        return _s.undo(db)
+    done = P.undo(db)
+    return None if done is None else str(done.get("summary") or done.get("action"))
 
 
 def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tuple[Person, float]]:
-    return _s.merge_suggestions(db, person_id, limit)
+    fn = _real("faceapp.jobs.people", "merge_suggestions") or _real("faceapp.jobs.review", "merge_suggestions")
+    if fn is None:
+        return _s.merge_suggestions(db, person_id, limit)
+    people = {p.id: p for p in list_people(db, True)}
+    out = []
+    for s in fn(db, person_id, limit=limit):
+        pid, score = (s.person_id, s.score) if hasattr(s, "person_id") else (s["person_id"], s["score"])
+        if pid in people:
+            out.append((people[pid], float(score)))
+    return out
 
 
 def review_queue(db: Database, limit: int = 200) -> list[ReviewItem]:
-    return _s.review_queue(db, limit)
+    fn = _real("faceapp.jobs.review", "review_queue")
+    if fn is None:
+        return _s.review_queue(db, limit)
+    labels = {p.id: p.label for p in list_people(db, True)}
+    return [ReviewItem(it.face_id, it.person_id, labels.get(it.person_id, "?"), float(it.score))
+            for it in fn(db, limit=limit)]
 
 
 def accept_all(db: Database, items: list[ReviewItem]) -> None:
-    for it in items:
-        confirm(db, [it.face_id], it.person_id)
+    for person_id in sorted({it.person_id for it in items}):
+        confirm(db, [it.face_id for it in items if it.person_id == person_id], person_id)
 
 
 def reject_all(db: Database, items: list[ReviewItem]) -> None:
-    for it in items:
-        reject(db, [it.face_id], it.person_id)
+    for person_id in sorted({it.person_id for it in items}):
+        reject(db, [it.face_id for it in items if it.person_id == person_id], person_id)
 
 
 def photo_faces(db: Database, photo_id: int) -> list[BoxedFace]:
-    return _s.photo_faces(db, photo_id)
+    P = _people()
+    if P is None:
+        return _s.photo_faces(db, photo_id)
+    labels = {p.id: p.label for p in list_people(db, True)}
+    return [BoxedFace(f.id, f.box, labels.get(f.person_id, "unsorted") if f.person_id else "unsorted")
+            for f in P.photo_faces(db, photo_id)]
 
 
 def all_faces(db: Database) -> list[Face]:
@@ -154,20 +228,39 @@ def all_faces(db: Database) -> list[Face]:
 
 
 def thresholds(db: Database) -> dict[str, float]:
-    """The active model's calibrated cosine thresholds by false-accept rate, e.g. {"1e-3": 0.36}."""
-    from faceapp.jobs.models import ensure_active_model
+    """The active model's calibrated cosine thresholds by false-accept rate, e.g. {"1e-3": 0.36};
+    empty for an uncalibrated model."""
+    fn = _real("faceapp.jobs.verify", "model_thresholds")
+    if fn is None:
+        from faceapp.jobs.models import ensure_active_model
 
-    return dict(ensure_active_model(db)["metadata"].get("thresholds") or {})
+        return dict(ensure_active_model(db)["metadata"].get("thresholds") or {})
+    try:
+        return fn(db)
+    except ValueError:
+        return {}
+
+
+def _verify(db: Database, a: int | str, b: int | str, far: str | None, device: str) -> Verdict:
+    fn = _real("faceapp.jobs.verify", "verify")
+    th = thresholds(db)
+    if fn is None or not th:
+        if isinstance(a, str):
+            return _s.verify_photos(db, a, str(b), far, device)
+        return _s.verify_faces(db, int(a), int(b), far)
+    far = far if far in th else ("1e-3" if "1e-3" in th else sorted(th)[0])
+    v = fn(db, a, b, far=far, device=device)
+    return Verdict(v.similarity, v.same, v.threshold, float(v.far), v.far_at_similarity)
 
 
 def verify_faces(db: Database, face_a: int, face_b: int, far: str | None = None) -> Verdict:
-    return _s.verify_faces(db, face_a, face_b, far)
+    return _verify(db, int(face_a), int(face_b), far, "cpu")
 
 
 def verify_photos(db: Database, photo_a: str, photo_b: str, far: str | None = None, device: str = "auto",
                   progress: Progress = None, should_stop: Stop = None) -> Verdict:
     """Inference: call from a worker. The largest face of each photo is compared."""
-    return _s.verify_photos(db, photo_a, photo_b, far, device)
+    return _verify(db, str(photo_a), str(photo_b), far, device)
 
 
 def export(db: Database, out_dir: str, what: str, person_ids: list[int] | None = None, mode: str = "copy",

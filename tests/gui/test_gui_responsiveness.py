@@ -27,7 +27,7 @@ def test_gui_thread_never_stalls_during_a_scan(qtbot, tmp_path, make_window):
     # Include the scan's start on the GUI thread: count from before start_scan, not the first tick.
     timer.stop()
     assert sig.args[0] and sig.args[0]["processed"] >= 49
-    gaps = [b - a for a, b in zip([started] + ticks[:-1], ticks) if b > started]
+    gaps = [b - a for a, b in zip([started] + ticks[:-1], ticks, strict=True) if b > started]
     worst = max(gaps)
     print(f"scan {sig.args[0]['seconds']:.1f} s, {len(gaps)} ticks, longest GUI stall {worst * 1000:.0f} ms")
     assert worst < MAX_STALL_S, f"GUI thread stalled for {worst * 1000:.0f} ms during a scan"

@@ -128,52 +128,46 @@ class PersonView(QWidget):
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         return [self.model.face_at(r).id for r in rows]
 
-    def _after(self) -> None:
-        self.ctx.notify("people")  # every view refreshes, this one included
-
     # -- user actions: one service call each -------------------------------------------------
     def rename(self) -> None:
         if self.person_id is not None:
-            services.rename(self.ctx.db, self.person_id, self.name.text())
-            self._after()
+            self.ctx.act(services.rename, self.person_id, self.name.text())
 
     def set_hidden(self, hidden: bool) -> None:
         if self.person_id is not None:
-            services.set_hidden(self.ctx.db, self.person_id, hidden)
-            self._after()
+            self.ctx.act(services.set_hidden, self.person_id, hidden)
 
     def merge(self) -> None:
         other = self.merge_target.currentData()
         if self.person_id is not None and other is not None:
-            services.merge(self.ctx.db, self.person_id, other)
-            self._after()
-
-    def _with_selection(self, fn) -> None:  # noqa: ANN001
-        ids = self.selected_face_ids()
-        if ids and self.person_id is not None:
-            fn(ids)
-            self._after()
+            self.ctx.act(services.merge, self.person_id, other)
 
     def confirm_selected(self) -> None:
-        self._with_selection(lambda ids: services.confirm(self.ctx.db, ids, self.person_id))
+        if ids := self.selected_face_ids():
+            self.ctx.act(services.confirm, ids, self.person_id)
 
     def reject_selected(self) -> None:
-        self._with_selection(lambda ids: services.reject(self.ctx.db, ids, self.person_id))
+        if ids := self.selected_face_ids():
+            self.ctx.act(services.reject, ids, self.person_id)
 
     def not_a_face_selected(self) -> None:
-        self._with_selection(lambda ids: services.not_a_face(self.ctx.db, ids))
+        if ids := self.selected_face_ids():
+            self.ctx.act(services.not_a_face, ids)
 
     def split_selected(self) -> None:
-        self._with_selection(lambda ids: services.split(self.ctx.db, ids))
+        if ids := self.selected_face_ids():
+            self.ctx.act(services.split, self.person_id, ids)
 
     def move_selected(self) -> None:
         target = self.move_target.currentData()
-        if target is not None:
-            self._with_selection(lambda ids: services.move(self.ctx.db, ids, target))
+        if target is not None and (ids := self.selected_face_ids()):
+            self.ctx.act(services.move, ids, target)
 
     def undo(self) -> None:
-        if services.undo(self.ctx.db) is not None:
-            self._after()
+        what = services.undo(self.ctx.db)
+        self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")
+        if what:
+            self.ctx.notify("people")
 
     def open_photo(self) -> None:
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())

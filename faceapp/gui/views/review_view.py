@@ -94,8 +94,7 @@ class ReviewView(QWidget):
         if not rows:
             return
         chosen = [self.items[r] for r in rows]
-        (services.accept_all if accept else services.reject_all)(self.ctx.db, chosen)
-        self.ctx.notify("people")  # refreshes this view too
+        self.ctx.act(services.accept_all if accept else services.reject_all, chosen)  # refreshes this view too
 
     def accept_selected(self) -> None:
         self._answer(True)

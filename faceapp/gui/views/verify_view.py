@@ -125,7 +125,12 @@ class VerifyView(QWidget):
         if a is None or b is None:
             self.result.setText("Pick a face on each side first (or a photo file on both).")
             return
-        self._show(services.verify_faces(self.ctx.db, a, b, far))
+        try:
+            verdict = services.verify_faces(self.ctx.db, a, b, far)
+        except ValueError as exc:
+            self._failed(str(exc))
+            return
+        self._show(verdict)
 
     def _show(self, v: services.Verdict) -> None:
         self.task = None
@@ -133,7 +138,9 @@ class VerifyView(QWidget):
         decision = "<b style='color:#080'>Same person</b>" if v.same else "<b style='color:#a00'>Different people</b>"
         far = f"a false-accept rate of {v.far:g} (about 1 stranger pair in {round(1 / v.far):,} passes)" if v.far else \
             "an uncalibrated threshold"
-        self.result.setText(f"{decision} — score {v.score:.3f}, threshold {v.threshold:.3f}, which stands for {far}.")
+        own = f" A score this high would itself stand for a false-accept rate of {v.far_at_score:.2g}." \
+            if v.far_at_score is not None else ""
+        self.result.setText(f"{decision} — score {v.score:.3f}, threshold {v.threshold:.3f}, which stands for {far}.{own}")
         emit(self.verdict_shown, v)
 
     def _failed(self, text: str) -> None:
