@@ -66,6 +66,13 @@ class _LossModel(nn.Module):
         return self.loss_fn(self.model(x), y)
 
 
+def compute_features(trunk: nn.Module, data: FaceSet, val: FaceSet | None) -> dict[str, np.ndarray]:
+    out = {"train": trunk_features(trunk, data.crops), "train_flip": trunk_features(trunk, data.crops, flip=True)}
+    if val is not None and len(val):
+        out["val"] = trunk_features(trunk, val.crops)
+    return out
+
+
 def _val_score(emb: np.ndarray, labels: np.ndarray) -> float:
     """TAR at FAR 1e-2 over all pairs of the held-out faces (smooth enough for small sets)."""
     from faceapp.core.metrics import roc_tar_at_far
@@ -85,8 +92,12 @@ def _freeze_bn(module: nn.Module) -> None:
 
 
 def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
-          progress: Callable[[Progress], None] | None = print_progress) -> TrainResult:
-    """Train on `data` (labels 0..C−1); early-stop on `val` (same people, other faces) if given."""
+          progress: Callable[[Progress], None] | None = print_progress,
+          features: dict[str, np.ndarray] | None = None) -> TrainResult:
+    """Train on `data` (labels 0..C−1); early-stop on `val` (same people, other faces) if given.
+
+    `features` may hold the frozen trunk's outputs already computed ('train', 'train_flip', 'val'),
+    as the loss benchmark does to share them across losses; they must match `trainable_units`."""
     world = int(os.environ.get("WORLD_SIZE", 1))
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
@@ -105,8 +116,8 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         for p in trunk.parameters():
             p.requires_grad_(False)
         t0 = time.time()
-        feats = [trunk_features(trunk, data.crops), trunk_features(trunk, data.crops, flip=True)]
-        val_feats = trunk_features(trunk, val.crops) if val is not None and len(val) else None
+        features = features or compute_features(trunk, data, val)
+        feats, val_feats = [features["train"], features["train_flip"]], features.get("val")
         if progress and rank == 0:
             progress(Progress("features", 1, 1, len(data) * 2, time.time() - t0, 0.0))
     else:

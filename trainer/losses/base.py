@@ -12,6 +12,11 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def upcast(x: torch.Tensor) -> torch.Tensor:
+    """Half-precision embeddings (under autocast) to float32; float32/float64 stay as they are."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
 def zero_loss(embeddings: torch.Tensor) -> torch.Tensor:
     """A zero that keeps the graph (so backward works) when a batch has no valid pair or triplet."""
     return embeddings.sum() * 0.0
@@ -25,7 +30,7 @@ class CosineHead(nn.Module):
         self.weight = nn.Parameter(torch.randn(num_classes, embedding_size) * 0.01)
 
     def cosine(self, embeddings: torch.Tensor) -> torch.Tensor:
-        return F.linear(F.normalize(embeddings.float(), dim=1), F.normalize(self.weight, dim=1)).clamp(-1.0, 1.0)
+        return F.linear(F.normalize(upcast(embeddings), dim=1), F.normalize(self.weight, dim=1).to(upcast(embeddings).dtype)).clamp(-1.0, 1.0)
 
     @torch.no_grad()
     def init_from_centres(self, centres: torch.Tensor) -> None:

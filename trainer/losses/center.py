@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from trainer.losses.base import upcast
 from trainer.losses.softmax import SoftmaxLoss
 
 
@@ -33,7 +34,7 @@ class CenterLoss(nn.Module):
         self.centres -= self.alpha * diff / (1.0 + counts)[:, None]
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        x = embeddings.float()
+        x = upcast(embeddings)
         loss = self.softmax(x, labels) + self.lam * self.centre_term(x, labels)
         if self.training:
             self.update_centres(x.detach(), labels)

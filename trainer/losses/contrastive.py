@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.losses.base import zero_loss
+from trainer.losses.base import upcast, zero_loss
 from trainer.miners import all_pairs
 
 
@@ -23,7 +23,7 @@ class ContrastiveLoss(nn.Module):
         self.m = m
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        x = F.normalize(embeddings.float(), dim=1)
+        x = F.normalize(upcast(embeddings), dim=1)
         a1, p, a2, n = all_pairs(labels)
         loss = zero_loss(embeddings)
         if len(a1):

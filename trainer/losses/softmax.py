@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.losses.base import MarginLoss
+from trainer.losses.base import MarginLoss, upcast
 
 
 class SoftmaxLoss(nn.Module):
@@ -23,7 +23,7 @@ class SoftmaxLoss(nn.Module):
         self.fc = nn.Linear(embedding_size, num_classes)
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(self.fc(embeddings.float()), labels)
+        return F.cross_entropy(self.fc(upcast(embeddings)), labels)
 
     @torch.no_grad()
     def init_from_centres(self, centres: torch.Tensor) -> None:

@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from trainer.losses.base import MarginLoss
+from trainer.losses.base import MarginLoss, upcast
 
 
 def psi(theta: torch.Tensor, m: int) -> torch.Tensor:
@@ -38,7 +38,7 @@ class SphereFaceLoss(MarginLoss):
         return max(self.lambda_min, self.base * (1.0 + self.gamma * int(self.iteration)) ** (-self.power))
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        x = embeddings.float()
+        x = upcast(embeddings)
         norm = x.norm(dim=1, keepdim=True)
         cos = self.head.cosine(x)
         rows = torch.arange(len(labels), device=x.device)

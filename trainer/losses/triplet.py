@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.losses.base import zero_loss
+from trainer.losses.base import upcast, zero_loss
 from trainer.miners import MINERS
 
 
@@ -26,7 +26,7 @@ class TripletLoss(nn.Module):
         self.margin, self.miner = margin, miner
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        x = F.normalize(embeddings.float(), dim=1)
+        x = F.normalize(upcast(embeddings), dim=1)
         if self.miner == "ordered":
             idx = torch.arange(0, len(x) - len(x) % 3, 3, device=x.device)
             a, p, n = idx, idx + 1, idx + 2
