@@ -112,8 +112,27 @@ def _initial(db: Database) -> None:
     )
 
 
+def _people_decisions(db: Database) -> None:
+    """Merge suggestions a user dismissed are decisions too; indexes for the people queries."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE dismissed_merges (
+            person_a INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            person_b INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            created_at TEXT,
+            PRIMARY KEY (person_a, person_b)
+        );
+        CREATE INDEX face_rejections_person ON face_rejections(person_id);
+        CREATE INDEX face_assignments_source ON face_assignments(source);
+        CREATE INDEX history_undone ON history(undone, id)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_initial", _initial),
+    ("0002_people_decisions", _people_decisions),
 ]
 
 

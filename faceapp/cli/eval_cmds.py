@@ -1,0 +1,163 @@
+"""`faceapp eval clusters DIR` and `faceapp eval pairs PAIRS_FILE ROOT`: accuracy figures, base model by default."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from faceapp.cli import CLIError
+from faceapp.cli.common import print_json
+
+
+def _table(rows: list[dict], cols: list[str]) -> None:
+    print("  ".join(f"{c:>15}" for c in cols))
+    for r in rows:
+        print("  ".join(f"{r[c]:>15.4f}" if isinstance(r[c], float) else f"{r[c]!s:>15}" for c in cols))
+
+
+def labeled_faces(db, root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], int]:  # noqa: ANN001
+    """(face ids, embeddings, photo per face, labeled mask, truth of labeled faces, photos without a face).
+
+    The labeled face of a photo is its largest; its person is the photo's folder under root.
+    """
+    from faceapp.jobs.recluster import library_vectors
+    from faceapp.storage.faces import face_rows
+
+    ids, x = library_vectors(db)
+    prefix = str(root.resolve()).rstrip("/") + "/"
+    rows = {r["id"]: r for r in face_rows(db, "substr(p.path, 1, ?) = ?", [len(prefix), prefix])}
+    keep = np.array([f in rows for f in ids.tolist()], bool)
+    ids, x = ids[keep], x[keep]
+    photo = np.array([rows[f]["photo_id"] for f in ids.tolist()], np.int64)
+    area = np.array([rows[f]["w"] * rows[f]["h"] for f in ids.tolist()])
+    best: dict[int, int] = {}
+    for k, (p, a) in enumerate(zip(photo.tolist(), area.tolist(), strict=True)):
+        if p not in best or a > area[best[p]]:
+            best[p] = k
+    labeled = np.zeros(len(ids), bool)
+    labeled[list(best.values())] = True
+    truth = [Path(rows[f]["path"]).relative_to(root.resolve()).parts[0] for f in ids[labeled].tolist()]
+    n_photos = db.execute("SELECT count(*) FROM photos WHERE substr(path, 1, ?) = ? AND status = 'done'",
+                          [len(prefix), prefix]).fetchone()[0]
+    return ids, x, photo, labeled, truth, int(n_photos - len(best))
+
+
+def cmd_eval_clusters(args: argparse.Namespace) -> int:
+    from faceapp.core.cluster import threshold_from_calibration
+    from faceapp.core.cluster_eval import compare
+    from faceapp.jobs.scan import Scanner
+    from faceapp.jobs.verify import model_thresholds
+    from faceapp.storage.db import open_library
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise CLIError(f"no such folder: {root}")
+    tmp = None
+    if args.db is None:
+        tmp = tempfile.TemporaryDirectory(prefix="faceapp-eval-")
+        args.db = Path(tmp.name) / "eval.db"
+    db = open_library(args.db)
+    t0 = time.perf_counter()
+    stats = Scanner(db).scan([root])
+    scan_s = time.perf_counter() - t0
+    th = model_thresholds(db)
+    t = threshold_from_calibration(th, args.far)
+    ids, x, photo, labeled, truth, faceless = labeled_faces(db, root)
+    if not labeled.any():
+        raise CLIError(f"no faces found under {root}")
+    methods = ["faceapp"] + ([] if args.only_faceapp else ["immich-dbscan", "hdbscan-default"])
+    rows = compare(x, photo, labeled, truth, t, methods=methods)
+    info = {"dir": str(root), "photos_scanned": stats.processed, "photos_unchanged": stats.skipped,
+            "faces": int(len(ids)), "labeled_faces": int(labeled.sum()), "people": len(set(truth)),
+            "photos_without_face": faceless, "threshold": round(t, 4), "far": args.far, "scan_seconds": round(scan_s, 1)}
+    if args.json:
+        print_json({**info, "methods": rows})
+    else:
+        print("  ".join(f"{k}={v}" for k, v in info.items()))
+        _table(rows, ["method", "bcubed_p", "bcubed_r", "bcubed_f", "pairwise_p", "pairwise_r", "pairwise_f", "nmi",
+                      "clusters", "unsorted", "seconds"])
+    if tmp:
+        db.conn.close()
+        tmp.cleanup()
+    return 0
+
+
+def read_pairs(pairs_file: Path, root: Path) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """LFW pairs.txt: a header line, then `name i j` (same) or `name1 i name2 j` (different)."""
+    lines = [ln.split() for ln in pairs_file.read_text().splitlines() if ln.strip()]
+    if lines and len(lines[0]) <= 2 and all(t.isdigit() for t in lines[0]):
+        lines = lines[1:]
+
+    def path(name: str, i: str) -> str:
+        fn = f"{name}_{int(i):04d}.jpg"
+        nested = root / name / fn
+        return str(nested if nested.exists() else root / fn)
+
+    pairs, same = [], []
+    for t in lines:
+        if len(t) == 3:
+            pairs.append((path(t[0], t[1]), path(t[0], t[2])))
+            same.append(True)
+        elif len(t) == 4:
+            pairs.append((path(t[0], t[1]), path(t[2], t[3])))
+            same.append(False)
+        else:
+            raise CLIError(f"not an LFW pairs line: {' '.join(t)}")
+    return pairs, np.array(same, bool)
+
+
+def cmd_eval_pairs(args: argparse.Namespace) -> int:
+    from faceapp import paths
+    from faceapp.core.embed import Embedder
+    from faceapp.core.metrics import roc_tar_at_far, tenfold_accuracy
+    from faceapp.jobs.embed_files import embed_files
+
+    pairs, same = read_pairs(Path(args.pairs_file), Path(args.root))
+    if len(pairs) < 10 or same.all() or not same.any():
+        raise CLIError("need at least 10 pairs, both same and different")
+    files = sorted({p for pr in pairs for p in pr})
+    embedder = Embedder(args.model or paths.SFACE, device=args.device, flip_tta=args.flip)
+    emb, found = embed_files(files, embedder)
+    pos = {f: i for i, f in enumerate(files)}
+    a = np.array([pos[p] for p, _ in pairs])
+    b = np.array([pos[q] for _, q in pairs])
+    ok = found[a] & found[b]
+    scores = np.where(ok, np.einsum("ij,ij->i", emb[a], emb[b]), -1.0)  # no face: counted as "different"
+    acc, std, ts = tenfold_accuracy(scores, same, folds=10)
+    out = {"pairs": int(len(pairs)), "genuine": int(same.sum()), "impostor": int((~same).sum()),
+           "pairs_without_face": int((~ok).sum()), "model": embedder.info.model_id,
+           "accuracy_10fold": round(acc, 4), "accuracy_std": round(std, 4), "threshold_mean": round(float(np.mean(ts)), 4)}
+    for far in ("1e-2", "1e-3"):
+        tar, thr = roc_tar_at_far(scores, same, float(far))
+        out[f"tar_at_far_{far}"] = round(tar, 4)
+        out[f"threshold_at_far_{far}"] = round(thr, 4)
+    if args.json:
+        print_json(out)
+    else:
+        for k, v in out.items():
+            print(f"{k:>22}: {v}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="accuracy benchmarks: clustering on labeled folders, verification on pairs")
+    esub = p.add_subparsers(dest="eval", metavar="EVAL")
+    c = esub.add_parser("clusters", help="scan folder-per-person photos, cluster, print BCubed/pairwise P/R/F and NMI")
+    c.add_argument("dir")
+    c.add_argument("--db", type=Path, default=None, help="library to scan into and keep (default: a temporary one)")
+    c.add_argument("--far", default="1e-3", help="calibrated FAR whose threshold links faces (default 1e-3)")
+    c.add_argument("--only-faceapp", action="store_true", help="skip the DBSCAN and HDBSCAN baselines")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_eval_clusters)
+    q = esub.add_parser("pairs", help="LFW-format pairs: 10-fold accuracy, TAR at FAR 1e-2 and 1e-3")
+    q.add_argument("pairs_file")
+    q.add_argument("root", help="image folder: ROOT/Name/Name_0001.jpg or ROOT/Name_0001.jpg")
+    q.add_argument("--model", default=None, help="ONNX model (default: bundled SFace)")
+    q.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    q.add_argument("--flip", action="store_true")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_eval_pairs)

@@ -1,0 +1,203 @@
+"""Cluster face embeddings into people: constrained average linkage on a sparse similarity graph.
+
+Why this method: on L2-normalised embeddings the average cosine between two groups is the dot
+product of their mean vectors, so average linkage needs no N×N matrix — only the pairs that could
+ever start a merge (cosine ≥ threshold: a group average can't exceed its best pair) and one sum
+vector per cluster. Merges run best-first from a heap with lazy re-scoring (a merged cluster's
+score to a third is a weighted average of the old scores, so stale heap keys are upper bounds).
+The result equals exact greedy average linkage cut at `threshold`, except where a face had more
+than `k` partners above the threshold.
+
+User decisions enter as constraints: faces fixed to a person are pre-joined (must-link) and never
+join another person's faces; a face never joins a cluster holding a person it was rejected from;
+two faces of one photo never share a cluster. Clusters smaller than `min_size` become unsorted (-1).
+
+The threshold is a cosine from the model's calibration (see `threshold_from_calibration`); nothing
+here is tuned on a benchmark's labels.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from faceapp.core.knn import as_f32, similar_pairs
+
+DEFAULT_FAR = "1e-3"  # linkage threshold: the model's cosine at this false-accept rate
+
+
+@dataclass
+class ClusterParams:
+    threshold: float  # average cosine at which two groups are one person
+    min_size: int = 2  # smaller free clusters are "unsorted"
+    k: int = 64  # most partners per face kept in the graph
+    exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
+
+
+@dataclass
+class Constraints:
+    photo: Sequence[int] | None = None  # photo id per face: one person per photo at most once
+    fixed: Sequence[int] | None = None  # person id per face, -1 for free faces
+    group: Sequence[int] | None = None  # soft label (e.g. a named person's earlier faces): cannot-link only
+    rejected: Mapping[int, set[int]] = field(default_factory=dict)  # face index -> person ids refused
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # cluster per face, -1 = unsorted
+    scores: np.ndarray  # cosine of each face to its cluster's mean direction (0 for unsorted)
+    person: dict[int, int]  # cluster -> fixed person id it holds (only clusters with fixed faces)
+
+
+def threshold_from_calibration(thresholds: Mapping[str, float], far: str = DEFAULT_FAR) -> float:
+    """The calibrated cosine at `far`; fails loudly rather than guessing when the model has none."""
+    if far not in thresholds:
+        raise ValueError(f"model has no calibrated threshold at FAR {far} (has {sorted(thresholds)})")
+    return float(thresholds[far])
+
+
+class _State:
+    """Union-find over faces plus per-root sums, sizes and constraint sets."""
+
+    def __init__(self, x: np.ndarray, c: Constraints) -> None:
+        n = len(x)
+        self.parent = list(range(n))
+        self.sums = x.astype(np.float64)
+        self.size = [1] * n
+        self.photos = [{int(p)} for p in c.photo] if c.photo is not None else None
+        fixed = c.fixed if c.fixed is not None else [-1] * n
+        self.person = [int(p) for p in fixed]
+        self.group = [int(g) for g in c.group] if c.group is not None else None
+        self.refused: dict[int, set[int]] = {int(i): set(v) for i, v in c.rejected.items() if v}
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def conflict(self, a: int, b: int) -> bool:
+        pa, pb = self.person[a], self.person[b]
+        if pa >= 0 and pb >= 0 and pa != pb:
+            return True
+        if pa >= 0 and pa in self.refused.get(b, ()) or pb >= 0 and pb in self.refused.get(a, ()):
+            return True
+        if self.group is not None:
+            ga, gb = self.group[a], self.group[b]
+            if ga >= 0 and gb >= 0 and ga != gb:
+                return True
+            if ga >= 0 and ga in self.refused.get(b, ()) or gb >= 0 and gb in self.refused.get(a, ()):
+                return True
+        if self.photos is not None:
+            small, big = sorted((self.photos[a], self.photos[b]), key=len)
+            if any(p in big for p in small):
+                return True
+        return False
+
+    def union(self, a: int, b: int) -> int:
+        if self.size[a] < self.size[b]:
+            a, b = b, a
+        self.parent[b] = a
+        self.size[a] += self.size[b]
+        self.sums[a] += self.sums[b]
+        if self.person[a] < 0:
+            self.person[a] = self.person[b]
+        if self.group is not None and self.group[a] < 0:
+            self.group[a] = self.group[b]
+        if self.photos is not None:
+            self.photos[a] |= self.photos[b]
+            self.photos[b] = set()
+        rb = self.refused.pop(b, None)
+        if rb:
+            self.refused.setdefault(a, set()).update(rb)
+        return a
+
+
+def _prejoin_fixed(st: _State, fixed: Sequence[int] | None) -> None:
+    if fixed is None:
+        return
+    first: dict[int, int] = {}
+    for i, p in enumerate(fixed):
+        if p < 0:
+            continue
+        if p in first:
+            st.union(st.find(first[p]), st.find(i))
+        else:
+            first[p] = i
+
+
+def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | None = None) -> ClusterResult:
+    """Cluster N×D L2-normalised embeddings under the user's constraints."""
+    x = as_f32(x)
+    n = len(x)
+    c = constraints or Constraints()
+    st = _State(x, c)
+    _prejoin_fixed(st, c.fixed)
+    if n >= 2:
+        _merge_loop(st, *similar_pairs(x, params.threshold, k=params.k, exact=params.exact), params.threshold)
+    return _labels(st, x, params.min_size)
+
+
+def _merge_loop(st: _State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> None:
+    """Best-first merges: the initial pairs stream from a sorted list, re-scored pairs from a heap."""
+    order = np.argsort(-s, kind="stable")
+    keys, aa, bb = s[order].astype(np.float64).tolist(), a[order].tolist(), b[order].tolist()
+    m, p = len(keys), 0
+    heap: list[tuple[float, int, int]] = []
+    pending: dict[tuple[int, int], float] = {}  # root pair -> key of its entry in the heap
+    sums, size, find = st.sums, st.size, st.find
+    while True:
+        if heap and (p >= m or -heap[0][0] > keys[p]):
+            negkey, i, j = heapq.heappop(heap)
+            key = -negkey
+            if pending.get((i, j)) == key:
+                del pending[(i, j)]
+        elif p < m:
+            key, i, j = keys[p], aa[p], bb[p]
+            p += 1
+        else:
+            break
+        if key < t:
+            break
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            continue
+        score = float(sums[ri] @ sums[rj]) / (size[ri] * size[rj])
+        if score < key - 1e-9:
+            # Stale key (an upper bound). Still the best if it beats every other bound.
+            nxt = max(keys[p] if p < m else -2.0, -heap[0][0] if heap else -2.0)
+            if score < nxt:
+                pair = (ri, rj) if ri < rj else (rj, ri)
+                if score >= t and pending.get(pair, -2.0) < score:
+                    # An entry for this pair already in the heap with a higher key still bounds it.
+                    pending[pair] = score
+                    heapq.heappush(heap, (-score, *pair))
+                continue
+            if score < t:
+                continue
+        if st.conflict(ri, rj):
+            continue
+        st.union(ri, rj)
+
+
+def _labels(st: _State, x: np.ndarray, min_size: int) -> ClusterResult:
+    n = len(x)
+    roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+    uniq, inv, counts = np.unique(roots, return_inverse=True, return_counts=True)
+    keep = np.array([counts[k] >= min_size or st.person[r] >= 0 for k, r in enumerate(uniq)], dtype=bool)
+    new_id = np.full(len(uniq), -1, np.int64)
+    new_id[keep] = np.arange(int(keep.sum()))
+    labels = new_id[inv] if n else np.zeros(0, np.int64)
+    person = {int(new_id[k]): st.person[r] for k, r in enumerate(uniq) if keep[k] and st.person[r] >= 0}
+    scores = np.zeros(n, np.float32)
+    for i in range(0, n, 65536):
+        m = st.sums[roots[i : i + 65536]]
+        m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+        scores[i : i + 65536] = np.einsum("ij,ij->i", x[i : i + 65536], m.astype(np.float32))
+    scores[labels < 0] = 0.0
+    return ClusterResult(labels=labels, scores=scores, person=person)

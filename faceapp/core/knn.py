@@ -1,0 +1,161 @@
+"""Similar pairs and nearest neighbours of L2-normalised embeddings, without an N×N matrix.
+
+All products are float32 and blocked: numpy's bundled OpenBLAS has segfaulted on float64 `X @ X.T`
+for n ≥ 19,000 on this project's machines, and a dense 100k×100k matrix would not fit anyway.
+Large sets use an inverted-file index (k-means lists, several probed per query), which finds
+nearly all pairs above a threshold at a small fraction of the cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EXACT_MAX = 30_000  # beyond this, similar_pairs switches to the inverted-file search
+_BLOCK_CELLS = 64_000_000  # float32 cells per block product (256 MB)
+
+
+def as_f32(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def _cap_per_row(rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """Keep the k most similar hits per row (hits are few, so a lexsort is cheap)."""
+    if k <= 0 or len(rows) == 0:
+        return rows, cols, sims
+    order = np.lexsort((-sims, rows))
+    rows, cols, sims = rows[order], cols[order], sims[order]
+    start = np.searchsorted(rows, rows, side="left")
+    keep = (np.arange(len(rows)) - start) < k
+    return rows[keep], cols[keep], sims[keep]
+
+
+def _symmetric_unique(rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    a, b = np.minimum(rows, cols), np.maximum(rows, cols)
+    key = a.astype(np.int64) * n + b
+    key, idx = np.unique(key, return_index=True)
+    return a[idx], b[idx], sims[idx]
+
+
+def _exact_pairs(x: np.ndarray, threshold: float, k: int) -> tuple[np.ndarray, ...]:
+    n = len(x)
+    block = max(64, min(4096, _BLOCK_CELLS // max(n, 1)))
+    out_r, out_c, out_s = [], [], []
+    for i in range(0, n, block):
+        s = x[i : i + block] @ x.T
+        r, c = np.nonzero(s >= threshold)
+        r_abs = r + i
+        keep = r_abs != c
+        r, c, r_abs = r[keep], c[keep], r_abs[keep]
+        sims = s[r, c]
+        r_abs, c, sims = _cap_per_row(r_abs, c, sims, k)
+        out_r.append(r_abs)
+        out_c.append(c)
+        out_s.append(sims)
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+
+
+def kmeans(x: np.ndarray, k: int, iters: int = 8, seed: int = 0, sample: int = 40_000) -> np.ndarray:
+    """Spherical k-means centroids (k×D, unit norm) on a sample: coarse lists for the index."""
+    rng = np.random.default_rng(seed)
+    xs = x[rng.choice(len(x), min(sample, len(x)), replace=False)]
+    c = xs[rng.choice(len(xs), k, replace=False)].copy()
+    for _ in range(iters):
+        a = np.argmax(xs @ c.T, axis=1)
+        sums = np.zeros_like(c)
+        np.add.at(sums, a, xs)
+        empty = np.bincount(a, minlength=k) == 0
+        sums[empty] = xs[rng.choice(len(xs), int(empty.sum()), replace=False)] if empty.any() else sums[empty]
+        c = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return as_f32(c)
+
+
+def top_lists(x: np.ndarray, centroids: np.ndarray, nprobe: int) -> np.ndarray:
+    """Indices (N×nprobe) of each vector's nearest lists, computed in blocks."""
+    out = np.empty((len(x), nprobe), np.int64)
+    for i in range(0, len(x), 16384):
+        s = x[i : i + 16384] @ centroids.T
+        out[i : i + 16384] = np.argpartition(-s, nprobe - 1, axis=1)[:, :nprobe] if nprobe < s.shape[1] else np.argsort(-s, axis=1)
+    return out
+
+
+def _ivf_pairs(x: np.ndarray, threshold: float, k: int, nprobe: int) -> tuple[np.ndarray, ...]:
+    n = len(x)
+    nlist = int(min(4096, max(16, 2 * np.sqrt(n))))
+    cent = kmeans(x, nlist)
+    probes = top_lists(x, cent, nprobe)
+    home = _home_blocked(x, cent)
+    by_home = np.argsort(home, kind="stable")
+    home_start = np.searchsorted(home[by_home], np.arange(nlist + 1))
+    q_lists = probes.ravel()
+    q_ids = np.repeat(np.arange(n), nprobe)
+    by_q = np.argsort(q_lists, kind="stable")
+    q_start = np.searchsorted(q_lists[by_q], np.arange(nlist + 1))
+    out_r, out_c, out_s = [], [], []
+    for li in range(nlist):
+        members = by_home[home_start[li] : home_start[li + 1]]
+        queries = q_ids[by_q[q_start[li] : q_start[li + 1]]]
+        if len(members) == 0 or len(queries) == 0:
+            continue
+        s = x[queries] @ x[members].T
+        r, c = np.nonzero(s >= threshold)
+        qi, mi = queries[r], members[c]
+        keep = qi != mi
+        out_r.append(qi[keep])
+        out_c.append(mi[keep])
+        out_s.append(s[r, c][keep])
+    r, c, s = np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+    return _cap_per_row(r, c, s, k)
+
+
+def _home_blocked(x: np.ndarray, cent: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.argmax(x[i : i + 65536] @ cent.T, axis=1) for i in range(0, len(x), 65536)])
+
+
+def similar_pairs(
+    x: np.ndarray, threshold: float, k: int = 64, nprobe: int = 8, exact: bool | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Undirected pairs (i < j, sim) with cosine ≥ threshold, at most ~k per vector.
+
+    Exact below EXACT_MAX vectors (or when asked), else an inverted-file search probing `nprobe` lists.
+    """
+    x = as_f32(x)
+    n = len(x)
+    if n < 2:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0, np.float32)
+    use_exact = exact if exact is not None else n <= EXACT_MAX
+    r, c, s = _exact_pairs(x, threshold, k) if use_exact else _ivf_pairs(x, threshold, k, nprobe)
+    return _symmetric_unique(r, c, s, n)
+
+
+def top2_by_group(q: np.ndarray, protos: np.ndarray, groups: np.ndarray, block: int = 2048) -> tuple[np.ndarray, ...]:
+    """For each query: (best group, its sim, runner-up group, its sim) over prototype vectors.
+
+    A group (a person) may own several prototypes; the runner-up is the best *other* group.
+    Groups are small non-negative ints. Empty prototype sets give group -1 and sim -1.
+    """
+    q, protos = as_f32(q), as_f32(protos)
+    nq = len(q)
+    g1 = np.full(nq, -1, np.int64)
+    g2 = np.full(nq, -1, np.int64)
+    s1 = np.full(nq, -1.0, np.float32)
+    s2 = np.full(nq, -1.0, np.float32)
+    if len(protos) == 0 or nq == 0:
+        return g1, s1, g2, s2
+    step = max(1, min(block, _BLOCK_CELLS // max(len(protos), 1)))
+    for i in range(0, nq, step):
+        s = q[i : i + step] @ protos.T
+        kk = min(8, s.shape[1])
+        top = np.argpartition(-s, kk - 1, axis=1)[:, :kk] if kk < s.shape[1] else np.tile(np.arange(s.shape[1]), (len(s), 1))
+        ts = np.take_along_axis(s, top, axis=1)
+        order = np.argsort(-ts, axis=1)
+        top, ts = np.take_along_axis(top, order, 1), np.take_along_axis(ts, order, 1)
+        tg = groups[top]
+        rows = np.arange(len(s))
+        g1[i : i + step], s1[i : i + step] = tg[:, 0], ts[:, 0]
+        other = tg != tg[:, :1]
+        has = other.any(axis=1)
+        j = np.argmax(other, axis=1)
+        g2[i : i + step] = np.where(has, tg[rows, j], -1)
+        s2[i : i + step] = np.where(has, ts[rows, j], -1.0)
+    return g1, s1, g2, s2

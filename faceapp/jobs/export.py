@@ -1,0 +1,180 @@
+"""Export people: albums (copy / hard link / symbolic link), a CSV or JSON table, XMP face regions.
+
+    export_albums(db, out_dir, mode="copy", person_ids=None, include_unnamed=False) -> ExportResult
+    export_table(db, out_file, fmt="csv"|"json", person_ids=None) -> ExportResult
+    export_xmp(db, overwrite=False, person_ids=None, out_dir=None) -> ExportResult
+
+Albums: one folder per person, named after the person (unsafe characters replaced; two people
+with one name get "Ann", "Ann (2)"); two photos with one file name get "x.jpg", "x (2).jpg".
+Re-running an export adds only what is missing. Hidden people and not-a-face marks are left out.
+XMP sidecars (photo.xmp beside each photo, or under out_dir mirroring the paths) carry MWG face
+regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and Iptc4xmpExt:PersonInImage.
+A sidecar not written by faceapp is left alone unless overwrite=True.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from faceapp.jobs.xmp import XMP_MARK, xmp_document
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass
+class ExportResult:
+    written: int = 0
+    skipped: int = 0  # already there (albums) or a foreign sidecar kept (xmp)
+    people: int = 0
+    out: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def face_table(db: Database, person_ids: list[int] | None = None, named_only: bool = False) -> list[dict]:
+    """Every assigned face of a visible person: photo path, box, person, score, decision source."""
+    rows = db.execute(
+        "SELECT ph.path, ph.width, ph.height, f.id, f.x, f.y, f.w, f.h, p.id, p.name, a.score, a.source "
+        "FROM face_assignments a JOIN faces f ON f.id = a.face_id JOIN photos ph ON ph.id = f.photo_id "
+        "JOIN persons p ON p.id = a.person_id WHERE p.hidden = 0 AND f.id NOT IN (SELECT face_id FROM not_faces) "
+        "ORDER BY ph.path, f.id"
+    ).fetchall()
+    keys = ("photo", "photo_width", "photo_height", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source")
+    out = [dict(zip(keys, r, strict=True)) for r in rows]
+    if person_ids is not None:
+        out = [r for r in out if r["person_id"] in set(person_ids)]
+    if named_only:
+        out = [r for r in out if r["person"]]
+    for r in out:
+        r["person"] = r["person"] or f"Person {r['person_id']}"
+    return out
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_name(name: str) -> str:
+    s = _UNSAFE.sub("_", name).strip().strip(".") or "unnamed"
+    return s[:120]
+
+
+def _unique(path: Path, taken: set[str]) -> Path:
+    stem, suf, k = path.stem, path.suffix, 2
+    cand = path
+    while cand.name.casefold() in taken:
+        cand = path.with_name(f"{stem} ({k}){suf}")
+        k += 1
+    taken.add(cand.name.casefold())
+    return cand
+
+
+def _place(src: str, dst: Path, mode: str) -> None:
+    if mode == "copy":
+        shutil.copy2(src, dst)
+    elif mode == "hardlink":
+        os.link(src, dst)
+    elif mode == "symlink":
+        os.symlink(os.path.abspath(src), dst)
+    else:
+        raise ExportError(f"unknown mode {mode!r} (copy, hardlink, symlink)")
+
+
+def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_ids: list[int] | None = None,
+                  include_unnamed: bool = False) -> ExportResult:
+    if out_dir is None:
+        raise ExportError("albums need an output folder")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    res = ExportResult(out=str(out))
+    table = face_table(db, person_ids, named_only=not include_unnamed and person_ids is None)
+    by_person: dict[int, tuple[str, list[str]]] = {}
+    for r in table:
+        by_person.setdefault(r["person_id"], (r["person"], []))[1].append(r["photo"])
+    folders: set[str] = set()
+    for pid in sorted(by_person, key=lambda p: (by_person[p][0].casefold(), p)):
+        name, photos = by_person[pid]
+        folder = _unique(out / safe_name(name), folders)
+        folder.mkdir(exist_ok=True)
+        manifest = folder / ".faceapp-album.json"
+        known = json.loads(manifest.read_text()) if manifest.exists() else {}
+        names = {n.casefold() for n in known.values()} | {".faceapp-album.json"}
+        for src in sorted(set(photos)):
+            if src in known and (folder / known[src]).exists():
+                res.skipped += 1
+                continue
+            dst = _unique(folder / Path(src).name, names)
+            try:
+                _place(src, dst, mode)
+            except OSError as exc:
+                res.errors.append(f"{src}: {exc.strerror or exc}")
+                continue
+            known[src] = dst.name
+            res.written += 1
+        manifest.write_text(json.dumps(known, indent=1))
+        res.people += 1
+    return res
+
+
+def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_ids: list[int] | None = None) -> ExportResult:
+    if out_file is None:
+        raise ExportError("a table needs an output file (--out)")
+    rows = face_table(db, person_ids)
+    out = Path(out_file)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cols = ["photo", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source"]
+    if fmt == "json":
+        out.write_text(json.dumps([{k: r[k] for k in cols} for r in rows], indent=1))
+    elif fmt == "csv":
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+    else:
+        raise ExportError(f"unknown table format {fmt!r} (csv, json)")
+    return ExportResult(written=len(rows), people=len({r["person_id"] for r in rows}), out=str(out))
+
+
+def sidecar_path(photo: str, out_dir: str | Path | None = None) -> Path:
+    p = Path(photo)
+    if out_dir is None:
+        return p.with_suffix(".xmp")
+    return Path(out_dir) / p.relative_to(p.anchor).with_suffix(".xmp")
+
+
+def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | None = None,
+               out_dir: str | Path | None = None) -> ExportResult:
+    rows = face_table(db, person_ids)
+    res = ExportResult(out=str(out_dir or "beside photos"))
+    by_photo: dict[str, list[dict]] = {}
+    for r in rows:
+        by_photo.setdefault(r["photo"], []).append(r)
+    for photo, faces in sorted(by_photo.items()):
+        dst = sidecar_path(photo, out_dir)
+        if dst.exists() and not overwrite and XMP_MARK not in dst.read_text(errors="replace"):
+            res.skipped += 1
+            continue
+        w, h = faces[0]["photo_width"], faces[0]["photo_height"]
+        if not w or not h:
+            res.errors.append(f"{photo}: size unknown")
+            continue
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_text(xmp_document(w, h, faces), encoding="utf-8")
+        except OSError as exc:
+            res.errors.append(f"{dst}: {exc.strerror or exc}")
+            continue
+        res.written += 1
+    res.people = len({r["person_id"] for r in rows})
+    return res

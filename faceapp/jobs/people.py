@@ -1,0 +1,264 @@
+"""People: one function per user action, plus re-clustering and incremental assignment.
+
+The GUI and CLI call these; they return plain Python values (no Qt) and raise `PeopleError` for
+a request that would break a rule (e.g. two decided faces of one photo in one person).
+
+Reading
+    list_people(db, include_hidden=False) -> list[PersonRow]   (.id .name .label .hidden .faces .photos .confirmed .cover_face)
+    person_faces(db, person_id) -> list[FaceInfo]
+    unsorted_faces(db) -> list[FaceInfo]
+    photo_faces(db, photo_id) -> list[FaceInfo]
+    history(db, limit=20) -> list[dict]
+Actions (each recorded in the history; `undo` reverts the latest)
+    name_person(db, person_id, name)                 name=None clears it
+    merge_people(db, target_id, source_ids) -> dict  sources' faces move to target, sources go
+    split_person(db, person_id, face_ids, name=None) -> int   new person holding those faces
+    confirm_faces(db, face_ids, person_id=None)      "yes, this is them" (None: their current person)
+    reject_faces(db, face_ids, person_id=None)       "not this person": never proposed again
+    mark_not_face(db, face_ids)                      out of every person and every clustering
+    hide_person(db, person_id, hidden=True)
+    undo(db) -> dict | None                          what was undone
+Clustering (faceapp.jobs.recluster)
+    recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision
+    assign_new(db, far="1e-3", margin=0.05) -> AssignStats     new faces join people by prototypes
+Review queue (faceapp.jobs.review)
+    review_queue(db, limit=50) -> list[ReviewItem]; accept_items(db, items); reject_items(db, items)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from faceapp.jobs.recluster import AssignStats, ReclusterStats, assign_new, recluster  # noqa: F401
+from faceapp.storage import decisions
+from faceapp.storage import people as store
+from faceapp.storage.people import PersonRow  # noqa: F401
+from faceapp.storage.tx import transaction
+
+
+class PeopleError(ValueError):
+    """A user action that would break a rule; nothing was written."""
+
+
+@dataclass
+class FaceInfo:
+    id: int
+    photo_id: int
+    path: str
+    box: tuple[float, float, float, float]  # x, y, w, h in photo pixels
+    person_id: int | None
+    source: str | None  # cluster | auto | user | confirmed | None (unsorted)
+    score: float | None
+    quality: float | None
+
+
+_FACE_SQL = (
+    "SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, a.person_id, a.source, a.score, f.quality "
+    "FROM faces f JOIN photos p ON p.id = f.photo_id LEFT JOIN face_assignments a ON a.face_id = f.id "
+    "WHERE f.id NOT IN (SELECT face_id FROM not_faces) "
+)
+
+
+def _faces(db: Database, where: str, params: list) -> list[FaceInfo]:
+    rows = db.execute(_FACE_SQL + f"AND {where} ORDER BY f.id", params).fetchall()
+    return [FaceInfo(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9], r[10]) for r in rows]
+
+
+def list_people(db: Database, include_hidden: bool = False) -> list[PersonRow]:
+    return store.list_persons(db, include_hidden)
+
+
+def person_faces(db: Database, person_id: int) -> list[FaceInfo]:
+    return _faces(db, "a.person_id = ?", [person_id])
+
+
+def unsorted_faces(db: Database) -> list[FaceInfo]:
+    return _faces(db, "a.person_id IS NULL", [])
+
+
+def photo_faces(db: Database, photo_id: int) -> list[FaceInfo]:
+    return _faces(db, "f.photo_id = ?", [photo_id])
+
+
+def history(db: Database, limit: int = 20) -> list[dict]:
+    return decisions.recent(db, limit)
+
+
+def _require_person(db: Database, person_id: int) -> dict:
+    row = store.person_row(db, person_id)
+    if row is None:
+        raise PeopleError(f"no person {person_id}")
+    return row
+
+
+def _require_faces(db: Database, face_ids: Iterable[int]) -> list[int]:
+    ids = sorted({int(f) for f in face_ids})
+    known = store.face_photos(db, ids)
+    missing = [f for f in ids if f not in known]
+    if missing:
+        raise PeopleError(f"no face {missing[0]}")
+    return ids
+
+
+def name_person(db: Database, person_id: int, name: str | None) -> None:
+    _require_person(db, person_id)
+    name = (name or "").strip() or None
+    with transaction(db):
+        decisions.record(db, "name", decisions.snapshot(db, person_ids=[person_id]), {"person": person_id, "name": name})
+        store.set_name(db, person_id, name)
+
+
+def hide_person(db: Database, person_id: int, hidden: bool = True) -> None:
+    _require_person(db, person_id)
+    with transaction(db):
+        decisions.record(db, "hide" if hidden else "unhide", decisions.snapshot(db, person_ids=[person_id]),
+                         {"person": person_id})
+        store.set_hidden(db, person_id, hidden)
+
+
+def _place(db: Database, face_id: int, person_id: int, source: str, score: float | None = None) -> None:
+    """Put a face in a person as a decision, keeping one face per photo per person."""
+    photo = store.face_photos(db, [face_id])[face_id]
+    for other, src in db.execute(
+        "SELECT a.face_id, a.source FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+        "WHERE a.person_id = ? AND f.photo_id = ? AND a.face_id != ?",
+        [person_id, photo, face_id],
+    ).fetchall():
+        if src in store.DECIDED:
+            raise PeopleError(f"face {face_id} and face {other} are in one photo; one person can't be both")
+        db.execute("DELETE FROM face_assignments WHERE face_id = ?", [other])
+    db.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?", [face_id, person_id])
+    db.execute("DELETE FROM not_faces WHERE face_id = ?", [face_id])
+    store.assign(db, face_id, person_id, source, score)
+
+
+def _photo_mates(db: Database, face_ids: list[int], person_ids: list[int]) -> list[int]:
+    """Faces that share a photo with `face_ids` inside these people: _place may unassign them."""
+    if not face_ids or not person_ids:
+        return []
+    photos = sorted(set(store.face_photos(db, face_ids).values()))
+    q1, q2 = ",".join("?" * len(photos)), ",".join("?" * len(person_ids))
+    rows = db.execute(
+        f"SELECT a.face_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+        f"WHERE f.photo_id IN ({q1}) AND a.person_id IN ({q2})", photos + person_ids
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def confirm_faces(db: Database, face_ids: Iterable[int], person_id: int | None = None) -> int:
+    """Confirm faces as their current person (or move them to `person_id` as confirmed). Returns how many."""
+    ids = _require_faces(db, face_ids)
+    current = store.assignments(db)
+    targets = {f: person_id if person_id is not None else current.get(f, (None,))[0] for f in ids}
+    if any(p is None for p in targets.values()):
+        raise PeopleError("an unsorted face needs a person to be confirmed as")
+    for p in set(targets.values()):
+        _require_person(db, p)
+    with transaction(db):
+        snap = decisions.snapshot(db, ids + _photo_mates(db, ids, sorted(set(targets.values()))))
+        decisions.record(db, "confirm", snap, {"faces": ids, "person": person_id})
+        for f in ids:
+            _place(db, f, targets[f], "confirmed", current.get(f, (None, None, None))[2])
+    return len(ids)
+
+
+def reject_faces(db: Database, face_ids: Iterable[int], person_id: int | None = None) -> int:
+    """"Not this person": the faces leave it (to unsorted) and are never proposed for it again."""
+    ids = _require_faces(db, face_ids)
+    current = store.assignments(db)
+    with transaction(db):
+        decisions.record(db, "reject", decisions.snapshot(db, ids), {"faces": ids, "person": person_id})
+        n = 0
+        for f in ids:
+            p = person_id if person_id is not None else current.get(f, (None,))[0]
+            if p is None:
+                continue
+            store.add_rejection(db, f, p)
+            if current.get(f, (None,))[0] == p:
+                store.unassign(db, [f])
+            n += 1
+    return n
+
+
+def mark_not_face(db: Database, face_ids: Iterable[int]) -> int:
+    ids = _require_faces(db, face_ids)
+    with transaction(db):
+        decisions.record(db, "not_a_face", decisions.snapshot(db, ids), {"faces": ids})
+        for f in ids:
+            store.add_not_face(db, f)
+        store.unassign(db, ids)
+    return len(ids)
+
+
+def split_person(db: Database, person_id: int, face_ids: Iterable[int], name: str | None = None) -> int:
+    """Move these faces of a person into a new person (as user decisions); returns the new id."""
+    _require_person(db, person_id)
+    ids = _require_faces(db, face_ids)
+    current = store.assignments(db)
+    wrong = [f for f in ids if current.get(f, (None,))[0] != person_id]
+    if wrong:
+        raise PeopleError(f"face {wrong[0]} is not in person {person_id}")
+    with transaction(db):
+        new = store.create_person(db, (name or "").strip() or None)
+        snap = decisions.snapshot(db, ids, [person_id])
+        snap["people"][str(new)] = None  # undo deletes the new person
+        decisions.record(db, "split", snap, {"person": person_id, "new": new, "faces": ids})
+        for f in ids:
+            store.assign(db, f, new, "user", current[f][2])
+    return new
+
+
+def merge_people(db: Database, target_id: int, source_ids: Iterable[int]) -> dict:
+    """Sources' faces join the target; their rejections become the target's. Returns a summary."""
+    target = _require_person(db, target_id)
+    sources = sorted({int(s) for s in source_ids} - {target_id})
+    rows = [_require_person(db, s) for s in sources]
+    if not sources:
+        raise PeopleError("nothing to merge")
+    involved = [target_id, *sources]
+    with transaction(db):
+        faces = [f for p in involved for f in store.faces_of(db, p)]
+        q = ",".join("?" * len(sources))
+        rejected = [r[0] for r in db.execute(f"SELECT face_id FROM face_rejections WHERE person_id IN ({q})", sources)]
+        decisions.record(db, "merge", decisions.snapshot(db, faces + rejected, involved),
+                         {"target": target_id, "sources": sources})
+        dropped = []
+        by_photo: dict[int, tuple[int, str]] = {}
+        for f, (p, src, _) in sorted(store.assignments(db).items()):
+            if p not in involved:
+                continue
+            ph = store.face_photos(db, [f])[f]
+            if ph in by_photo:
+                g, gsrc = by_photo[ph]
+                if src in store.DECIDED and gsrc in store.DECIDED:
+                    raise PeopleError(f"faces {g} and {f} are decided as these people and share a photo")
+                loser = f if src not in store.DECIDED else g
+                if loser == g:
+                    by_photo[ph] = (f, src)
+                store.unassign(db, [loser])
+                dropped.append(loser)
+            else:
+                by_photo[ph] = (f, src)
+        db.execute(f"UPDATE face_assignments SET person_id = ? WHERE person_id IN ({q})", [target_id, *sources])
+        db.execute(f"INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) "
+                   f"SELECT face_id, ?, created_at FROM face_rejections WHERE person_id IN ({q})", [target_id, *sources])
+        if target["name"] is None:
+            name = next((r["name"] for r in rows if r["name"]), None)
+            store.set_name(db, target_id, name)
+        for s in sources:
+            store.delete_person(db, s)
+    return {"target": target_id, "merged": sources, "faces": len(faces) - len(dropped), "unsorted": dropped}
+
+
+def undo(db: Database) -> dict | None:
+    """Revert the latest user action not yet undone; returns {"action", "at", "summary"} or None."""
+    last = decisions.last_undoable(db)
+    if last is None:
+        return None
+    with transaction(db):
+        decisions.restore(db, last["before"])
+        decisions.mark_undone(db, last["id"])
+    return {"action": last["action"], "at": last["at"], "summary": last["summary"]}

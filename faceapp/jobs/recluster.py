@@ -1,0 +1,162 @@
+"""Re-cluster the library without losing a decision, and place new faces by prototypes.
+
+`recluster` reads every decision as a constraint (faceapp.core.cluster): faces the user put in a
+person stay there and pull nothing of another person's; rejected pairs and not-a-face marks are
+honoured; named people never merge with each other; one photo gives a person at most one face.
+Clusters then map onto existing people by the majority of their faces' previous proposals, so
+names, hidden flags and merges carry over; the rest become new unnamed people, and faces in no
+cluster are unsorted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sqlite_utils import Database
+
+from faceapp.core.cluster import DEFAULT_FAR, ClusterParams, Constraints, cluster, threshold_from_calibration
+from faceapp.core.knn import top2_by_group
+from faceapp.core.prototypes import group_prototypes
+from faceapp.jobs.verify import model_thresholds
+from faceapp.storage import people as store
+from faceapp.storage.faces import embeddings
+from faceapp.storage.tx import transaction
+
+DEFAULT_MARGIN = 0.05  # best person must beat the runner-up by this much cosine
+
+
+@dataclass
+class ReclusterStats:
+    faces: int
+    clusters: int
+    people_kept: int  # existing people that received a cluster
+    people_new: int
+    people_removed: int  # unnamed people left empty, without decisions
+    unsorted: int
+    decided: int  # faces held in place by a decision
+    threshold: float
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class AssignStats:
+    candidates: int
+    assigned: int
+    waiting: int
+    threshold: float
+    margin: float
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def library_vectors(db: Database) -> tuple[np.ndarray, np.ndarray]:
+    """(face ids, embeddings) of the active model, not-a-face marks left out."""
+    from faceapp.jobs.models import ensure_active_model
+
+    ids, x = embeddings(db, ensure_active_model(db)["id"])
+    bad = store.not_faces(db)
+    if bad and len(ids):
+        keep = ~np.isin(ids, np.fromiter(bad, np.int64))
+        ids, x = ids[keep], x[keep]
+    return ids, x
+
+
+def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None) -> ReclusterStats:
+    t0 = time.perf_counter()
+    t = threshold if threshold is not None else threshold_from_calibration(model_thresholds(db), far)
+    ids, x = library_vectors(db)
+    prev = store.assignments(db)
+    named = {p.id for p in store.list_persons(db, include_hidden=True) if p.name}
+    photo_of = store.face_photos(db)
+    fixed = np.array([prev[f][0] if f in prev and prev[f][1] in store.DECIDED else -1 for f in ids.tolist()], np.int64)
+    group = np.array([prev[f][0] if f in prev and prev[f][0] in named else -1 for f in ids.tolist()], np.int64)
+    rej = store.rejections(db)
+    pos = {f: i for i, f in enumerate(ids.tolist())}
+    cons = Constraints(photo=[photo_of[f] for f in ids.tolist()], fixed=fixed, group=group,
+                       rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
+    res = cluster(x, ClusterParams(threshold=t, min_size=min_size), cons)
+    rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of)
+    with transaction(db):
+        store.replace_proposals(db, rows)
+        removed = store.delete_empty_people(db, store.persons_with_decisions(db))
+    return ReclusterStats(
+        faces=len(ids), clusters=int(res.labels.max() + 1) if len(ids) else 0, people_kept=kept,
+        people_new=new_people, people_removed=removed, unsorted=int(len(ids) - len(rows) - int((fixed >= 0).sum())),
+        decided=int((fixed >= 0).sum()), threshold=t, seconds=time.perf_counter() - t0,
+    )
+
+
+def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, photo_of: dict) -> tuple[list, int, int]:
+    """Cluster -> person (fixed person, else majority of previous proposals, else new); rows to write."""
+    labels = res.labels
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
+    clusters = [order[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+    clusters = [c for c in clusters if len(c) and labels[c[0]] >= 0]
+    clusters.sort(key=len, reverse=True)
+    existing = {r[0] for r in db.execute("SELECT id FROM persons").fetchall()}
+    taken_photos: dict[int, set[int]] = {}
+    for f, (p, src, _) in prev.items():
+        if src in store.DECIDED:
+            taken_photos.setdefault(p, set()).add(photo_of.get(f))
+    rows, kept, new_people = [], set(), 0
+    for members in clusters:
+        fids = ids[members].tolist()
+        person = res.person.get(int(labels[members[0]]))
+        if person is None:
+            votes = Counter(prev[f][0] for f in fids if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
+            if votes:
+                cand, n = votes.most_common(1)[0]
+                if n * 2 >= sum(votes.values()):
+                    person = cand
+        if person is None:
+            person = store.create_person(db)
+            new_people += 1
+        else:
+            kept.add(person)
+        photos = taken_photos.setdefault(person, set())
+        for i, f in zip(members.tolist(), fids, strict=True):
+            if prev.get(f, (None, ""))[1] in store.DECIDED:
+                continue
+            if person in rej.get(f, ()) or photo_of[f] in photos:
+                continue  # a refused pair or a second face of one photo: stays unsorted
+            photos.add(photo_of[f])
+            rows.append((f, person, "cluster", float(res.scores[i])))
+    return rows, len(kept), new_people
+
+
+def assign_new(db: Database, far: str = DEFAULT_FAR, margin: float = DEFAULT_MARGIN,
+               threshold: float | None = None) -> AssignStats:
+    """Unsorted faces join the person whose nearest prototype is close enough and clearly ahead."""
+    t0 = time.perf_counter()
+    t = threshold if threshold is not None else threshold_from_calibration(model_thresholds(db), far)
+    ids, x = library_vectors(db)
+    prev = store.assignments(db)
+    known = np.array([f in prev for f in ids.tolist()], bool)
+    cand = ~known
+    if not cand.any() or not known.any():
+        return AssignStats(int(cand.sum()), 0, int(cand.sum()), t, margin, time.perf_counter() - t0)
+    owners = np.array([prev[f][0] for f in ids[known].tolist()], np.int64)
+    protos, proto_owner = group_prototypes(x[known], owners)
+    g1, s1, g2, s2 = top2_by_group(x[cand], protos, proto_owner)
+    photo_of = store.face_photos(db)
+    taken = {(p, photo_of[f]) for f, (p, _, _) in prev.items() if f in photo_of}
+    rej = store.rejections(db)
+    rows = []
+    for f, p, s, s_2 in zip(ids[cand].tolist(), g1.tolist(), s1.tolist(), s2.tolist(), strict=True):
+        if p < 0 or s < t or s - s_2 < margin or p in rej.get(f, ()) or (p, photo_of[f]) in taken:
+            continue
+        taken.add((p, photo_of[f]))
+        rows.append((f, p, s))
+    with transaction(db):
+        for f, p, s in rows:
+            store.assign(db, f, p, "auto", s)
+    return AssignStats(int(cand.sum()), len(rows), int(cand.sum()) - len(rows), t, margin, time.perf_counter() - t0)

@@ -1,0 +1,141 @@
+"""The review queue: the clicks that fix the most, first.
+
+Four kinds of item, interleaved so one kind never buries the others:
+- merge:     two people whose prototypes are close (and who never share a photo) — one click joins them
+- uncertain: a proposed face almost as close to another person as to its own (smallest margin first)
+- suggest:   an unsorted face close to one person ("is this Ann?")
+- outlier:   a proposed face far from the rest of its person
+Accepting confirms the face (or merges the people); rejecting records "not this person" (or dismisses
+the merge suggestion for good). Hidden people are left out. Decided faces never appear.
+
+    review_queue(db, limit=50) -> list[ReviewItem]
+    accept_items(db, items) -> int;  reject_items(db, items) -> int
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from itertools import zip_longest
+
+import numpy as np
+from sqlite_utils import Database
+
+from faceapp.core.knn import similar_pairs, top2_by_group
+from faceapp.core.prototypes import group_prototypes
+from faceapp.jobs.recluster import library_vectors
+from faceapp.jobs.verify import model_thresholds
+from faceapp.storage import people as store
+
+
+@dataclass
+class ReviewItem:
+    key: str  # stable id for the CLI: kind:face:person or merge:a:b
+    kind: str  # merge | uncertain | suggest | outlier
+    person_id: int
+    face_id: int | None = None
+    other_person_id: int | None = None  # the runner-up (uncertain) or the merge partner
+    score: float = 0.0  # similarity (merge, suggest, outlier) or margin (uncertain)
+    text: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list[ReviewItem]:
+    th = model_thresholds(db)
+    t_link, t_loose = th.get("1e-3", min(th.values())), th.get(far_merge, min(th.values()))
+    ids, x = library_vectors(db)
+    prev = store.assignments(db)
+    people = {p.id: p for p in store.list_persons(db, include_hidden=False)}
+    has = np.array([f in prev and prev[f][0] in people for f in ids.tolist()], bool)
+    if not has.any():
+        return []
+    owners = np.array([prev[f][0] for f in ids[has].tolist()], np.int64)
+    protos, powner = group_prototypes(x[has], owners)
+    label = {p: people[p].label for p in people}
+    merges = _merges(db, protos, powner, t_loose, label)
+    g1, s1, g2, s2 = top2_by_group(x, protos, powner)
+    rej = store.rejections(db)
+    uncertain, outliers, suggest = [], [], []
+    uniq, inv = np.unique(owners, return_inverse=True)
+    sums = np.zeros((len(uniq), x.shape[1]))
+    np.add.at(sums, inv, x[has])
+    cent = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    cidx = {int(p): i for i, p in enumerate(uniq)}
+    sizes = np.bincount(inv)
+    for i, f in enumerate(ids.tolist()):
+        a = prev.get(f)
+        if a is None:
+            if g1[i] >= 0 and s1[i] >= t_loose and int(g1[i]) not in rej.get(f, ()):
+                p = int(g1[i])
+                suggest.append(ReviewItem(f"suggest:{f}:{p}", "suggest", p, f, None, float(s1[i]),
+                                          f"is face {f} {label[p]}? (similarity {s1[i]:.2f})"))
+            continue
+        p, src, _ = a
+        if src in store.DECIDED or p not in people:
+            continue
+        own = float(x[i] @ cent[cidx[p]])
+        other = int(g1[i]) if int(g1[i]) != p else int(g2[i])
+        other_s = float(s1[i]) if int(g1[i]) != p else float(s2[i])
+        if other >= 0 and other_s >= t_loose:
+            m = own - other_s
+            uncertain.append(ReviewItem(f"uncertain:{f}:{p}", "uncertain", p, f, other, m,
+                                        f"face {f}: {label[p]} or {label.get(other, other)}? (margin {m:+.2f})"))
+        if sizes[cidx[p]] >= 3 and own < t_link:
+            outliers.append(ReviewItem(f"outlier:{f}:{p}", "outlier", p, f, None, own,
+                                       f"face {f} is far from the rest of {label[p]} ({own:.2f})"))
+    uncertain.sort(key=lambda it: it.score)
+    outliers.sort(key=lambda it: it.score)
+    suggest.sort(key=lambda it: -it.score)
+    queue = [it for group in zip_longest(merges, uncertain, suggest, outliers) for it in group if it is not None]
+    return queue[:limit]
+
+
+def _merges(db: Database, protos: np.ndarray, powner: np.ndarray, t: float, label: dict) -> list[ReviewItem]:
+    a, b, s = similar_pairs(protos, t, k=32)
+    best: dict[tuple[int, int], float] = {}
+    for i, j, v in zip(a.tolist(), b.tolist(), s.tolist(), strict=True):
+        p, q = sorted((int(powner[i]), int(powner[j])))
+        if p != q and v > best.get((p, q), -1.0):
+            best[(p, q)] = v
+    dismissed = store.dismissed_merges(db)
+    together = {tuple(r) for r in db.execute(
+        "SELECT DISTINCT min(a1.person_id, a2.person_id), max(a1.person_id, a2.person_id) FROM face_assignments a1 "
+        "JOIN faces f1 ON f1.id = a1.face_id JOIN faces f2 ON f2.photo_id = f1.photo_id AND f2.id != f1.id "
+        "JOIN face_assignments a2 ON a2.face_id = f2.id WHERE a1.person_id != a2.person_id").fetchall()}
+    items = [ReviewItem(f"merge:{p}:{q}", "merge", p, None, q, v, f"{label[p]} and {label[q]} the same person? ({v:.2f})")
+             for (p, q), v in best.items() if (p, q) not in dismissed and (p, q) not in together]
+    return sorted(items, key=lambda it: -it.score)
+
+
+def accept_items(db: Database, items: Iterable[ReviewItem]) -> int:
+    """Confirm each face as its person; merge each suggested pair (into the bigger, or the named one)."""
+    from faceapp.jobs.people import confirm_faces, merge_people
+
+    n = 0
+    for it in items:
+        if it.kind == "merge":
+            if store.person_row(db, it.person_id) and store.person_row(db, it.other_person_id):
+                ranked = store.list_persons(db, True, ids=[it.person_id, it.other_person_id])
+                ranked.sort(key=lambda p: (p.name is None, -p.faces))
+                merge_people(db, ranked[0].id, [ranked[1].id])
+                n += 1
+        else:
+            confirm_faces(db, [it.face_id], it.person_id)
+            n += 1
+    return n
+
+
+def reject_items(db: Database, items: Iterable[ReviewItem]) -> int:
+    """"Not this person" for each face; dismiss each merge suggestion for good."""
+    from faceapp.jobs.people import reject_faces
+
+    n = 0
+    for it in items:
+        if it.kind == "merge":
+            store.dismiss_merge(db, it.person_id, it.other_person_id)
+        else:
+            reject_faces(db, [it.face_id], it.person_id)
+        n += 1
+    return n

@@ -1,0 +1,108 @@
+"""Verification: are two faces (image files or library face ids) the same person?
+
+The decision uses the active model's calibrated cosine threshold at a chosen false-accept rate
+(FAR 1e-2, 1e-3 or 1e-4, measured on labeled pairs by `faceapp calibrate`); the reply also says
+which rate the similarity itself stands for, read off the calibration's FAR curve.
+
+    verify(db, a, b, far="1e-3", device="auto") -> Verification   (a, b: int face id or image path)
+    model_thresholds(db) -> {"1e-2": cos, "1e-3": cos, "1e-4": cos}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlite_utils import Database
+
+from faceapp import paths
+
+
+class VerifyError(ValueError):
+    """No face in an image, an unknown face id, or an uncalibrated model."""
+
+
+@dataclass
+class Verification:
+    similarity: float
+    same: bool
+    threshold: float
+    far: str  # the false-accept rate the threshold was calibrated at
+    far_at_similarity: float | None  # estimated FAR if this similarity were the threshold
+    decisions: dict[str, bool]  # same/not same at every calibrated FAR
+    model_id: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _calibration_file(model_id: str) -> dict:
+    if model_id == "sface-2021dec" and paths.SFACE_CALIBRATION.exists():
+        return json.loads(paths.SFACE_CALIBRATION.read_text())
+    return {}
+
+
+def model_thresholds(db: Database) -> dict[str, float]:
+    """Thresholds stored with the active model, else the shipped calibration of the base model."""
+    from faceapp.jobs.models import ensure_active_model
+
+    m = ensure_active_model(db)
+    th = (m.get("metadata") or {}).get("thresholds") or _calibration_file(m["model_id"]).get("thresholds") or {}
+    if not th:
+        raise VerifyError(f"model {m['model_id']} has no calibrated thresholds; run `faceapp calibrate`")
+    return {k: float(v) for k, v in th.items()}
+
+
+def far_at(similarity: float, curve: list[list[float]]) -> float | None:
+    """Interpolated (log-scale) FAR at a similarity from [[far, threshold], ...] points."""
+    if not curve:
+        return None
+    pts = sorted((float(t), float(f)) for f, t in curve)
+    ts = np.array([p[0] for p in pts])
+    fs = np.log10([max(p[1], 1e-12) for p in pts])
+    if similarity <= ts[0]:
+        return float(10 ** fs[0])
+    if similarity >= ts[-1]:
+        return float(10 ** fs[-1])
+    return float(10 ** np.interp(similarity, ts, fs))
+
+
+def _face_vector(db: Database, face_id: int, model_row: int) -> np.ndarray:
+    r = db.execute("SELECT vector FROM embeddings WHERE face_id = ? AND model = ?", [face_id, model_row]).fetchone()
+    if r is None:
+        raise VerifyError(f"no face {face_id} with an embedding of the active model")
+    return np.frombuffer(r[0], np.float32)
+
+
+def _image_vector(path: str, model: dict, device: str) -> np.ndarray:
+    from faceapp.jobs.embed_files import embed_files
+    from faceapp.jobs.models import embedder_for
+
+    if not Path(path).is_file():
+        raise VerifyError(f"no such image: {path}")
+    emb, found = embed_files([path], embedder_for(model, device=device))
+    if not found[0]:
+        raise VerifyError(f"no face found in {path}")
+    return emb[0]
+
+
+def _is_face_id(a: int | str) -> bool:
+    return isinstance(a, (int, np.integer)) or (isinstance(a, str) and a.isdigit() and not Path(a).exists())
+
+
+def verify(db: Database, a: int | str, b: int | str, far: str = "1e-3", device: str = "auto") -> Verification:
+    from faceapp.jobs.models import ensure_active_model
+
+    model = ensure_active_model(db)
+    th = model_thresholds(db)
+    if far not in th:
+        raise VerifyError(f"no threshold at FAR {far}; calibrated: {', '.join(sorted(th))}")
+    vecs = [_face_vector(db, int(x), model["id"]) if _is_face_id(x) else _image_vector(str(x), model, device) for x in (a, b)]
+    sim = float(np.dot(vecs[0], vecs[1]))
+    curve = (model.get("metadata") or {}).get("far_curve") or _calibration_file(model["model_id"]).get("far_curve", [])
+    return Verification(
+        similarity=sim, same=sim > th[far], threshold=th[far], far=far, far_at_similarity=far_at(sim, curve),
+        decisions={k: sim > v for k, v in sorted(th.items())}, model_id=model["model_id"],
+    )

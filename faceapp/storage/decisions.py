@@ -1,0 +1,104 @@
+"""The history of user decisions, and the snapshots that make each one undoable.
+
+Every user action records, before it writes, the rows it is about to touch (assignments,
+rejections and not-a-face marks of its faces; its people and their dismissed merge suggestions).
+Undo writes those rows back. Re-clustering in between does not matter: undo restores the
+decisions, and proposals are re-derived.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from faceapp.storage import people as store
+from faceapp.storage.db import now
+from faceapp.storage.tx import transaction
+
+
+def _q(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def snapshot(db: Database, face_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> dict:
+    faces = sorted({int(f) for f in face_ids})
+    people = sorted({int(p) for p in person_ids})
+    snap: dict = {"faces": faces, "assign": {}, "reject": {}, "not_face": [], "people": {}, "dismissed": []}
+    for i in range(0, len(faces), 900):
+        chunk = faces[i : i + 900]
+        q = _q(len(chunk))
+        for f, p, s, sc in db.execute(
+            f"SELECT face_id, person_id, source, score FROM face_assignments WHERE face_id IN ({q})", chunk
+        ).fetchall():
+            snap["assign"][str(f)] = [p, s, sc]
+        for f, p in db.execute(f"SELECT face_id, person_id FROM face_rejections WHERE face_id IN ({q})", chunk).fetchall():
+            snap["reject"].setdefault(str(f), []).append(p)
+        snap["not_face"] += [r[0] for r in db.execute(f"SELECT face_id FROM not_faces WHERE face_id IN ({q})", chunk)]
+    for p in people:
+        snap["people"][str(p)] = store.person_row(db, p)
+    if people:
+        q = _q(len(people))
+        snap["dismissed"] = [list(r) for r in db.execute(
+            f"SELECT person_a, person_b FROM dismissed_merges WHERE person_a IN ({q}) OR person_b IN ({q})", people + people
+        ).fetchall()]
+    return snap
+
+
+def restore(db: Database, snap: dict) -> None:
+    """Write a snapshot back: people first (so faces can point at them), then each face's rows."""
+    with transaction(db):
+        for pid, row in snap["people"].items():
+            if row is None:
+                db.execute("DELETE FROM persons WHERE id = ?", [int(pid)])
+            else:
+                store.restore_person(db, row)
+        ts = now()
+        not_face = set(snap["not_face"])
+        for f in snap["faces"]:
+            if not db.execute("SELECT 1 FROM faces WHERE id = ?", [f]).fetchone():
+                continue  # the photo was rescanned or removed since
+            db.execute("DELETE FROM face_assignments WHERE face_id = ?", [f])
+            db.execute("DELETE FROM face_rejections WHERE face_id = ?", [f])
+            db.execute("DELETE FROM not_faces WHERE face_id = ?", [f])
+            a = snap["assign"].get(str(f))
+            if a and db.execute("SELECT 1 FROM persons WHERE id = ?", [a[0]]).fetchone():
+                db.execute("INSERT INTO face_assignments (face_id, person_id, source, score, updated_at) VALUES (?,?,?,?,?)",
+                           [f, a[0], a[1], a[2], ts])
+            for p in snap["reject"].get(str(f), []):
+                db.execute("INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) VALUES (?,?,?)", [f, p, ts])
+            if f in not_face:
+                db.execute("INSERT OR IGNORE INTO not_faces (face_id, created_at) VALUES (?, ?)", [f, ts])
+        people = [int(p) for p in snap["people"]]
+        if people:
+            q = _q(len(people))
+            db.execute(f"DELETE FROM dismissed_merges WHERE person_a IN ({q}) OR person_b IN ({q})", people + people)
+            for a, b in snap["dismissed"]:
+                db.execute("INSERT OR IGNORE INTO dismissed_merges (person_a, person_b, created_at) VALUES (?,?,?)", [a, b, ts])
+
+
+def record(db: Database, action: str, before: dict, summary: dict | None = None) -> int:
+    with transaction(db):
+        return int(db.execute(
+            "INSERT INTO history (at, action, payload, undone) VALUES (?, ?, ?, 0)",
+            [now(), action, json.dumps({"before": before, "summary": summary or {}})],
+        ).lastrowid)
+
+
+def last_undoable(db: Database) -> dict | None:
+    r = db.execute("SELECT id, at, action, payload FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1").fetchone()
+    if not r:
+        return None
+    return {"id": r[0], "at": r[1], "action": r[2], **json.loads(r[3])}
+
+
+def mark_undone(db: Database, history_id: int) -> None:
+    with transaction(db):
+        db.execute("UPDATE history SET undone = 1 WHERE id = ?", [history_id])
+
+
+def recent(db: Database, limit: int = 20) -> list[dict]:
+    rows = db.execute("SELECT id, at, action, payload, undone FROM history ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+    return [{"id": r[0], "at": r[1], "action": r[2], "summary": json.loads(r[3]).get("summary", {}), "undone": bool(r[4])}
+            for r in rows]

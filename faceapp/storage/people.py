@@ -1,0 +1,214 @@
+"""People and face assignments: intention-level reads and writes (raw SQL inside transactions).
+
+Sources of an assignment: 'cluster' (a clustering proposal), 'auto' (incremental assignment of a
+new face), 'user' (the user moved/split the face there), 'confirmed' (the user said "yes, this is
+them"). 'user' and 'confirmed' are decisions: clustering never rewrites them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from faceapp.storage.db import now
+from faceapp.storage.tx import transaction
+
+DECIDED = ("user", "confirmed")
+PROPOSED = ("cluster", "auto")
+
+
+@dataclass
+class PersonRow:
+    id: int
+    name: str | None
+    hidden: bool
+    faces: int  # assigned faces (not-a-face excluded)
+    photos: int
+    confirmed: int  # faces the user decided ('user' or 'confirmed')
+    cover_face: int | None  # a good face to show: a confirmed one first, then the best scored
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Person {self.id}"
+
+
+def _q(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def create_person(db: Database, name: str | None = None, hidden: bool = False, person_id: int | None = None) -> int:
+    with transaction(db):
+        return int(
+            db.execute(
+                "INSERT INTO persons (id, name, hidden, created_at) VALUES (?, ?, ?, ?)",
+                [person_id, name, int(hidden), now()],
+            ).lastrowid
+        )
+
+
+def person_row(db: Database, person_id: int) -> dict | None:
+    r = db.execute("SELECT id, name, hidden, created_at FROM persons WHERE id = ?", [person_id]).fetchone()
+    return dict(zip(("id", "name", "hidden", "created_at"), r, strict=True)) if r else None
+
+
+def restore_person(db: Database, row: dict) -> None:
+    """Put a person row back as it was (UPDATE when it exists: REPLACE would cascade-delete its faces)."""
+    with transaction(db):
+        if db.execute("SELECT 1 FROM persons WHERE id = ?", [row["id"]]).fetchone():
+            db.execute("UPDATE persons SET name = ?, hidden = ? WHERE id = ?", [row["name"], int(row["hidden"]), row["id"]])
+        else:
+            db.execute(
+                "INSERT INTO persons (id, name, hidden, created_at) VALUES (?, ?, ?, ?)",
+                [row["id"], row["name"], int(row["hidden"]), row["created_at"]],
+            )
+
+
+def set_name(db: Database, person_id: int, name: str | None) -> None:
+    with transaction(db):
+        db.execute("UPDATE persons SET name = ? WHERE id = ?", [name, person_id])
+
+
+def set_hidden(db: Database, person_id: int, hidden: bool) -> None:
+    with transaction(db):
+        db.execute("UPDATE persons SET hidden = ? WHERE id = ?", [int(hidden), person_id])
+
+
+def delete_person(db: Database, person_id: int) -> None:
+    with transaction(db):
+        db.execute("DELETE FROM persons WHERE id = ?", [person_id])
+
+
+def list_persons(db: Database, include_hidden: bool = False, ids: Sequence[int] | None = None) -> list[PersonRow]:
+    """People with their counts, biggest first; hidden ones only when asked."""
+    where = [] if include_hidden else ["p.hidden = 0"]
+    params: list = []
+    if ids is not None:
+        where.append(f"p.id IN ({_q(len(ids))})")
+        params += list(ids)
+    sql = (
+        "SELECT p.id, p.name, p.hidden, count(a.face_id), count(DISTINCT f.photo_id), "
+        "sum(CASE WHEN a.source IN ('user', 'confirmed') THEN 1 ELSE 0 END), "
+        "(SELECT a2.face_id FROM face_assignments a2 WHERE a2.person_id = p.id "
+        "  AND a2.face_id NOT IN (SELECT face_id FROM not_faces) "
+        "  ORDER BY a2.source = 'confirmed' DESC, a2.score DESC, a2.face_id LIMIT 1) "
+        "FROM persons p LEFT JOIN face_assignments a ON a.person_id = p.id "
+        "  AND a.face_id NOT IN (SELECT face_id FROM not_faces) "
+        "LEFT JOIN faces f ON f.id = a.face_id "
+        + (f"WHERE {' AND '.join(where)} " if where else "")
+        + "GROUP BY p.id ORDER BY (p.name IS NULL), count(a.face_id) DESC, p.id"
+    )
+    return [PersonRow(r[0], r[1], bool(r[2]), r[3], r[4], r[5] or 0, r[6]) for r in db.execute(sql, params).fetchall()]
+
+
+def assignments(db: Database, sources: Iterable[str] | None = None) -> dict[int, tuple[int, str, float | None]]:
+    """face id -> (person id, source, score)."""
+    sql = "SELECT face_id, person_id, source, score FROM face_assignments"
+    params: list = []
+    if sources is not None:
+        src = list(sources)
+        sql += f" WHERE source IN ({_q(len(src))})"
+        params = src
+    return {r[0]: (r[1], r[2], r[3]) for r in db.execute(sql, params).fetchall()}
+
+
+def faces_of(db: Database, person_id: int) -> list[int]:
+    rows = db.execute(
+        "SELECT face_id FROM face_assignments WHERE person_id = ? AND face_id NOT IN (SELECT face_id FROM not_faces) "
+        "ORDER BY face_id",
+        [person_id],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def assign(db: Database, face_id: int, person_id: int, source: str, score: float | None = None) -> None:
+    with transaction(db):
+        db.execute(
+            "INSERT OR REPLACE INTO face_assignments (face_id, person_id, source, score, updated_at) VALUES (?,?,?,?,?)",
+            [face_id, person_id, source, score, now()],
+        )
+
+
+def unassign(db: Database, face_ids: Iterable[int]) -> None:
+    with transaction(db):
+        for f in face_ids:
+            db.execute("DELETE FROM face_assignments WHERE face_id = ?", [f])
+
+
+def replace_proposals(db: Database, rows: Iterable[tuple[int, int, str, float]]) -> None:
+    """Drop every clustering/auto proposal and write new ones; decided rows are untouched."""
+    with transaction(db):
+        db.execute("DELETE FROM face_assignments WHERE source IN ('cluster', 'auto')")
+        ts = now()
+        db.conn.executemany(
+            "INSERT INTO face_assignments (face_id, person_id, source, score, updated_at) VALUES (?,?,?,?,?)",
+            [(int(f), int(p), s, float(sc), ts) for f, p, s, sc in rows],
+        )
+
+
+def rejections(db: Database) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for f, p in db.execute("SELECT face_id, person_id FROM face_rejections").fetchall():
+        out.setdefault(f, set()).add(p)
+    return out
+
+
+def add_rejection(db: Database, face_id: int, person_id: int) -> None:
+    with transaction(db):
+        db.execute("INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) VALUES (?,?,?)",
+                   [face_id, person_id, now()])
+
+
+def not_faces(db: Database) -> set[int]:
+    return {r[0] for r in db.execute("SELECT face_id FROM not_faces").fetchall()}
+
+
+def add_not_face(db: Database, face_id: int) -> None:
+    with transaction(db):
+        db.execute("INSERT OR IGNORE INTO not_faces (face_id, created_at) VALUES (?, ?)", [face_id, now()])
+
+
+def face_photos(db: Database, face_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """face id -> photo id."""
+    if face_ids is None:
+        return dict(db.execute("SELECT id, photo_id FROM faces").fetchall())
+    out: dict[int, int] = {}
+    ids = list(face_ids)
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        out.update(db.execute(f"SELECT id, photo_id FROM faces WHERE id IN ({_q(len(chunk))})", chunk).fetchall())
+    return out
+
+
+def persons_with_decisions(db: Database) -> set[int]:
+    """People that must outlive a re-cluster even when no face is left: named, hidden or referenced."""
+    rows = db.execute(
+        "SELECT id FROM persons WHERE name IS NOT NULL OR hidden = 1 "
+        "UNION SELECT person_id FROM face_rejections "
+        "UNION SELECT person_id FROM face_assignments WHERE source IN ('user', 'confirmed') "
+        "UNION SELECT person_a FROM dismissed_merges UNION SELECT person_b FROM dismissed_merges"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def delete_empty_people(db: Database, keep: set[int]) -> int:
+    """Delete people with no faces left, except those in `keep`; returns how many went."""
+    rows = db.execute(
+        "SELECT id FROM persons WHERE id NOT IN (SELECT DISTINCT person_id FROM face_assignments)"
+    ).fetchall()
+    gone = [r[0] for r in rows if r[0] not in keep]
+    with transaction(db):
+        for pid in gone:
+            db.execute("DELETE FROM persons WHERE id = ?", [pid])
+    return len(gone)
+
+
+def dismissed_merges(db: Database) -> set[tuple[int, int]]:
+    return {(a, b) for a, b in db.execute("SELECT person_a, person_b FROM dismissed_merges").fetchall()}
+
+
+def dismiss_merge(db: Database, a: int, b: int) -> None:
+    a, b = min(a, b), max(a, b)
+    with transaction(db):
+        db.execute("INSERT OR IGNORE INTO dismissed_merges (person_a, person_b, created_at) VALUES (?,?,?)", [a, b, now()])
