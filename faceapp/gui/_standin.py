@@ -191,7 +191,7 @@ def review_queue(db: Database, limit: int) -> list:
     pos = {int(f): i for i, f in enumerate(ids)}
     labels = {p.id: p.label for p in list_people(db, True)}
     rows = db.execute("SELECT face_id, person_id FROM face_assignments WHERE source = 'cluster'").fetchall()
-    items = [S.ReviewItem(f, p, labels.get(p, "?"), float(vec[pos[f]] @ c[p])) for f, p in rows
+    items = [S.ReviewItem(f, p, labels.get(p, "?") + "?", float(vec[pos[f]] @ c[p])) for f, p in rows
              if f in pos and p in c and len(person_faces(db, p)) > 1]
     return sorted(items, key=lambda it: it.score)[:limit]
 

@@ -45,10 +45,13 @@ class Face:
 
 @dataclass
 class ReviewItem:
-    face_id: int
+    face_id: int  # the face asked about (for a merge question: a face of the other person)
     person_id: int
-    label: str
+    label: str  # the caption under the face
     score: float
+    kind: str = "uncertain"  # merge | uncertain | suggest | outlier
+    text: str = ""  # the question in words
+    raw: object = None  # the people module's own item, handed back to accept/reject
 
 
 @dataclass
@@ -100,7 +103,7 @@ def list_people(db: Database, include_hidden: bool = False) -> list[Person]:
     P = _people()
     if P is None:
         return _s.list_people(db, include_hidden)
-    return [Person(p.id, p.name, p.label, p.faces, p.photos, p.cover_face, bool(p.hidden))
+    return [Person(p.id, p.name, p.name or f"Unknown {p.id}", p.faces, p.photos, p.cover_face, bool(p.hidden))
             for p in P.list_people(db, include_hidden=include_hidden)]
 
 
@@ -193,20 +196,40 @@ def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tupl
 
 
 def review_queue(db: Database, limit: int = 200) -> list[ReviewItem]:
+    """The clicks that fix the most, first. An uncalibrated model gets the stand-in's simpler queue."""
     fn = _real("faceapp.jobs.review", "review_queue")
-    if fn is None:
+    if fn is None or not thresholds(db):
         return _s.review_queue(db, limit)
-    labels = {p.id: p.label for p in list_people(db, True)}
-    return [ReviewItem(it.face_id, it.person_id, labels.get(it.person_id, "?"), float(it.score))
-            for it in fn(db, limit=limit)]
+    people = {p.id: p for p in list_people(db, True)}
+    out = []
+    for it in fn(db, limit=limit):
+        face = it.face_id
+        if face is None:  # a merge question: show the other person's face
+            other = people.get(it.other_person_id)
+            face = other.rep_face if other else None
+        if face is None or it.person_id not in people:
+            continue
+        label = people[it.person_id].label
+        caption = {"merge": f"merge with {label}?", "suggest": f"{label}?", "outlier": f"really {label}?"}
+        out.append(ReviewItem(face, it.person_id, caption.get(it.kind, f"{label}?"), float(it.score), it.kind,
+                              it.text, it))
+    return out
 
 
 def accept_all(db: Database, items: list[ReviewItem]) -> None:
+    fn = _real("faceapp.jobs.review", "accept_items")
+    if fn is not None and all(it.raw is not None for it in items):
+        fn(db, [it.raw for it in items])
+        return
     for person_id in sorted({it.person_id for it in items}):
         confirm(db, [it.face_id for it in items if it.person_id == person_id], person_id)
 
 
 def reject_all(db: Database, items: list[ReviewItem]) -> None:
+    fn = _real("faceapp.jobs.review", "reject_items")
+    if fn is not None and all(it.raw is not None for it in items):
+        fn(db, [it.raw for it in items])
+        return
     for person_id in sorted({it.person_id for it in items}):
         reject(db, [it.face_id for it in items if it.person_id == person_id], person_id)
 

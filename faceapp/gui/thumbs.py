@@ -13,7 +13,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QPixmap
 
 from faceapp.gui.images import rgb_to_qimage
 from faceapp.gui.qtcompat import emit
@@ -34,16 +34,20 @@ class FaceThumbnails(QObject):
         self._pending: set[int] = set()
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._loaded.connect(self._store)
+        self._placeholder = QPixmap(112, 112)
+        self._placeholder.fill(QColor(210, 210, 210))
         self._thread = threading.Thread(target=self._run, name="faceapp-thumbs", daemon=True)
         self._thread.start()
 
-    def pixmap(self, face_id: int) -> QPixmap | None:
+    def pixmap(self, face_id: int) -> QPixmap:
+        """The face's thumbnail, or a grey placeholder of the same size while it loads (a view
+        with uniform item sizes measures its first item, so that item must have its full size)."""
         pm = self._cache.get(face_id)
         if pm is not None:
             self._cache.move_to_end(face_id)
             return pm
         self.request(face_id)
-        return None
+        return self._placeholder
 
     def request(self, face_id: int) -> None:
         if face_id not in self._pending and face_id not in self._cache:

@@ -66,7 +66,7 @@ class ReviewView(QWidget):
     def refresh(self) -> None:
         self._dirty = False
         self.items = services.review_queue(self.ctx.db)
-        self._captions = {it.face_id: f"{it.label}?\n{it.score:.2f}" for it in self.items}
+        self._captions = {it.face_id: f"{it.label}\n{it.score:.2f}" for it in self.items}
         faces = [services.Face(it.face_id, 0, "", it.person_id, "cluster", it.score) for it in self.items]
         self.model.set_faces(faces)
         if faces:
@@ -80,8 +80,8 @@ class ReviewView(QWidget):
         elif rows:
             it = self.items[rows[0]]
             more = f" (and {len(rows) - 1} more selected)" if len(rows) > 1 else ""
-            self.question.setText(f"Is this <b>{it.label}</b>?{more}  similarity {it.score:.2f} · "
-                                  f"{len(self.items)} to review")
+            question = it.text or f"Is this {it.label}"
+            self.question.setText(f"<b>{question}</b>{more} · {len(self.items)} to review")
 
     def _rows(self) -> list[int]:
         rows = sorted({i.row() for i in self.grid.selectionModel().selectedIndexes()})
