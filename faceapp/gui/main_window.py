@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.people.person_opened.connect(self.open_person)
+        self.people.unsorted_opened.connect(self.open_unsorted)
         self.person.back.connect(lambda: self.show_view("People"))
         self.person.photo_requested.connect(self.open_photo)
         ctx.changed.connect(lambda topic: topic == "people" and self.person.isVisible() and self.person.refresh())
@@ -104,8 +105,15 @@ class MainWindow(QMainWindow):
         self.nav.blockSignals(True)
         self.nav.setCurrentRow(-1)
         self.nav.blockSignals(False)
-        self.person.show_person(person_id)
+        if person_id == -1:
+            self.person.show_unsorted()
+        else:
+            self.person.show_person(person_id)
         self.stack.setCurrentWidget(self.person)
+        return self.person
+
+    def open_unsorted(self) -> PersonView:
+        self.open_person(-1)
         return self.person
 
     def open_photo(self, photo_id: int, path: str) -> QWidget:

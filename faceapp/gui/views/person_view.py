@@ -22,6 +22,8 @@ from faceapp.gui.models.faces_model import FacesModel
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.thumbs import FaceThumbnails
 
+UNSORTED = -1  # person_id while the view shows the faces in no person
+
 # (button text, shortcut, method): the frequent actions, each one keystroke.
 ACTIONS = [
     ("Confirm", "C", "confirm_selected"),
@@ -97,9 +99,37 @@ class PersonView(QWidget):
         self.person_id = person_id
         self.refresh()
 
+    def show_unsorted(self) -> None:
+        """The faces in no person: they can be moved to a person or marked as not a face."""
+        self.person_id = UNSORTED
+        self.refresh()
+
+    def _set_mode(self, unsorted: bool) -> None:
+        for w in (self.name, self.rename_button, self.hidden, self.merge_target, self.merge_button):
+            w.setEnabled(not unsorted)
+        for method, b in self.action_buttons.items():
+            b.setEnabled(not unsorted or method in ("not_a_face_selected", "open_photo"))
+
+    def _refresh_unsorted(self) -> None:
+        self._set_mode(True)
+        faces = services.unsorted_faces(self.ctx.db)
+        self.model.set_faces(faces)
+        self.name.clear()
+        self.name.setPlaceholderText("Unsorted faces")
+        self.info.setText(f"<b>Unsorted</b> · {len(faces)} faces in no person yet: select some and move "
+                          "them to a person, or mark them as not a face")
+        self.merge_target.clear()
+        self.move_target.clear()
+        for q in services.list_people(self.ctx.db, True):
+            self.move_target.addItem(q.label, q.id)
+
     def refresh(self) -> None:
         if self.person_id is None:
             return
+        if self.person_id == UNSORTED:
+            self._refresh_unsorted()
+            return
+        self._set_mode(False)
         p = services.person(self.ctx.db, self.person_id)
         if p is None:  # merged away or emptied
             self.person_id = None
@@ -143,11 +173,11 @@ class PersonView(QWidget):
             self.ctx.act(services.merge, self.person_id, other)
 
     def confirm_selected(self) -> None:
-        if ids := self.selected_face_ids():
+        if self.person_id != UNSORTED and (ids := self.selected_face_ids()):
             self.ctx.act(services.confirm, ids, self.person_id)
 
     def reject_selected(self) -> None:
-        if ids := self.selected_face_ids():
+        if self.person_id != UNSORTED and (ids := self.selected_face_ids()):
             self.ctx.act(services.reject, ids, self.person_id)
 
     def not_a_face_selected(self) -> None:
@@ -155,7 +185,7 @@ class PersonView(QWidget):
             self.ctx.act(services.not_a_face, ids)
 
     def split_selected(self) -> None:
-        if ids := self.selected_face_ids():
+        if self.person_id != UNSORTED and (ids := self.selected_face_ids()):
             self.ctx.act(services.split, self.person_id, ids)
 
     def move_selected(self) -> None:

@@ -1,0 +1,157 @@
+"""Verify, Improve recognition, Library controls, settings and the screenshot command."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from faceapp import paths
+from faceapp.gui import services
+
+
+def test_verify_two_library_faces(qtbot, window):
+    view = window.show_view("Verify")
+    assert view.models[0].total() >= 49
+    view.select_face(0, 0)
+    view.select_face(1, 1)
+    with qtbot.waitSignal(view.verdict_shown, timeout=5000) as sig:
+        qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
+    v = sig.args[0]
+    assert v is not None and -1.0 <= v.score <= 1.0 and v.same == (v.score >= v.threshold)
+    assert f"{v.score:.3f}" in view.result.text() and f"{v.threshold:.3f}" in view.result.text()
+
+
+def test_verify_two_photo_files_in_a_worker(qtbot, window):
+    view = window.show_view("Verify")
+    clooney = sorted(paths.SAMPLE_ALBUM.glob("George_Clooney_*.jpg"))
+    view.set_photo(0, str(clooney[0]))
+    view.set_photo(1, str(clooney[1]))
+    with qtbot.waitSignal(view.verdict_shown, timeout=30_000) as sig:
+        view.compare()
+    assert sig.args[0] is not None and sig.args[0].same
+
+
+def _fake_train(tmp_path):
+    """Stands in for the trainer: a 'new' model that is the bundled one under another id."""
+
+    def train(db, source, loss, epochs, device, out_dir, progress=None, should_stop=None):
+        import onnx
+
+        m = onnx.load(str(paths.SFACE))
+        for p in m.metadata_props:
+            if p.key == "model_id":
+                p.value = "sface-finetuned-test"
+        out = tmp_path / "new.onnx"
+        onnx.save(m, str(out))
+        for i in range(epochs):
+            if should_stop and should_stop():
+                break
+            if progress:
+                progress(i + 1, epochs, f"epoch {i + 1}")
+        from PySide6.QtGui import QColor, QImage
+
+        img = QImage(64, 64, QImage.Format.Format_RGB888)
+        img.fill(QColor("white"))
+        img.save(str(tmp_path / "roc.png"))
+        (tmp_path / "report.json").write_text('{"loss": "%s"}' % loss)
+        return services.TrainReport(str(out), str(tmp_path / "report.json"), str(tmp_path / "roc.png"),
+                                    {"tar@far1e-3": 0.80}, {"tar@far1e-3": 0.85})
+
+    return train
+
+
+def test_improve_train_accept_and_restore(qtbot, window, grouped_sample, tmp_path, monkeypatch):
+    import importlib.util
+
+    if importlib.util.find_spec("onnx") is None:
+        return
+    monkeypatch.setattr(services, "train", _fake_train(tmp_path))
+    view = window.show_view("Improve recognition")
+    assert view.loss.count() == len(services.LOSS_HELP) and view.loss_help.text()
+    view.loss.setCurrentIndex(view.loss.findData("cosface"))
+    assert view.loss_help.text() == services.LOSS_HELP["cosface"]
+    view.epochs.setValue(2)
+    with qtbot.waitSignal(view.job_finished, timeout=30_000) as sig:
+        qtbot.mouseClick(view.train_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0] == "train" and sig.args[1] is not None
+    assert view.accept_button.isEnabled() and "0.85" in view.metrics.text() and view.roc.pixmap() is not None
+
+    before = services.models(window.ctx.db)
+    with sqlite3.connect(grouped_sample) as conn:
+        decided = conn.execute("SELECT count(*) FROM face_assignments WHERE source != 'cluster'").fetchone()[0]
+    with qtbot.waitSignal(view.job_finished, timeout=120_000) as sig:
+        qtbot.mouseClick(view.accept_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0] == "accept" and sig.args[1] and not sig.args[1].get("cancelled")
+    models = services.models(window.ctx.db)
+    active = next(m for m in models if m["active"])
+    assert active["model_id"] == "sface-finetuned-test" and len(models) == len(before) + 1
+    with sqlite3.connect(grouped_sample) as conn:
+        n = conn.execute("SELECT count(*) FROM embeddings WHERE model = ?", [active["id"]]).fetchone()[0]
+        assert n == conn.execute("SELECT count(*) FROM faces").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM face_assignments WHERE source != 'cluster'").fetchone()[0] == decided
+
+    old = next(m for m in models if not m["active"])
+    view.models.setCurrentIndex(view.models.findData(old["id"]))
+    with qtbot.waitSignal(view.job_finished, timeout=60_000):
+        qtbot.mouseClick(view.restore_button, Qt.MouseButton.LeftButton)
+    assert next(m for m in services.models(window.ctx.db) if m["active"])["id"] == old["id"]
+
+
+def test_library_cancel_and_failed_photos(qtbot, make_window, tmp_path):
+    album = tmp_path / "album"
+    album.mkdir()
+    for p in sorted(paths.SAMPLE_ALBUM.glob("*.jpg"))[:12]:
+        shutil.copy(p, album / p.name)
+    (album / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    win = make_window(tmp_path / "lib.db")
+    lib = win.library
+    lib.add_folder(str(album))
+    task = lib.start_scan()
+    assert task is not None and lib.cancel_button.isEnabled() and not lib.scan_button.isEnabled()
+    qtbot.mouseClick(lib.pause_button, Qt.MouseButton.LeftButton)
+    assert lib.pause_button.text() == "Resume" and task.token.paused
+    with qtbot.waitSignal(lib.scan_finished, timeout=60_000) as sig:
+        qtbot.mouseClick(lib.cancel_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0]["cancelled"] and "Stopped" in lib.status.text()
+    with qtbot.waitSignal(lib.scan_finished, timeout=60_000) as sig:  # scan again: resumes, then finishes
+        qtbot.mouseClick(lib.scan_button, Qt.MouseButton.LeftButton)
+    assert not sig.args[0]["cancelled"]
+    assert lib.failed.rowCount() == 1 and lib.failed.item(0, 0).text().endswith("broken.jpg")
+    assert lib.failed.item(0, 1).text()  # the reason
+    lib.folders.setCurrentRow(0)
+    qtbot.mouseClick(lib.remove_button, Qt.MouseButton.LeftButton)
+    assert lib.folders.count() == 0
+
+
+def test_settings_and_window_state_are_remembered(qtbot, make_window, grouped_sample):
+    from faceapp.gui.settings import load_settings
+    from faceapp.gui.views.settings_dialog import SettingsDialog
+
+    win = make_window(grouped_sample)
+    dlg = SettingsDialog(win.ctx.settings, win)
+    dlg.det_size.setValue(960)
+    dlg.strictness.setValue(0.8)
+    dlg.device.setCurrentText("cpu")
+    dlg.accept()
+    s = load_settings()
+    assert (s.det_size, s.strictness, s.device) == (960, 0.8, "cpu")
+    win.resize(win.width(), 733)  # the offscreen screen is 800×800; heights fit, widths get clamped
+    win.close()
+    again = make_window(grouped_sample)
+    assert again.height() == 733
+
+
+def test_screenshot_command_saves_a_png_per_view(tmp_path, grouped_sample):
+    from faceapp.cli import main
+
+    assert main(["gui", "--db", str(grouped_sample), "--screenshots", str(tmp_path / "shots")]) == 0
+    shots = sorted((tmp_path / "shots").glob("*.png"))
+    names = {p.stem.split("-", 1)[1] for p in shots}
+    assert {"library", "people", "review", "verify", "improve-recognition", "export", "person"} <= names
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(shots[1]))
+    assert img.width() >= 800 and np.asarray(img.constBits()).std() > 0  # not a blank image
