@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -191,16 +192,32 @@ def undo(db: Database) -> str | None:
 
 
 def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tuple[Person, float]]:
-    fn = _real("faceapp.jobs.people", "merge_suggestions") or _real("faceapp.jobs.review", "merge_suggestions")
-    if fn is None:
+    """The people closest to this one (best pair of prototypes), most similar first."""
+    if _people() is None:
         return _s.merge_suggestions(db, person_id, limit)
+    import numpy as np
+
+    from faceapp.core.prototypes import group_prototypes
+    from faceapp.jobs.recluster import library_vectors
+    from faceapp.storage.people import assignments
+
     people = {p.id: p for p in list_people(db, True)}
-    out = []
-    for s in fn(db, person_id, limit=limit):
-        pid, score = (s.person_id, s.score) if hasattr(s, "person_id") else (s["person_id"], s["score"])
-        if pid in people:
-            out.append((people[pid], float(score)))
-    return out
+    ids, x = library_vectors(db)
+    owner = assignments(db)
+    has = np.array([f in owner and owner[f][0] in people for f in ids.tolist()], bool)
+    if not has.any():
+        return []
+    protos, powner = group_prototypes(x[has], np.array([owner[f][0] for f in ids[has].tolist()], np.int64))
+    mine = protos[powner == person_id]
+    if not len(mine):
+        return []
+    sims = (protos @ mine.T).max(axis=1)
+    best: dict[int, float] = {}
+    for p, v in zip(powner.tolist(), sims.tolist(), strict=True):
+        if p != person_id and v > best.get(p, -2.0):
+            best[p] = v
+    top = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+    return [(people[p], float(v)) for p, v in top]
 
 
 def review_queue(db: Database, limit: int = 200) -> list[ReviewItem]:
@@ -294,10 +311,23 @@ def verify_photos(db: Database, photo_a: str, photo_b: str, far: str | None = No
     return _verify(db, str(photo_a), str(photo_b), far, device)
 
 
-def export(db: Database, out_dir: str, what: str, person_ids: list[int] | None = None, mode: str = "copy",
+def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] | None = None, mode: str = "copy",
            progress: Progress = None, should_stop: Stop = None) -> dict:
-    """what: albums | csv | json | xmp."""
-    return _s.export(db, out_dir, what, person_ids, mode)
+    """what: albums (mode copy | hardlink | symlink) | csv | json | xmp (out_dir None: beside the photos).
+    Runs in a worker: copying a big album takes a while."""
+    E = _real("faceapp.jobs.export", "export_albums") and importlib.import_module("faceapp.jobs.export")
+    if not E:
+        return _s.export(db, out_dir or ".", what, person_ids, "link" if mode == "symlink" else mode)
+    if what == "albums":
+        r = E.export_albums(db, out_dir, mode=mode, person_ids=person_ids)
+    elif what in ("csv", "json"):
+        r = E.export_table(db, str(Path(out_dir or ".") / f"faces.{what}"), fmt=what, person_ids=person_ids)
+    elif what == "xmp":
+        r = E.export_xmp(db, person_ids=person_ids, out_dir=out_dir)
+    else:
+        raise ValueError(f"unknown export {what!r}")
+    return {"written": r.written, "skipped": r.skipped, "people": r.people, "into": r.out,
+            "errors": len(r.errors)}
 
 
 # -- improving recognition (the trainer is imported lazily, inside the worker) ---------------------

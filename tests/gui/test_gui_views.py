@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -56,7 +57,7 @@ def _fake_train(tmp_path):
         img = QImage(64, 64, QImage.Format.Format_RGB888)
         img.fill(QColor("white"))
         img.save(str(tmp_path / "roc.png"))
-        (tmp_path / "report.json").write_text('{"loss": "%s"}' % loss)
+        (tmp_path / "report.json").write_text(json.dumps({"loss": loss}))
         return services.TrainReport(str(out), str(tmp_path / "report.json"), str(tmp_path / "roc.png"),
                                     {"tar@far1e-3": 0.80}, {"tar@far1e-3": 0.85})
 
@@ -155,3 +156,22 @@ def test_screenshot_command_saves_a_png_per_view(tmp_path, grouped_sample):
 
     img = QImage(str(shots[1]))
     assert img.width() >= 800 and np.asarray(img.constBits()).std() > 0  # not a blank image
+
+
+def test_export_tables_and_xmp_into_a_folder(qtbot, window, tmp_path):
+    view = window.show_view("Export")
+    person = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
+    view.set_checked([person.id])
+    for what in ("csv", "json", "xmp"):
+        row = next(i for i in range(view.format.count())
+                   if view.format.itemData(i)[0] == what and view.format.itemData(i)[2])
+        view.format.setCurrentIndex(row)
+        view.out_dir.setText(str(tmp_path / what))
+        with qtbot.waitSignal(view.task_finished, timeout=30_000) as sig:
+            qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+        assert sig.args[0] is not None, view.status.text()
+    rows = json.loads((tmp_path / "json" / "faces.json").read_text())
+    assert {r["person_id"] for r in rows} == {person.id} and len(rows) == person.faces
+    assert (tmp_path / "csv" / "faces.csv").read_text().count("\n") == person.faces + 1
+    sidecars = list((tmp_path / "xmp").rglob("*.xmp"))
+    assert len(sidecars) == person.photos and "mwg-rs" in sidecars[0].read_text()

@@ -25,12 +25,15 @@ from faceapp.gui.qtcompat import emit
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
+# (text, what, mode, needs a folder)
 FORMATS = [
-    ("Person albums (copy photos)", "albums", "copy"),
-    ("Person albums (link photos)", "albums", "link"),
-    ("XMP face regions beside the photos", "xmp", "copy"),
-    ("CSV table", "csv", "copy"),
-    ("JSON", "json", "copy"),
+    ("Person albums — copy the photos", "albums", "copy", True),
+    ("Person albums — hard links (no extra space, same disk)", "albums", "hardlink", True),
+    ("Person albums — symbolic links", "albums", "symlink", True),
+    ("XMP face regions — sidecars beside the photos", "xmp", "", False),
+    ("XMP face regions — sidecars into the folder", "xmp", "", True),
+    ("CSV table (faces.csv)", "csv", "", True),
+    ("JSON (faces.json)", "json", "", True),
 ]
 
 
@@ -44,8 +47,8 @@ class ExportView(QWidget):
         self.result: dict | None = None
         self.people = QListWidget()
         self.format = QComboBox()
-        for text, what, mode in FORMATS:
-            self.format.addItem(text, (what, mode))
+        for text, what, mode, needs_dir in FORMATS:
+            self.format.addItem(text, (what, mode, needs_dir))
         self.out_dir = QLineEdit(placeholderText="Folder to export into")
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._browse)
@@ -101,15 +104,18 @@ class ExportView(QWidget):
 
     def start_export(self) -> Task | None:
         out, ids = self.out_dir.text().strip(), self.checked_ids()
-        if not out or not ids or self.task:
-            self.status.setText("Choose a folder and at least one person." if not self.task else self.status.text())
+        what, mode, needs_dir = self.format.currentData()
+        if self.task:
             return None
-        what, mode = self.format.currentData()
+        if (needs_dir and not out) or not ids:
+            self.status.setText("Choose a folder and at least one person.")
+            return None
+        out = out if needs_dir else None
         self.export_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.status.setText("Exporting…")
-        self.task = run_task(db_job(self.ctx.path, services.export, out, what, ids, mode), name="export",
+        self.task = run_task(db_job(self.ctx.path, services.export, out, what, ids, mode or "copy"), name="export",
                              on_done=self._done, on_error=self._failed)
         return self.task
 
@@ -123,7 +129,7 @@ class ExportView(QWidget):
     def _done(self, result: dict) -> None:
         self.result = result
         self._finish()
-        self.status.setText("Exported: " + ", ".join(f"{k} {v}" for k, v in result.items()))
+        self.status.setText("Exported: " + " · ".join(f"{k} {v}" for k, v in result.items()))
         emit(self.task_finished, result)
 
     def _failed(self, text: str) -> None:
