@@ -123,3 +123,14 @@ def test_unsorted_faces_can_join_a_person(qtbot, window, grouped_sample):
     qtbot.keyClick(view.grid, Qt.Key.Key_M)
     assert face in _assigned(grouped_sample, target)
     assert face not in {f.id for f in services.unsorted_faces(window.ctx.db)}
+
+
+def test_regroup_keeps_names(qtbot, window, grouped_sample):
+    big = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
+    services.rename(window.ctx.db, big.id, "Kept")
+    view = window.show_view("People")
+    task = view.regroup()
+    with qtbot.waitSignal(task.succeeded, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: view.regroup_button.isEnabled())
+    assert "Kept" in [view.model.person_at(r).label for r in range(view.model.rowCount())]

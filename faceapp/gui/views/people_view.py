@@ -6,11 +6,13 @@ from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from faceapp.gui import services
+from faceapp.gui.background import recluster_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.people_model import PeopleModel
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.workers import Task, run_task
 
 
 class PeopleView(QWidget):
@@ -29,6 +31,9 @@ class PeopleView(QWidget):
         self.show_hidden = QCheckBox("Show hidden people")
         self.open_button = QPushButton("Open")
         self.unsorted_button = QPushButton("Unsorted faces")
+        self.regroup_button = QPushButton("Re-group people")
+        self.regroup_button.setToolTip("Cluster again with the current strictness; every decision you made is kept")
+        self.task: Task | None = None
         self.summary = QLabel()
         self.grid = make_grid(112, caption_lines=2)
         self.grid.setModel(self.model)
@@ -39,6 +44,7 @@ class PeopleView(QWidget):
         bar.addWidget(self.show_hidden)
         bar.addWidget(self.open_button)
         bar.addWidget(self.unsorted_button)
+        bar.addWidget(self.regroup_button)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.grid, 1)
@@ -50,6 +56,7 @@ class PeopleView(QWidget):
         self.grid.activated.connect(self._activated)
         self.open_button.clicked.connect(self.open_selected)
         self.unsorted_button.clicked.connect(self.open_unsorted)
+        self.regroup_button.clicked.connect(self.regroup)
         ctx.changed.connect(lambda topic: topic in ("people", "models") and self.refresh())
         self.refresh()
 
@@ -61,6 +68,25 @@ class PeopleView(QWidget):
         self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
         self.unsorted_button.setEnabled(unsorted > 0)
         self.summary.setText(f"{len(people)} people · {named} named · {sum(p.hidden for p in people)} hidden")
+
+    def regroup(self) -> Task | None:
+        if self.task is not None or "scan" in self.ctx.busy:
+            return None
+        self.regroup_button.setEnabled(False)
+        self.summary.setText("Re-grouping people…")
+        self.task = run_task(recluster_job(self.ctx.path, self.ctx.settings.strictness), name="recluster",
+                             on_done=self._regrouped, on_error=self._regroup_failed)
+        return self.task
+
+    def _regrouped(self, _stats: object) -> None:
+        self.task = None
+        self.regroup_button.setEnabled(True)
+        self.ctx.notify("people")
+
+    def _regroup_failed(self, text: str) -> None:
+        self.task = None
+        self.regroup_button.setEnabled(True)
+        self.ctx.say(f"Re-grouping failed: {text}")
 
     def open_unsorted(self) -> None:
         emit(self.unsorted_opened)
