@@ -53,8 +53,41 @@ def embed_dataset(root: str | Path, embedder, progress: Callable[[str], None] | 
     if _is_aligned(files[0]):
         crops = np.stack([cv2.imread(f)[:, :, ::-1] for f in files])
         return embedder.embed(crops), labels
+    if _is_tight_portrait(files[0]):
+        return _embed_padded(files, labels, embedder)
     emb, found = embed_files(files, embedder)
     return emb[found], [lab for lab, ok in zip(labels, found, strict=True) if ok]
+
+
+def _is_tight_portrait(path: str) -> bool:
+    import cv2
+
+    img = cv2.imread(path)
+    return img is not None and max(img.shape[:2]) < 160
+
+
+def _embed_padded(files: list[str], labels: list[str], embedder) -> tuple[np.ndarray, list[str]]:
+    """Tightly cropped portraits (ORL, 92×112): the detector needs a margin round the face to see it."""
+    import cv2
+
+    from faceapp import paths
+    from faceapp.core.analyze import analyze
+    from faceapp.core.detect import DetectorSettings, create_detector
+
+    settings = DetectorSettings()
+    det = create_detector(settings, paths.YUNET)
+    crops, keep = [], []
+    for f, lab in zip(files, labels, strict=True):
+        img = cv2.imread(f)
+        h, w = img.shape[:2]
+        img = cv2.copyMakeBorder(img, h // 2, h // 2, w, w, cv2.BORDER_REPLICATE)
+        faces = analyze(cv2.imencode(".png", img)[1].tobytes(), det, settings).faces
+        if faces:
+            crops.append(max(faces, key=lambda x: x.detection.box[2] * x.detection.box[3]).crop)
+            keep.append(lab)
+    if not crops:
+        return np.zeros((0, embedder.info.embedding_size), np.float32), []
+    return embedder.embed(np.stack(crops)), keep
 
 
 def pair_scores(x: np.ndarray, labels: Sequence[str], block: int = 2048) -> tuple[np.ndarray, np.ndarray]:

@@ -130,9 +130,21 @@ def _people_decisions(db: Database) -> None:
     )
 
 
+def _counters(db: Database) -> None:
+    """Ids that must never be reused (a deleted person's id may come back through undo)."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO counters (name, value) SELECT 'person', coalesce(max(id), 0) FROM persons
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_people_decisions", _people_decisions),
+    ("0003_counters", _counters),
 ]
 
 

@@ -38,14 +38,16 @@ def _q(n: int) -> str:
     return ",".join("?" * n)
 
 
-def create_person(db: Database, name: str | None = None, hidden: bool = False, person_id: int | None = None) -> int:
+def create_person(db: Database, name: str | None = None, hidden: bool = False) -> int:
+    """A new person with an id never used before (undo may bring a deleted person's id back)."""
     with transaction(db):
-        return int(
-            db.execute(
-                "INSERT INTO persons (id, name, hidden, created_at) VALUES (?, ?, ?, ?)",
-                [person_id, name, int(hidden), now()],
-            ).lastrowid
-        )
+        last = db.execute("SELECT value FROM counters WHERE name = 'person'").fetchone()
+        top = db.execute("SELECT coalesce(max(id), 0) FROM persons").fetchone()[0]
+        pid = max(last[0] if last else 0, top) + 1
+        db.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('person', ?)", [pid])
+        db.execute("INSERT INTO persons (id, name, hidden, created_at) VALUES (?, ?, ?, ?)",
+                   [pid, name, int(hidden), now()])
+        return pid
 
 
 def person_row(db: Database, person_id: int) -> dict | None:

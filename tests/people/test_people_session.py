@@ -1,0 +1,134 @@
+"""The simulated user session of issue 3: decisions survive rescans and re-clusters; undo reverts them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from faceapp.jobs import people
+from faceapp.storage import people as store
+
+
+def _person_by_truth(db, lib) -> dict[int, int]:
+    """truth label -> the person holding most of its faces."""
+    out = {}
+    for label in set(lib.truth.values()):
+        votes = Counter(lib.person(f) for f in lib.faces_of_truth(label))
+        votes.pop(None, None)
+        out[label] = votes.most_common(1)[0][0]
+    return out
+
+
+def test_first_clustering_finds_the_people(db, lib):
+    st = people.recluster(db)
+    assert st.faces == len(lib.truth) and st.people_new == 4 and st.unsorted == 0
+    byt = _person_by_truth(db, lib)
+    assert len(set(byt.values())) == 4
+    for f, t in lib.truth.items():
+        assert lib.person(f) == byt[t]
+    lib.check_one_face_per_photo()
+    # a second run changes nothing: same people, same ids
+    before = store.assignments(db)
+    st2 = people.recluster(db)
+    assert st2.people_new == 0 and st2.people_kept == 4 and store.assignments(db).keys() == before.keys()
+    assert {f: a[0] for f, a in store.assignments(db).items()} == {f: a[0] for f, a in before.items()}
+
+
+def test_session_decisions_survive_rescan_and_recluster(db, make_lib):
+    lib = make_lib(per=8, seed=1)
+    people.recluster(db)
+    byt = _person_by_truth(db, lib)
+    ann, bob, cy, dee = (byt[k] for k in range(4))
+    people.name_person(db, ann, "Ann")
+    people.name_person(db, bob, "Bob")
+    people.hide_person(db, dee)
+    wrong = lib.faces_of_truth(0)[0]  # the user says this face is not Ann
+    people.reject_faces(db, [wrong])
+    junk = lib.faces_of_truth(0)[1]
+    people.mark_not_face(db, [junk])
+    # the user insists Bob and Cy are one person (a merge the clustering would never make)
+    people.merge_people(db, bob, [cy])
+    moved = lib.faces_of_truth(0)[2]
+    people.confirm_faces(db, [moved], bob)  # and moves an Ann face to Bob, confirmed
+    split_faces = lib.faces_of_truth(3)[:2]
+    eve = people.split_person(db, dee, split_faces, name="Eve")
+
+    newf = lib.add_face(0, base=-1)  # rescan: a new photo of Ann
+    st = people.assign_new(db)
+    assert st.assigned >= 1
+    assert lib.person(newf) == ann
+
+    for _ in range(2):  # re-cluster twice: nothing the user said may change
+        people.recluster(db)
+        names = {p.id: p.name for p in people.list_people(db, include_hidden=True)}
+        assert names[ann] == "Ann" and names[bob] == "Bob" and names[eve] == "Eve"
+        assert cy not in names
+        assert dee in names and dee not in {p.id for p in people.list_people(db)}  # still hidden
+        assert lib.person(wrong) != ann
+        assert lib.person(junk) is None
+        assert junk not in {f.id for f in people.unsorted_faces(db)}
+        assert lib.person(moved) == bob
+        assert all(lib.person(f) == eve for f in split_faces)
+        cy_faces = lib.faces_of_truth(2)
+        assert sum(lib.person(f) == bob for f in cy_faces) == len(cy_faces)  # the merge holds
+        assert lib.person(newf) == ann
+        lib.check_one_face_per_photo()
+
+
+def test_undo_reverts_each_action_in_turn(db, lib):
+    people.recluster(db)
+    byt = _person_by_truth(db, lib)
+    a, b = byt[0], byt[1]
+    start = (store.assignments(db), store.rejections(db), store.not_faces(db),
+             [(p.id, p.name, p.hidden) for p in people.list_people(db, True)])
+    people.name_person(db, a, "Ann")
+    people.reject_faces(db, [lib.faces_of_truth(0)[0]])
+    people.mark_not_face(db, [lib.faces_of_truth(1)[0]])
+    people.merge_people(db, a, [b])
+    new = people.split_person(db, a, lib.faces_of_truth(1)[1:3])
+    people.hide_person(db, a)
+    assert store.person_row(db, new) is not None
+    undone = [people.undo(db)["action"] for _ in range(6)]
+    assert undone == ["hide", "split", "merge", "not_a_face", "reject", "name"]
+    assert people.undo(db) is None
+    now = (store.assignments(db), store.rejections(db), store.not_faces(db),
+           [(p.id, p.name, p.hidden) for p in people.list_people(db, True)])
+    assert {f: v[:2] for f, v in now[0].items()} == {f: v[:2] for f, v in start[0].items()}
+    assert now[1:] == start[1:]
+    assert store.person_row(db, new) is None
+
+
+def test_rules_are_enforced(db, lib):
+    people.recluster(db)
+    two = db.execute("SELECT photo_id FROM faces GROUP BY photo_id HAVING count(*) = 2").fetchone()[0]
+    f1, f2 = [r[0] for r in db.execute("SELECT id FROM faces WHERE photo_id = ?", [two])]
+    p1 = lib.person(f1)
+    people.confirm_faces(db, [f1])
+    with pytest.raises(people.PeopleError):
+        people.confirm_faces(db, [f2], p1)  # two decided faces of one photo in one person
+    with pytest.raises(people.PeopleError):
+        people.name_person(db, 999999, "Nobody")
+    with pytest.raises(people.PeopleError):
+        people.split_person(db, p1, [f2])
+    with pytest.raises(people.PeopleError):
+        people.confirm_faces(db, [123456789])
+    # merging two people who share a photo drops the proposed face of the pair to unsorted
+    p2 = lib.person(f2)
+    res = people.merge_people(db, p1, [p2])
+    assert res["unsorted"] == [f2] and lib.person(f1) == p1
+    lib.check_one_face_per_photo()
+
+
+def test_assign_new_waits_when_unsure(db, lib):
+    people.recluster(db)
+    import numpy as np
+
+    # a face halfway between two people: no clear winner, it waits for the next clustering
+    fa, fb = lib.faces_of_truth(0)[0], lib.faces_of_truth(1)[0]
+    mid = lib.vec[fa] + lib.vec[fb]
+    fid = lib.add_face(0, seed=5)
+    mid = (mid / np.linalg.norm(mid)).astype(np.float32)
+    db.execute("UPDATE embeddings SET vector = ? WHERE face_id = ?", [mid.tobytes(), fid])
+    st = people.assign_new(db)
+    assert st.assigned == 0 and st.waiting == 1 and lib.person(fid) is None
