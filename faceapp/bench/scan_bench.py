@@ -81,14 +81,19 @@ def bench_throughput(files: list[str], model: str) -> None:
 
     _reference(files[:5], model)  # warm up both paths
     with tempfile.TemporaryDirectory() as tmp:
+        c0 = time.process_time()
         t_naive = _reference(files, model)[2]
+        c1 = time.process_time()
         scanner = Scanner(open_library(Path(tmp) / "bench.db"))
         stats = scanner.scan(files)
+        c2 = time.process_time()
     print(f"[throughput] {len(files)} photos, {os.cpu_count()} cores")
     print(f"  naive sequential loop (OpenCV)  {len(files) / t_naive:7.2f} photos/s")
     print(f"  faceapp scan (incl. database)   {stats.photos_per_s:7.2f} photos/s  {stats.faces_per_s:7.2f} faces/s  "
           f"on {stats.provider}")
     print(f"  speed-up                        {stats.photos_per_s * t_naive / len(files):7.2f} ×   (target ≥ 1.5 ×)")
+    print(f"  CPU time per photo: naive {1000 * (c1 - c0) / len(files):.1f} ms, faceapp {1000 * (c2 - c1) / len(files):.1f} ms; "
+          f"load average {os.getloadavg()[0]:.1f} (other processes share the cores: the ratio needs a quiet machine)")
 
 
 def bench_memory(files: list[str], n: int) -> None:

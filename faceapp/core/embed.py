@@ -48,7 +48,7 @@ class Embedder:
         model_path: str | Path,
         info: ModelInfo | None = None,
         device: str = "auto",
-        batch_size: int = 32,
+        batch_size: int = 8,
         flip_tta: bool = False,
         threads: int = 0,
         session: Session | None = None,
@@ -72,6 +72,8 @@ class Embedder:
                 opts.log_severity_level = 3
                 if self.threads:
                     opts.intra_op_num_threads = self.threads
+                # Busy-waiting pool threads would steal the cores the decode/detect threads need.
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 sess = ort.InferenceSession(self.model_path, opts, providers=choose_providers(self.device))
                 # The providers the session really got, not the ones asked for.
                 self.provider = sess.get_providers()[0]

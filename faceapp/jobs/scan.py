@@ -44,7 +44,8 @@ class ScanSettings:
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     workers: int = field(default_factory=lambda: max(2, _cores()))
     embed_threads: int = field(default_factory=lambda: max(1, _cores() // 2))
-    embed_batch: int = 32
+    embed_batch: int = 32  # faces gathered before an embedding call
+    session_batch: int = 8  # faces per onnxruntime run: bigger batches fall out of the CPU cache
     commit_every: int = 16  # photos per transaction
     device: str = "auto"
     flip_tta: bool = False
@@ -187,28 +188,29 @@ class Scanner:
         self.settings = settings or ScanSettings()
         self.model = ensure_active_model(db)
         self.embedder = embedder or embedder_for(
-            self.model, device=self.settings.device, batch_size=self.settings.embed_batch,
+            self.model, device=self.settings.device, batch_size=self.settings.session_batch,
             flip_tta=self.settings.flip_tta, threads=self.settings.embed_threads,
         )
 
-    def _flush(self, pending: list[_Result], stats: ScanStats) -> None:
-        crops = [f.crop for r in pending if r.analysis for f in r.analysis.faces]
-        emb = self.embedder.embed(np.stack(crops)) if crops else None
+    def _embed(self, group: list[_Result]) -> np.ndarray | None:
+        crops = [f.crop for r in group if r.analysis for f in r.analysis.faces]
+        return self.embedder.embed(np.stack(crops)) if crops else None
+
+    def _write(self, group: list[_Result], emb: np.ndarray | None, stats: ScanStats) -> None:
+        """One transaction per group: a photo is either wholly in the library or not at all."""
         k = 0
         with transaction(self.db):
-            for r in pending:
+            for r in group:
                 if r.moved_from is not None:
                     photo_store.move_photo(self.db, r.moved_from, r.path, r.size, r.mtime)
                     stats.moved += 1
                     continue
                 a = r.analysis
-                faces = []
-                if a:
-                    faces = [
-                        {"box": f.detection.box, "landmarks": f.detection.landmarks, "score": f.detection.score,
-                         "quality": f.quality, "crop": f.crop}
-                        for f in a.faces
-                    ]
+                faces = [
+                    {"box": f.detection.box, "landmarks": f.detection.landmarks, "score": f.detection.score,
+                     "quality": f.quality, "crop": f.crop}
+                    for f in (a.faces if a else [])
+                ]
                 n = len(faces)
                 photo_store.save_photo(
                     self.db, r.path, r.size, r.mtime, r.digest,
@@ -220,7 +222,6 @@ class Scanner:
                 stats.faces += n
                 if r.error:
                     stats.errors[r.error[0]] += 1
-        pending.clear()
 
     def scan(
         self,
@@ -228,6 +229,7 @@ class Scanner:
         progress: Callable[[ScanProgress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> ScanStats:
+        """Scan the roots; stops early (keeping finished work) when should_stop() turns true."""
         t0 = time.perf_counter()
         started = now()
         roots = [str(Path(r).expanduser().resolve()) for r in roots]
@@ -235,38 +237,49 @@ class Scanner:
         todo, skipped, orphans = plan(self.db, files)
         stats = ScanStats(found=len(files), skipped=skipped)
         worker = _Worker(self.settings, orphans)
-        pending: list[_Result] = []
-        pending_faces = 0
-        inflight: deque[Future] = deque()
+        # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,
+        # so every core takes whichever is ready; this thread only orders results and writes them.
+        analysing: deque[Future] = deque()
+        embedding: deque[tuple[list[_Result], Future]] = deque()
+        group: list[_Result] = []
+        group_faces = 0
         max_inflight = max(4, self.settings.workers * 4)
         it = iter(todo)
-        done = 0
+        done = found_faces = found_errors = 0
 
         def report() -> None:
             if progress:
-                progress(ScanProgress(done, len(todo), stats.faces + sum(len(r.analysis.faces) for r in pending if r.analysis),
-                                      sum(stats.errors.values()) + sum(1 for r in pending if r.error), time.perf_counter() - t0))
+                progress(ScanProgress(done, len(todo), found_faces, found_errors, time.perf_counter() - t0))
+
+        def write_ready(block: bool) -> None:
+            while embedding and (block or embedding[0][1].done()):
+                grp, fut = embedding.popleft()
+                self._write(grp, fut.result(), stats)
 
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.workers), thread_name_prefix="faceapp-scan")
-        # Parallelism comes from the worker threads; OpenCV's own pool would only oversubscribe.
+        # Parallelism comes from the pool; OpenCV's own threads would only oversubscribe the cores.
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
         try:
             while True:
-                while len(inflight) < max_inflight:
+                while len(analysing) < max_inflight:
                     path = next(it, None)
                     if path is None:
                         break
-                    inflight.append(pool.submit(worker, path))
-                if not inflight:
+                    analysing.append(pool.submit(worker, path))
+                if not analysing:
                     break
-                res = inflight.popleft().result()
-                pending.append(res)
-                pending_faces += len(res.analysis.faces) if res.analysis else 0
+                res = analysing.popleft().result()
+                group.append(res)
+                n = len(res.analysis.faces) if res.analysis else 0
+                group_faces += n
+                found_faces += n
+                found_errors += res.error is not None
                 done += 1
-                if len(pending) >= self.settings.commit_every or pending_faces >= self.settings.embed_batch:
-                    self._flush(pending, stats)
-                    pending_faces = 0
+                if len(group) >= self.settings.commit_every or group_faces >= self.settings.embed_batch:
+                    embedding.append((group, pool.submit(self._embed, group)))
+                    group, group_faces = [], 0
+                write_ready(block=len(embedding) > 2)
                 report()
                 if should_stop and should_stop():
                     stats.cancelled = True
@@ -274,12 +287,14 @@ class Scanner:
         except KeyboardInterrupt:
             stats.cancelled = True
         finally:
-            for f in inflight:
+            for f in analysing:
                 f.cancel()
+            # Work that finished is kept, whatever stopped the scan.
+            write_ready(block=True)
+            if group:
+                self._write(group, self._embed(group), stats)
             pool.shutdown(wait=True, cancel_futures=True)
             cv2.setNumThreads(cv_threads)
-            # Work that finished is kept, whatever stopped the scan.
-            self._flush(pending, stats)
         if not stats.cancelled:
             seen = set(files)
             gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
