@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from sqlite_utils import Database
 
+from faceapp.gui.loader import Loader
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.settings import AppSettings
 from faceapp.storage.db import open_library
@@ -27,6 +28,17 @@ class LibraryContext(QObject):
         self.settings = settings or AppSettings(db_path=str(path))
         self.db: Database = open_library(self.path)
         self.busy: set[str] = set()  # names of running background jobs, e.g. "scan", "train"
+        self.loaders: list[Loader] = []
+
+    def loader(self, name: str) -> Loader:
+        """A background reader for one view (see faceapp.gui.loader)."""
+        loader = Loader(self.path, name)
+        self.loaders.append(loader)
+        return loader
+
+    def reading(self) -> bool:
+        """True while any view is still loading (tests wait on this)."""
+        return any(loader.busy for loader in self.loaders)
 
     def worker_db(self) -> Database:
         """A connection for a worker thread; the worker closes it when done."""

@@ -14,6 +14,7 @@ from faceapp.gui.views.library_view import LibraryView
 from faceapp.gui.views.people_view import PeopleView
 from faceapp.gui.views.person_view import PersonView
 from faceapp.gui.workers import cancel_all
+from faceapp.storage.faces import face_count
 
 # Sidebar entries after Library and People: (title, module, class); built when first shown.
 LAZY_VIEWS = [
@@ -59,7 +60,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self.statusBar().showMessage(str(ctx.path))
         ctx.message.connect(self._say)
-        self.show_view("People" if self.people.model.rowCount() else "Library")
+        self.show_view("People" if face_count(ctx.db) else "Library")
 
     def _add_page(self, title: str, widget: QWidget | None) -> None:
         self.nav.addItem(title)

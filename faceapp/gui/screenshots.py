@@ -12,10 +12,11 @@ from faceapp import paths
 from faceapp.gui.app import application, open_window
 
 
-def settle(seconds: float = 0.5) -> None:
-    """Let queued signals (thumbnails, worker results) arrive and the widgets repaint."""
+def settle(seconds: float = 0.5, ctx=None, limit: float = 60.0) -> None:  # noqa: ANN001
+    """Let background reads finish, queued signals (thumbnails, results) arrive and widgets repaint."""
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    give_up = time.monotonic() + limit
+    while time.monotonic() < end or (ctx is not None and ctx.reading() and time.monotonic() < give_up):
         QApplication.processEvents()
         time.sleep(0.01)
 
@@ -50,13 +51,16 @@ def save_screenshots(out_dir: str | Path, db_path: str | Path | None = None) -> 
     saved: list[Path] = []
 
     def shot(name: str, widget=None) -> None:  # noqa: ANN001
-        settle()
+        settle(0.5, win.ctx)
+        settle(0.3)  # thumbnails asked for by the last paint
         p = out / f"{len(saved) + 1:02d}-{name}.png"
         (widget or win).grab().save(str(p))
         saved.append(p)
 
+    settle(0.2, win.ctx)
     for title in list(win.pages):
         view = win.show_view(title)
+        settle(0.2, win.ctx)
         if title == "Verify" and view.models[0].rowCount() > 1:
             view.select_face(0, 7)
             view.select_face(1, 9)
@@ -67,6 +71,7 @@ def save_screenshots(out_dir: str | Path, db_path: str | Path | None = None) -> 
         view = win.open_person(people.person_at(0).id)
         shot("person")
         view.grid.selectAll()
+        settle(0.2, win.ctx)
         dlg = win.open_photo(view.model.face_at(0).photo_id, view.model.face_at(0).path)
         settle(1.0)
         shot("photo", dlg)

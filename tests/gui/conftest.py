@@ -45,5 +45,17 @@ def make_window(qtbot):
 
 
 @pytest.fixture
-def window(make_window, grouped_sample):
-    return make_window(grouped_sample)
+def window(make_window, grouped_sample, settle):
+    win = make_window(grouped_sample)
+    settle(win)
+    return win
+
+
+@pytest.fixture
+def settle(qtbot):
+    """Wait until the window's background reads have landed in its views."""
+
+    def wait(win, timeout: int = 30_000) -> None:
+        qtbot.waitUntil(lambda: not win.ctx.reading(), timeout=timeout)
+
+    return wait

@@ -17,7 +17,7 @@ def _q(db_path, sql, params=()):
         return conn.execute(sql, params).fetchall()
 
 
-def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window):
+def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window, settle):
     db_path = tmp_path / "lib.db"
     win = make_window(db_path)
     lib = win.library
@@ -35,6 +35,7 @@ def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window):
 
     # 2. people appear in the grid
     win.show_view("People")
+    settle(win)
     model = win.people.model
     assert model.rowCount() >= 5
     people_before = _q(db_path, "SELECT count(DISTINCT person_id) FROM face_assignments")[0][0]
@@ -44,6 +45,7 @@ def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window):
     biggest = model.person_at(0)
     win.people.grid.setCurrentIndex(model.index(0))
     qtbot.mouseClick(win.people.open_button, Qt.MouseButton.LeftButton)
+    settle(win)
     view = win.person
     assert view.person_id == biggest.id and view.isVisible()
     view.name.clear()
@@ -51,17 +53,20 @@ def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window):
     qtbot.mouseClick(view.rename_button, Qt.MouseButton.LeftButton)
     assert _q(db_path, "SELECT name FROM persons WHERE id = ?", [biggest.id]) == [("George",)]
     win.show_view("People")
+    settle(win)
     win.people.search.setText("geo")
     assert model.rowCount() == 1 and model.person_at(0).label == "George"
     win.people.search.clear()
 
     # 4. merge another person into George
     win.open_person(biggest.id)
+    settle(win)
     other = view.merge_target.itemData(0)
     other_faces = {r[0] for r in _q(db_path, "SELECT face_id FROM face_assignments WHERE person_id = ?", [other])}
     assert other_faces
     view.merge_target.setCurrentIndex(0)
     qtbot.mouseClick(view.merge_button, Qt.MouseButton.LeftButton)
+    settle(win)
     george = {r[0] for r in _q(db_path, "SELECT face_id FROM face_assignments WHERE person_id = ?", [biggest.id])}
     assert other_faces <= george
     assert not _q(db_path, "SELECT 1 FROM face_assignments WHERE person_id = ?", [other])
@@ -73,12 +78,14 @@ def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window):
                                       QItemSelectionModel.SelectionFlag.ClearAndSelect)
     view.grid.setFocus()
     qtbot.keyClick(view.grid, Qt.Key.Key_R)
+    settle(win)
     assert _q(db_path, "SELECT person_id FROM face_rejections WHERE face_id = ?", [face]) == [(biggest.id,)]
     assert not _q(db_path, "SELECT 1 FROM face_assignments WHERE face_id = ? AND person_id = ?", [face, biggest.id])
     assert view.model.total() == len(george) - 1
 
     # 6. export George's album
     export = win.show_view("Export")
+    settle(win)
     out = tmp_path / "albums"
     export.out_dir.setText(str(out))
     export.set_checked([biggest.id])

@@ -23,31 +23,36 @@ def _select(view, rows):
     view.grid.setFocus()
 
 
-def test_person_view_keyboard_actions_and_undo(qtbot, window, grouped_sample):
+def test_person_view_keyboard_actions_and_undo(qtbot, window, grouped_sample, settle):
     people = services.list_people(window.ctx.db)
     big = max(people, key=lambda p: p.faces)
     view = window.open_person(big.id)
+    settle(window)
     assert view.model.total() == big.faces >= 3
     first = view.model.face_at(0).id
 
     _select(view, [0])
     qtbot.keyClick(view.grid, Qt.Key.Key_C)  # confirm
+    settle(window)
     assert view.model.face_at(0).source == "confirmed"
 
     _select(view, [1])
     second = view.model.face_at(1).id
     qtbot.keyClick(view.grid, Qt.Key.Key_N)  # not a face
+    settle(window)
     with sqlite3.connect(grouped_sample) as conn:
         assert conn.execute("SELECT 1 FROM not_faces WHERE face_id = ?", [second]).fetchone()
     assert second not in _assigned(grouped_sample, big.id)
 
     qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo
+    settle(window)
     assert second in _assigned(grouped_sample, big.id)
     assert "Undone" in window.statusBar().currentMessage()
 
     _select(view, [view.model.total() - 1])
     last = view.model.face_at(view.model.total() - 1).id
     qtbot.keyClick(view.grid, Qt.Key.Key_S)  # split off into a new person
+    settle(window)
     assert last not in _assigned(grouped_sample, big.id)
     new_person = next(p for p in services.list_people(window.ctx.db) if last in {f.id for f in services.person_faces(window.ctx.db, p.id)})
     assert new_person.id != big.id and first in _assigned(grouped_sample, big.id)
@@ -58,21 +63,26 @@ def test_person_view_keyboard_actions_and_undo(qtbot, window, grouped_sample):
     moving = view.model.face_at(view.model.total() - 1).id
     view.move_target.setCurrentIndex(0)
     qtbot.mouseClick(view.move_button, Qt.MouseButton.LeftButton)
+    settle(window)
     assert moving in _assigned(grouped_sample, target)
 
     # Hide the person: gone from the grid until "show hidden".
     view.hidden.click()
+    settle(window)
     window.show_view("People")
+    settle(window)
     shown = [window.people.model.person_at(r).id for r in range(window.people.model.rowCount())]
     assert big.id not in shown
     window.people.show_hidden.setChecked(True)
+    settle(window)
     shown = [window.people.model.person_at(r).id for r in range(window.people.model.rowCount())]
     assert big.id in shown
 
 
-def test_photo_dialog_boxes_every_face(qtbot, window):
+def test_photo_dialog_boxes_every_face(qtbot, window, settle):
     big = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
     view = window.open_person(big.id)
+    settle(window)
     _select(view, [0])
     face = view.model.face_at(0)
     with qtbot.waitSignal(window.person.photo_requested, timeout=2000):
@@ -83,8 +93,9 @@ def test_photo_dialog_boxes_every_face(qtbot, window):
     assert all(f.label for f in dlg.faces)
 
 
-def test_review_accepts_and_rejects_with_the_keyboard(qtbot, window, grouped_sample):
+def test_review_accepts_and_rejects_with_the_keyboard(qtbot, window, grouped_sample, settle):
     review = window.show_view("Review")
+    settle(window)
     if not review.items:
         return  # nothing uncertain in this library
     n = len(review.items)
@@ -95,6 +106,7 @@ def test_review_accepts_and_rejects_with_the_keyboard(qtbot, window, grouped_sam
     review.grid.setCurrentIndex(review.model.index(row))
     review.grid.setFocus()
     qtbot.keyClick(review.grid, Qt.Key.Key_Y)
+    settle(window)
     with sqlite3.connect(grouped_sample) as conn:
         src = conn.execute("SELECT source FROM face_assignments WHERE face_id = ?", [first.face_id]).fetchone()
     assert src == ("confirmed",)
@@ -104,16 +116,18 @@ def test_review_accepts_and_rejects_with_the_keyboard(qtbot, window, grouped_sam
         a, b = review.items[rows[0]], review.items[rows[1]]
         _select(review, rows)
         qtbot.keyClick(review.grid, Qt.Key.Key_N)  # bulk reject
+        settle(window)
         with sqlite3.connect(grouped_sample) as conn:
             for it in (a, b):
                 assert conn.execute("SELECT 1 FROM face_rejections WHERE face_id = ? AND person_id = ?",
                                     [it.face_id, it.person_id]).fetchone()
 
 
-def test_unsorted_faces_can_join_a_person(qtbot, window, grouped_sample):
+def test_unsorted_faces_can_join_a_person(qtbot, window, grouped_sample, settle):
     if not services.unsorted_faces(window.ctx.db):
         return  # the stand-in clusters put every face in a person
     qtbot.mouseClick(window.people.unsorted_button, Qt.MouseButton.LeftButton)
+    settle(window)
     view = window.person
     assert view.isVisible() and view.model.total() == len(services.unsorted_faces(window.ctx.db))
     assert not view.rename_button.isEnabled()
@@ -121,16 +135,19 @@ def test_unsorted_faces_can_join_a_person(qtbot, window, grouped_sample):
     target = view.move_target.itemData(0)
     _select(view, [0])
     qtbot.keyClick(view.grid, Qt.Key.Key_M)
+    settle(window)
     assert face in _assigned(grouped_sample, target)
     assert face not in {f.id for f in services.unsorted_faces(window.ctx.db)}
 
 
-def test_regroup_keeps_names(qtbot, window, grouped_sample):
+def test_regroup_keeps_names(qtbot, window, grouped_sample, settle):
     big = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
     services.rename(window.ctx.db, big.id, "Kept")
     view = window.show_view("People")
+    settle(window)
     task = view.regroup()
     with qtbot.waitSignal(task.succeeded, timeout=60_000):
         pass
     qtbot.waitUntil(lambda: view.regroup_button.isEnabled())
+    settle(window)
     assert "Kept" in [view.model.person_at(r).label for r in range(view.model.rowCount())]

@@ -13,8 +13,9 @@ from faceapp import paths
 from faceapp.gui import services
 
 
-def test_verify_two_library_faces(qtbot, window):
+def test_verify_two_library_faces(qtbot, window, settle):
     view = window.show_view("Verify")
+    settle(window)
     assert view.models[0].total() >= 49
     view.select_face(0, 0)
     view.select_face(1, 1)
@@ -25,8 +26,9 @@ def test_verify_two_library_faces(qtbot, window):
     assert f"{v.score:.3f}" in view.result.text() and f"{v.threshold:.3f}" in view.result.text()
 
 
-def test_verify_two_photo_files_in_a_worker(qtbot, window):
+def test_verify_two_photo_files_in_a_worker(qtbot, window, settle):
     view = window.show_view("Verify")
+    settle(window)
     clooney = sorted(paths.SAMPLE_ALBUM.glob("George_Clooney_*.jpg"))
     view.set_photo(0, str(clooney[0]))
     view.set_photo(1, str(clooney[1]))
@@ -64,7 +66,7 @@ def _fake_train(tmp_path):
     return train
 
 
-def test_improve_train_accept_and_restore(qtbot, window, grouped_sample, tmp_path, monkeypatch):
+def test_improve_train_accept_and_restore(qtbot, window, grouped_sample, tmp_path, monkeypatch, settle):
     import importlib.util
 
     if importlib.util.find_spec("onnx") is None:
@@ -158,8 +160,9 @@ def test_screenshot_command_saves_a_png_per_view(tmp_path, grouped_sample):
     assert img.width() >= 800 and np.asarray(img.constBits()).std() > 0  # not a blank image
 
 
-def test_export_tables_and_xmp_into_a_folder(qtbot, window, tmp_path):
+def test_export_tables_and_xmp_into_a_folder(qtbot, window, tmp_path, settle):
     view = window.show_view("Export")
+    settle(window)
     person = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
     view.set_checked([person.id])
     for what in ("csv", "json", "xmp"):

@@ -45,6 +45,7 @@ class ExportView(QWidget):
         self.ctx = ctx
         self.task: Task | None = None
         self.result: dict | None = None
+        self.loader = ctx.loader("export")
         self.people = QListWidget()
         self.format = QComboBox()
         for text, what, mode, needs_dir in FORMATS:
@@ -85,8 +86,11 @@ class ExportView(QWidget):
             self.out_dir.setText(path)
 
     def refresh(self) -> None:
+        self.loader.load(lambda db: services.list_people(db, include_hidden=False), self._apply)
+
+    def _apply(self, people: list[services.Person]) -> None:
         self.people.clear()
-        for p in services.list_people(self.ctx.db, include_hidden=False):
+        for p in people:
             item = QListWidgetItem(f"{p.label} — {p.photos} photos")
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             item.setCheckState(Qt.CheckState.Checked if p.name else Qt.CheckState.Unchecked)

@@ -23,6 +23,7 @@ class PeopleView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = PeopleModel(thumbs)
+        self.loader = ctx.loader("people")
         self.search = QLineEdit(placeholderText="Search by name…")
         self.search.setClearButtonEnabled(True)
         self.sort = QComboBox()
@@ -61,10 +62,13 @@ class PeopleView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        people = services.list_people(self.ctx.db, include_hidden=True)
+        self.loader.load(lambda db: (services.list_people(db, include_hidden=True), len(services.unsorted_faces(db))),
+                         self._apply)
+
+    def _apply(self, result: tuple[list[services.Person], int]) -> None:
+        people, unsorted = result
         self.model.set_people(people)
         named = sum(1 for p in people if p.name)
-        unsorted = len(services.unsorted_faces(self.ctx.db))
         self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
         self.unsorted_button.setEnabled(unsorted > 0)
         self.summary.setText(f"{len(people)} people · {named} named · {sum(p.hidden for p in people)} hidden")

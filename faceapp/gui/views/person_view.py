@@ -54,6 +54,10 @@ class PersonView(QWidget):
         self.move_button = QPushButton("Move selection to")
         self.undo_button = QPushButton("Undo")
         self.grid = make_grid(112, caption_lines=1, multi=True)
+        self.loader = ctx.loader("person")
+        self.suggest_loader = ctx.loader("suggestions")
+        self._others: list[services.Person] = []
+        self._suggestions: list[tuple[services.Person, float]] = []
         self.grid.setModel(self.model)
 
         top = QHBoxLayout()
@@ -110,49 +114,63 @@ class PersonView(QWidget):
         for method, b in self.action_buttons.items():
             b.setEnabled(not unsorted or method in ("not_a_face_selected", "open_photo"))
 
-    def _refresh_unsorted(self) -> None:
-        self._set_mode(True)
-        faces = services.unsorted_faces(self.ctx.db)
-        self.model.set_faces(faces)
-        self.name.clear()
-        self.name.setPlaceholderText("Unsorted faces")
-        self.info.setText(f"<b>Unsorted</b> · {len(faces)} faces in no person yet: select some and move "
-                          "them to a person, or mark them as not a face")
-        self.merge_target.clear()
-        self.move_target.clear()
-        for q in services.list_people(self.ctx.db, True):
-            self.move_target.addItem(q.label, q.id)
-
     def refresh(self) -> None:
-        if self.person_id is None:
+        """Ask for the person's data in the background; `_apply` paints it when it arrives."""
+        pid = self.person_id
+        if pid is None:
             return
+        if pid == UNSORTED:
+            self.loader.load(lambda db: (None, services.unsorted_faces(db), services.list_people(db, True)),
+                             self._apply)
+            return
+        self.loader.load(lambda db: (services.person(db, pid), services.person_faces(db, pid),
+                                     services.list_people(db, True)), self._apply)
+        self.suggest_loader.load(lambda db: services.merge_suggestions(db, pid), self._apply_suggestions)
+
+    def _apply(self, result: tuple) -> None:
+        p, faces, people = result
+        self.model.set_faces(faces)
+        self.move_target.clear()
         if self.person_id == UNSORTED:
-            self._refresh_unsorted()
+            self._set_mode(True)
+            self.name.clear()
+            self.name.setPlaceholderText("Unsorted faces")
+            self.info.setText(f"<b>Unsorted</b> · {len(faces)} faces in no person yet: select some and move "
+                              "them to a person, or mark them as not a face")
+            self.merge_target.clear()
+            for q in people:
+                self.move_target.addItem(q.label, q.id)
             return
-        self._set_mode(False)
-        p = services.person(self.ctx.db, self.person_id)
         if p is None:  # merged away or emptied
             self.person_id = None
-            self.model.set_faces([])
             emit(self.back)
             return
+        self._set_mode(False)
         self.name.setText(p.name or "")
         self.name.setPlaceholderText(p.label)
         self.hidden.setChecked(p.hidden)
-        self.model.set_faces(services.person_faces(self.ctx.db, p.id))
         self.info.setText(f"<b>{p.label}</b> · {p.faces} faces in {p.photos} photos")
-        suggestions = services.merge_suggestions(self.ctx.db, p.id)
-        others = [q for q in services.list_people(self.ctx.db, True) if q.id != p.id]
+        self._others = [q for q in people if q.id != p.id]
+        for q in self._others:
+            self.move_target.addItem(q.label, q.id)
+        self._fill_merge_targets()
+
+    def _apply_suggestions(self, suggestions: list) -> None:
+        self._suggestions = suggestions
+        self._fill_merge_targets()
+
+    def _fill_merge_targets(self) -> None:
+        """Suggestions (starred, most similar first), then everyone else."""
         self.merge_target.clear()
-        self.move_target.clear()
+        others = {q.id for q in self._others}
         seen = set()
-        for q, score in suggestions:
-            self.merge_target.addItem(f"★ {q.label} ({q.photos} photos, similarity {score:.2f})", q.id)
-            seen.add(q.id)
-        for q in others:
+        for q, score in self._suggestions:
+            if q.id in others:
+                self.merge_target.addItem(f"★ {q.label} ({q.photos} photos, similarity {score:.2f})", q.id)
+                seen.add(q.id)
+        for q in self._others:
             if q.id not in seen:
                 self.merge_target.addItem(f"{q.label} ({q.photos} photos)", q.id)
-            self.move_target.addItem(q.label, q.id)
 
     def selected_face_ids(self) -> list[int]:
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
 from faceapp.gui import services
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.images import load_photo_qimage
+from faceapp.gui.loader import read_job
 from faceapp.gui.workers import Task, run_task
 
 
@@ -37,7 +38,7 @@ class PhotoDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(path)
         self.resize(900, 700)
-        self.faces = services.photo_faces(ctx.db, photo_id)
+        self.faces: list[services.BoxedFace] = []
         self.label = QLabel("Loading…")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         area = QScrollArea()
@@ -45,11 +46,11 @@ class PhotoDialog(QDialog):
         area.setWidgetResizable(True)
         lay = QVBoxLayout(self)
         lay.addWidget(area)
-        self.task: Task = run_task(lambda _tok: load_photo_qimage(path), name="photo",
-                                   on_done=self._loaded, on_error=lambda e: self.label.setText(e))
+        self.task: Task = run_task(read_job(ctx.path, lambda db: (*load_photo_qimage(path), services.photo_faces(db, photo_id))),
+                                   name="photo", on_done=self._loaded, on_error=self.label.setText)
 
-    def _loaded(self, result: tuple[QImage, float]) -> None:
-        image, scale = result
+    def _loaded(self, result: tuple[QImage, float, list[services.BoxedFace]]) -> None:
+        image, scale, self.faces = result
         if 0 < max(image.width(), image.height()) < 640:  # small photos are enlarged to be readable
             factor = 640 / max(image.width(), image.height())
             image = image.scaled(round(image.width() * factor), round(image.height() * factor),

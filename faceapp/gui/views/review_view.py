@@ -22,6 +22,7 @@ class ReviewView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.items: list[services.ReviewItem] = []
+        self.loader = ctx.loader("review")
         self.model = FacesModel(thumbs, caption=lambda f: self._captions.get(f.id, ""))
         self._captions: dict[int, str] = {}
         self.grid = make_grid(112, caption_lines=2, multi=True)
@@ -65,7 +66,11 @@ class ReviewView(QWidget):
 
     def refresh(self) -> None:
         self._dirty = False
-        self.items = services.review_queue(self.ctx.db)
+        self.question.setText("Finding the least certain faces…")
+        self.loader.load(services.review_queue, self._apply)
+
+    def _apply(self, items: list[services.ReviewItem]) -> None:
+        self.items = items
         self._captions = {it.face_id: f"{it.label}\n{it.score:.2f}" for it in self.items}
         faces = [services.Face(it.face_id, 0, "", it.person_id, "cluster", it.score) for it in self.items]
         self.model.set_faces(faces)

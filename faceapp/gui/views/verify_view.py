@@ -37,6 +37,7 @@ class VerifyView(QWidget):
         self.ctx = ctx
         self.task: Task | None = None
         self.photos: list[str | None] = [None, None]
+        self.loader = ctx.loader("verify")
         self.models = [FacesModel(thumbs), FacesModel(thumbs)]
         self.grids = [make_grid(72), make_grid(72)]
         self.photo_labels = [QLabel("or a photo file:"), QLabel("or a photo file:")]
@@ -78,11 +79,14 @@ class VerifyView(QWidget):
 
     def refresh(self) -> None:
         self._dirty = False
-        faces = services.all_faces(self.ctx.db)
+        self.loader.load(lambda db: (services.all_faces(db), services.thresholds(db)), self._apply)
+
+    def _apply(self, result: tuple[list[services.Face], dict[str, float]]) -> None:
+        faces, thresholds = result
         for m in self.models:
             m.set_faces(faces)
         self.far.clear()
-        for far, thr in sorted(services.thresholds(self.ctx.db).items(), key=lambda kv: float(kv[0])):
+        for far, thr in sorted(thresholds.items(), key=lambda kv: float(kv[0])):
             self.far.addItem(f"{float(far):g} (cosine ≥ {thr:.3f})", far)
         if not self.far.count():
             self.far.addItem("uncalibrated model (cosine ≥ 0.363)", None)

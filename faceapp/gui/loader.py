@@ -1,0 +1,73 @@
+"""Reads that can be slow on a big library (people lists, review queue, every face) run in a
+worker with their own connection; the view applies the newest result when it arrives.
+
+A newer request supersedes an older one: a result that arrives after a later request started is
+dropped, so quick successive changes never paint stale data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from faceapp.gui.qtcompat import emit
+from faceapp.gui.workers import Task, Token
+from faceapp.storage.db import open_library
+
+
+def read_job(db_path: Path, fn: Callable[..., Any]) -> Callable[[Token], Any]:
+    def run(_token: Token) -> Any:
+        db = open_library(db_path)
+        try:
+            return fn(db)
+        finally:
+            db.conn.close()
+
+    return run
+
+
+class Loader(QObject):
+    """`load(fn, apply)`: fn(db) in a worker, then apply(result) on the GUI thread."""
+
+    idle = Signal()
+    failed = Signal(str)
+
+    def __init__(self, db_path: Path, name: str = "read") -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.name = name
+        self._generation = 0
+        self._running: set[Task] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def load(self, fn: Callable[..., Any], apply: Callable[[Any], None]) -> Task:
+        self._generation += 1
+        generation = self._generation
+        task = Task(read_job(self.db_path, fn), self.name)
+
+        # Both arrive on the GUI thread (Task relays them there).
+        def done(result: Any) -> None:
+            self._running.discard(task)
+            if generation == self._generation:
+                apply(result)
+            self._maybe_idle()
+
+        def fail(text: str) -> None:
+            self._running.discard(task)
+            emit(self.failed, text)
+            self._maybe_idle()
+
+        task.succeeded.connect(done)
+        task.failed.connect(fail)
+        self._running.add(task)
+        return task.begin()
+
+    def _maybe_idle(self) -> None:
+        if not self._running:
+            emit(self.idle)
