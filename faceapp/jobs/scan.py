@@ -121,15 +121,17 @@ class _Result:
     analysis: PhotoAnalysis | None = None
     error: tuple[str, str] | None = None
     moved_from: int | None = None  # photo id whose content this is
+    same_as: int | None = None  # photo id already holding this path and content (touched or back again)
 
 
 class _Worker:
     """Per-thread detector; shared read-only claim table for moved files."""
 
-    def __init__(self, settings: ScanSettings, orphans: dict[str, int]) -> None:
+    def __init__(self, settings: ScanSettings, orphans: dict[str, int], known: dict[str, tuple[int, str]]) -> None:
         self.settings = settings
         self.local = threading.local()
         self.orphans = orphans
+        self.known = known
         self.lock = threading.Lock()
 
     def _detector(self):
@@ -146,6 +148,10 @@ class _Worker:
         except OSError as exc:
             return _Result(path, 0, 0.0, "", error=("unreadable", exc.strerror or str(exc)))
         res = _Result(path, st.st_size, st.st_mtime, hashlib.blake2b(data, digest_size=20).hexdigest())
+        pid, digest = self.known.get(path, (None, None))
+        if digest == res.digest:  # same content at the same path: keep its faces and decisions
+            res.same_as = pid
+            return res
         with self.lock:
             res.moved_from = self.orphans.pop(res.digest, None)
         if res.moved_from is not None:
@@ -159,11 +165,15 @@ class _Worker:
         return res
 
 
-def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int]]:
-    """(files to process, number unchanged, {hash: photo id} of known photos whose file is gone)."""
+def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int], dict[str, tuple[int, str]]]:
+    """(files to process, number unchanged, {hash: photo id} of known photos whose file is gone,
+    {path: (photo id, hash)} of known photos among the files to process)."""
     todo, skipped = [], 0
+    known = {}
     for p in files:
         row = photo_store.photo_by_path(db, p)
+        if row and row.hash and row.status in ("done", "missing"):
+            known[p] = (row.id, row.hash)
         if row and row.status in ("done", "error"):
             try:
                 st = os.stat(p)
@@ -179,7 +189,7 @@ def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int]
     for pid, path, digest in db.execute("SELECT id, path, hash FROM photos WHERE hash IS NOT NULL").fetchall():
         if path not in seen and not os.path.exists(path):
             orphans.setdefault(digest, pid)
-    return todo, skipped, orphans
+    return todo, skipped, orphans, known
 
 
 class Scanner:
@@ -204,6 +214,10 @@ class Scanner:
                 if r.moved_from is not None:
                     photo_store.move_photo(self.db, r.moved_from, r.path, r.size, r.mtime)
                     stats.moved += 1
+                    continue
+                if r.same_as is not None:
+                    photo_store.move_photo(self.db, r.same_as, r.path, r.size, r.mtime)
+                    stats.skipped += 1
                     continue
                 a = r.analysis
                 faces = [
@@ -234,9 +248,9 @@ class Scanner:
         started = now()
         roots = [str(Path(r).expanduser().resolve()) for r in roots]
         files = list(iter_image_files(roots))
-        todo, skipped, orphans = plan(self.db, files)
+        todo, skipped, orphans, known = plan(self.db, files)
         stats = ScanStats(found=len(files), skipped=skipped)
-        worker = _Worker(self.settings, orphans)
+        worker = _Worker(self.settings, orphans, known)
         # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,
         # so every core takes whichever is ready; this thread only orders results and writes them.
         analysing: deque[Future] = deque()

@@ -51,6 +51,7 @@ def photos_under(db: Database, root: str) -> list[PhotoRow]:
 def move_photo(db: Database, photo_id: int, new_path: str, size: int, mtime: float) -> None:
     """A file seen under a new name with known content keeps its faces and decisions."""
     with transaction(db):
+        db.execute("DELETE FROM photos WHERE path = ? AND id != ?", [new_path, photo_id])
         db.execute(
             "UPDATE photos SET path = ?, size = ?, mtime = ?, status = CASE WHEN status = 'missing' THEN 'done' ELSE status END WHERE id = ?",
             [new_path, size, mtime, photo_id],

@@ -70,10 +70,17 @@ def test_incremental_rescan_moves_deletes_changes(tmp_path):
     assert row[1] == face_ids[str(files[0])]  # the same faces, so decisions on them survive
     assert db.execute("SELECT status FROM photos WHERE path = ?", [str(files[1])]).fetchone()[0] == "missing"
 
-    shutil.copy2(moved_to, files[1])  # the deleted one comes back: found again, not duplicated
+    shutil.copy2(sorted(paths.SAMPLE_ALBUM.glob("*.jpg"))[1], files[1])  # the deleted one comes back
     fourth = scanner.scan([album])
-    assert fourth.processed == 1
+    assert fourth.processed == 0 and fourth.skipped == 6  # recognised: same faces, nothing redone
     assert db.execute("SELECT status FROM photos WHERE path = ?", [str(files[1])]).fetchone()[0] == "done"
+    assert db.execute("SELECT count(*) FROM photos").fetchone()[0] == 6
+
+    os.utime(files[3], (5, 5))  # touched, content unchanged: faces (and decisions on them) are kept
+    ids_before = db.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?", [str(files[3])]).fetchall()
+    fifth = scanner.scan([album])
+    assert fifth.processed == 0
+    assert db.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?", [str(files[3])]).fetchall() == ids_before
 
 
 def _broken_corpus(folder: Path) -> dict[str, str]:
