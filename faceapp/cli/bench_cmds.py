@@ -6,7 +6,6 @@ Benchmark groups live in their own modules, each with `register_bench(subparsers
 from __future__ import annotations
 
 import argparse
-import importlib
 
 BENCH_MODULES = [
     "faceapp.bench.scan_bench",
@@ -18,11 +17,7 @@ BENCH_MODULES = [
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="benchmarks that print figures")
     bsub = p.add_subparsers(dest="bench", metavar="BENCH")
-    for name in BENCH_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
+    from faceapp.cli import import_optional
+
+    for mod in import_optional(BENCH_MODULES):
         mod.register_bench(bsub)

@@ -1,6 +1,5 @@
 """Detection and embedding on real photos from the sample album, against OpenCV's own SFace path."""
 
-from pathlib import Path
 
 import cv2
 import numpy as np
