@@ -1,0 +1,45 @@
+"""Switching models re-embeds the stored crops (no photo decoded) and only then activates the model."""
+
+import shutil
+
+import numpy as np
+import onnx
+
+from faceapp import paths
+from faceapp.jobs.reembed import switch_model
+from faceapp.storage.db import open_library
+from faceapp.storage.faces import embeddings, faces_missing_embedding
+from faceapp.storage.models import active_model
+
+
+def _renamed_model(tmp_path, model_id: str):
+    m = onnx.load(str(paths.SFACE))
+    for p in m.metadata_props:
+        if p.key == "model_id":
+            p.value = model_id
+    out = tmp_path / f"{model_id}.onnx"
+    onnx.save(m, str(out))
+    return out
+
+
+def test_switch_model_embeds_every_stored_crop(tmp_path, scanned_sample):
+    lib = tmp_path / "lib.db"
+    shutil.copy(scanned_sample, lib)
+    db = open_library(lib)
+    old = active_model(db)
+    photos_dir = tmp_path / "gone"
+    # the photos are not needed any more: crops live in the library
+    db.execute("UPDATE photos SET path = ? || '/' || id", [str(photos_dir)])
+    new_path = _renamed_model(tmp_path, "sface-copy")
+
+    stopped = switch_model(db, new_path, device="cpu", should_stop=lambda: True)
+    assert stopped is None and active_model(db)["id"] == old["id"]  # half-done: the old model stays
+
+    rid = switch_model(db, new_path, device="cpu")
+    assert rid is not None and active_model(db)["model_id"] == "sface-copy"
+    assert faces_missing_embedding(db, rid) == []
+    ids_old, e_old = embeddings(db, old["id"])
+    ids_new, e_new = embeddings(db, rid)
+    np.testing.assert_array_equal(ids_old, ids_new)
+    # same weights, crops stored losslessly: the same vectors as at scan time
+    assert np.abs((e_old * e_new).sum(1) - 1).max() < 1e-5
