@@ -192,32 +192,31 @@ def undo(db: Database) -> str | None:
 
 
 def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tuple[Person, float]]:
-    """The people closest to this one (best pair of prototypes), most similar first."""
+    """The people whose mean face is closest to this person's, most similar first. Means, not the
+    people module's multi-prototypes: this runs each time a person is opened, and prototypes of
+    100,000 faces take seconds."""
     if _people() is None:
         return _s.merge_suggestions(db, person_id, limit)
     import numpy as np
 
-    from faceapp.core.prototypes import group_prototypes
     from faceapp.jobs.recluster import library_vectors
     from faceapp.storage.people import assignments
 
     people = {p.id: p for p in list_people(db, True)}
     ids, x = library_vectors(db)
     owner = assignments(db)
-    has = np.array([f in owner and owner[f][0] in people for f in ids.tolist()], bool)
-    if not has.any():
+    own = np.array([owner[f][0] if f in owner and owner[f][0] in people else -1 for f in ids.tolist()], np.int64)
+    keep = own >= 0
+    if not (own == person_id).any():
         return []
-    protos, powner = group_prototypes(x[has], np.array([owner[f][0] for f in ids[has].tolist()], np.int64))
-    mine = protos[powner == person_id]
-    if not len(mine):
-        return []
-    sims = (protos @ mine.T).max(axis=1)
-    best: dict[int, float] = {}
-    for p, v in zip(powner.tolist(), sims.tolist(), strict=True):
-        if p != person_id and v > best.get(p, -2.0):
-            best[p] = v
-    top = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
-    return [(people[p], float(v)) for p, v in top]
+    order = np.argsort(own[keep], kind="stable")
+    groups, starts = np.unique(own[keep][order], return_index=True)
+    means = np.add.reduceat(x[keep][order], starts, axis=0)
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    sims = means @ means[np.searchsorted(groups, person_id)]
+    best = [(float(s), int(p)) for s, p in zip(sims.tolist(), groups.tolist(), strict=True) if p != person_id]
+    best.sort(reverse=True)
+    return [(people[p], s) for s, p in best[:limit]]
 
 
 def review_queue(db: Database, limit: int = 200) -> list[ReviewItem]:
@@ -354,15 +353,32 @@ class TrainReport:
     after: dict  # metrics of the new model
 
 
+_GPU_PROBE = """
+try:
+    import torch
+except ImportError:
+    print("none")
+else:
+    print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
+"""
+
+
 def gpu_info() -> str:
-    """One line on what training can run on; imports torch, so call it from a worker."""
+    """One line on what training can run on. Asks a child process: importing torch in this process
+    would hold the GIL (and so freeze the window) for a third of a second."""
+    import subprocess
+    import sys
+
     try:
-        import torch
-    except ImportError:
+        out = subprocess.run([sys.executable, "-c", _GPU_PROBE], capture_output=True, text=True, timeout=120)
+        answer = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "none"
+    except (OSError, subprocess.SubprocessError):
+        answer = "none"
+    if answer == "none":
         return "PyTorch is not installed: training is unavailable (pip install 'faceapp[train]')"
-    if torch.cuda.is_available():
-        return f"GPU found: {torch.cuda.get_device_name(0)}"
-    return "No GPU found: training runs on the CPU (slower)"
+    if answer == "cpu":
+        return "No GPU found: training runs on the CPU (slower)"
+    return f"GPU found: {answer}"
 
 
 def train(db: Database, source: str, loss: str, epochs: int, device: str, out_dir: str,
