@@ -234,9 +234,16 @@ def review_queue(db: Database, limit: int = 200) -> list[ReviewItem]:
         if face is None or it.person_id not in people:
             continue
         label = people[it.person_id].label
+        other = people[it.other_person_id].label if it.other_person_id in people else None
         caption = {"merge": f"merge with {label}?", "suggest": f"{label}?", "outlier": f"really {label}?"}
+        question = {
+            "merge": f"Are {label} and {other} the same person?",
+            "uncertain": f"Is this {label}" + (f" (or {other})?" if other else "?"),
+            "suggest": f"Is this unsorted face {label}?",
+            "outlier": f"Is this really {label}?",
+        }
         out.append(ReviewItem(face, it.person_id, caption.get(it.kind, f"{label}?"), float(it.score), it.kind,
-                              it.text, it))
+                              question.get(it.kind, it.text), it))
     return out
 
 

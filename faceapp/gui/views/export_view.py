@@ -68,7 +68,13 @@ class ExportView(QWidget):
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.cancel_button)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("<b>People to export</b> (named people are ticked)"))
+        head = QHBoxLayout()
+        head.addWidget(QLabel("<b>People to export</b> (named people are ticked)"), 1)
+        for text, on in (("All", True), ("None", False)):
+            b = QPushButton(text)
+            b.clicked.connect(lambda _=False, on=on: self.check_all(on))
+            head.addWidget(b)
+        lay.addLayout(head)
         lay.addWidget(self.people, 1)
         lay.addLayout(form)
         lay.addLayout(buttons)
@@ -95,6 +101,11 @@ class ExportView(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             item.setCheckState(Qt.CheckState.Checked if p.name else Qt.CheckState.Unchecked)
             self.people.addItem(item)
+
+    def check_all(self, on: bool) -> None:
+        state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        for i in range(self.people.count()):
+            self.people.item(i).setCheckState(state)
 
     def set_checked(self, person_ids: list[int]) -> None:
         for i in range(self.people.count()):
