@@ -18,12 +18,12 @@ here is tuned on a benchmark's labels.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from faceapp.core.cluster_merge import heap_merges, rnn_rounds
 from faceapp.core.knn import as_f32, similar_pairs
 
 DEFAULT_FAR = "1e-3"  # linkage threshold: the model's cosine at this false-accept rate
@@ -35,9 +35,6 @@ class ClusterParams:
     min_size: int = 2  # smaller free clusters are "unsorted"
     k: int = 64  # most partners per face kept in the graph
     exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
-    centroid_pass: bool = False  # second pass: join clusters whose mean directions agree
-    attach_threshold: float | None = None  # unsorted faces join a cluster whose prototype is this close...
-    attach_margin: float = 0.05  # ...and closer than any other cluster's by this much
 
 
 @dataclass
@@ -142,118 +139,10 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
     st = _State(x, c)
     _prejoin_fixed(st, c.fixed)
     if n >= 2:
-        _merge_loop(st, *similar_pairs(x, params.threshold, k=params.k, exact=params.exact), params.threshold)
-        if params.centroid_pass:
-            _centroid_pass(st, params)
-    res = _labels(st, x, params.min_size)
-    if params.attach_threshold is not None:
-        _attach(st, x, res, params)
-    return res
-
-
-def _merge_loop(st: _State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> None:
-    """Best-first merges: the initial pairs stream from a sorted list, re-scored pairs from a heap."""
-    order = np.argsort(-s, kind="stable")
-    keys, aa, bb = s[order].astype(np.float64).tolist(), a[order].tolist(), b[order].tolist()
-    m, p = len(keys), 0
-    heap: list[tuple[float, int, int]] = []
-    pending: dict[tuple[int, int], float] = {}  # root pair -> key of its entry in the heap
-    sums, size, find = st.sums, st.size, st.find
-    while True:
-        if heap and (p >= m or -heap[0][0] > keys[p]):
-            negkey, i, j = heapq.heappop(heap)
-            key = -negkey
-            if pending.get((i, j)) == key:
-                del pending[(i, j)]
-        elif p < m:
-            key, i, j = keys[p], aa[p], bb[p]
-            p += 1
-        else:
-            break
-        if key < t:
-            break
-        ri, rj = find(i), find(j)
-        if ri == rj:
-            continue
-        score = float(sums[ri] @ sums[rj]) / (size[ri] * size[rj])
-        if score < key - 1e-9:
-            # Stale key (an upper bound). Still the best if it beats every other bound.
-            nxt = max(keys[p] if p < m else -2.0, -heap[0][0] if heap else -2.0)
-            if score < nxt:
-                pair = (ri, rj) if ri < rj else (rj, ri)
-                if score >= t and pending.get(pair, -2.0) < score:
-                    # An entry for this pair already in the heap with a higher key still bounds it.
-                    pending[pair] = score
-                    heapq.heappush(heap, (-score, *pair))
-                continue
-            if score < t:
-                continue
-        if st.conflict(ri, rj):
-            continue
-        st.union(ri, rj)
-
-
-def _centroid_pass(st: _State, params: ClusterParams) -> None:
-    """Join clusters whose normalised mean vectors have cosine ≥ threshold.
-
-    Average linkage compares groups by their mean pairwise cosine, which punishes a person photographed
-    in many conditions (fragments of one person have low pairwise but high mean-direction agreement).
-    The mean direction of a group is a cleaner face than any member, so the single-face threshold is a
-    conservative bar for it. Greedy, best first, re-scored lazily; constraints apply as before.
-    """
-    n = len(st.parent)
-    roots = np.array(sorted({st.find(i) for i in range(n)}), dtype=np.int64)
-    if len(roots) < 2:
-        return
-    cent = st.sums[roots]
-    cent = (cent / np.maximum(np.linalg.norm(cent, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-    a, b, s = similar_pairs(cent, params.threshold, k=params.k, exact=params.exact)
-    heap = [(-v, int(roots[i]), int(roots[j])) for i, j, v in zip(a.tolist(), b.tolist(), s.tolist(), strict=True)]
-    heapq.heapify(heap)
-    sums, t = st.sums, params.threshold
-    while heap:
-        negkey, i, j = heapq.heappop(heap)
-        ri, rj = st.find(i), st.find(j)
-        if ri == rj:
-            continue
-        si, sj = sums[ri], sums[rj]
-        score = float(si @ sj) / max(float(np.linalg.norm(si) * np.linalg.norm(sj)), 1e-12)
-        if score < -negkey - 1e-9:
-            if score >= t:
-                heapq.heappush(heap, (-score, ri, rj))
-            continue
-        if not st.conflict(ri, rj):
-            st.union(ri, rj)
-
-
-def _attach(st: _State, x: np.ndarray, res: ClusterResult, params: ClusterParams) -> None:
-    """Unsorted faces join the cluster with the nearest prototype, when near enough and clearly ahead.
-
-    The same rule as incremental assignment of new faces: a face that fits no one stays unsorted.
-    """
-    from faceapp.core.knn import top2_by_group
-    from faceapp.core.prototypes import group_prototypes
-
-    lab = res.labels
-    free = np.flatnonzero(lab < 0)
-    if len(free) == 0 or (lab >= 0).sum() == 0:
-        return
-    protos, owner = group_prototypes(x[lab >= 0], lab[lab >= 0])
-    g1, s1, g2, s2 = top2_by_group(x[free], protos, owner)
-    member = {}
-    for i in np.flatnonzero(lab >= 0).tolist():
-        member.setdefault(int(lab[i]), st.find(i))
-    t, m = params.attach_threshold, params.attach_margin
-    for i, g, a, b in zip(free.tolist(), g1.tolist(), s1.tolist(), s2.tolist(), strict=True):
-        if g < 0 or a < t or a - b < m:
-            continue
-        ri, rc = st.find(i), member[g]
-        if st.conflict(ri, rc):
-            continue
-        st.union(ri, rc)
-        member[g] = st.find(rc)
-        lab[i] = g
-        res.scores[i] = a
+        a, b, s = similar_pairs(x, params.threshold, k=params.k, exact=params.exact)
+        a, b, s = rnn_rounds(st, a, b, params.threshold)
+        heap_merges(st, a, b, s, params.threshold)
+    return _labels(st, x, params.min_size)
 
 
 def _labels(st: _State, x: np.ndarray, min_size: int) -> ClusterResult:

@@ -19,14 +19,20 @@ def as_f32(x: np.ndarray) -> np.ndarray:
 
 
 def _cap_per_row(rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
-    """Keep the k most similar hits per row (hits are few, so a lexsort is cheap)."""
+    """Keep the k most similar hits per row; only rows over the cap are sorted."""
     if k <= 0 or len(rows) == 0:
         return rows, cols, sims
-    order = np.lexsort((-sims, rows))
-    rows, cols, sims = rows[order], cols[order], sims[order]
-    start = np.searchsorted(rows, rows, side="left")
-    keep = (np.arange(len(rows)) - start) < k
-    return rows[keep], cols[keep], sims[keep]
+    counts = np.bincount(rows)
+    over = counts[rows] > k
+    if not over.any():
+        return rows, cols, sims
+    r, c, s = rows[over], cols[over], sims[over]
+    order = np.argsort(r.astype(np.float64) + (1.0 - s.astype(np.float64)) / 4.0)  # by row, best first
+    r, c, s = r[order], c[order], s[order]
+    start = np.searchsorted(r, r, side="left")
+    keep = (np.arange(len(r)) - start) < k
+    return (np.concatenate([rows[~over], r[keep]]), np.concatenate([cols[~over], c[keep]]),
+            np.concatenate([sims[~over], s[keep]]))
 
 
 def _symmetric_unique(rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, n: int) -> tuple[np.ndarray, ...]:

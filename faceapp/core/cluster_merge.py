@@ -1,0 +1,128 @@
+"""The merge engines of faceapp.core.cluster: vectorised rounds first, a best-first heap for the tail.
+
+Average linkage is *reducible*: merging two clusters never brings a third closer than it was to
+the nearer of the two. So every pair of reciprocal nearest neighbours (each the other's best
+partner, above the threshold) can be merged at once, in any order, with the same result as the
+one-merge-at-a-time algorithm (the idea behind the nearest-neighbour-chain algorithm). Each round
+is a few numpy passes over the candidate pairs; rounds stop paying once few pairs merge, and the
+exact heap loop finishes. Constraint checks run per merge, in Python, on the few merging pairs.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from faceapp.core.cluster import _State
+
+_CHUNK = 262_144
+
+
+def _pair_scores(sums: np.ndarray, size: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.empty(len(a), np.float64)
+    for i in range(0, len(a), _CHUNK):
+        aa, bb = a[i : i + _CHUNK], b[i : i + _CHUNK]
+        out[i : i + _CHUNK] = np.einsum("ij,ij->i", sums[aa], sums[bb]) / (size[aa] * size[bb])
+    return out
+
+
+def _dedupe(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = np.unique(lo[lo != hi] * n + hi[lo != hi])
+    return key // n, key % n
+
+
+def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: float = 0.02,
+               max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge reciprocal-nearest pairs in rounds; returns the remaining root pairs and their scores.
+
+    Only pairs touching a cluster that changed in the last round are re-scored.
+    """
+    n = len(st.parent)
+    par = np.array([st.find(i) for i in range(n)], np.int64)
+    a, b = _dedupe(par[a], par[b], n)
+    size = np.asarray(st.size, np.float64)
+    s = _pair_scores(st.sums, size, a, b)
+    keep = s >= t
+    a, b, s = a[keep], b[keep], s[keep]
+    for _ in range(max_rounds):
+        if len(a) == 0:
+            break
+        ends, other, ss = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([s, s])
+        order = np.lexsort((-ss, ends))
+        e_sorted = ends[order]
+        first = order[np.r_[True, e_sorted[1:] != e_sorted[:-1]]]
+        best = np.full(n, -1, np.int64)
+        best[ends[first]] = other[first]
+        rnn = (best[a] == b) & (best[b] == a)
+        changed = np.zeros(n, bool)
+        merged, blocked = 0, np.zeros(len(a), bool)
+        for k, i, j in zip(np.flatnonzero(rnn).tolist(), a[rnn].tolist(), b[rnn].tolist(), strict=True):
+            if st.conflict(i, j):
+                blocked[k] = True
+                continue
+            changed[st.union(i, j)] = True
+            merged += 1
+        a, b, s = a[~blocked], b[~blocked], s[~blocked]
+        if merged == 0:
+            break
+        roots = np.asarray(st.parent, np.int64)
+        a, b = roots[a], roots[b]
+        touch = changed[a] | changed[b]
+        ca, cb = _dedupe(a[touch], b[touch], n)
+        size = np.asarray(st.size, np.float64)
+        cs = _pair_scores(st.sums, size, ca, cb)
+        keep = cs >= t
+        a = np.concatenate([a[~touch], ca[keep]])
+        b = np.concatenate([b[~touch], cb[keep]])
+        s = np.concatenate([s[~touch], cs[keep]])
+        if merged < min_gain * len(np.unique(np.concatenate([a, b]))):
+            break
+    return a, b, s
+
+
+def heap_merges(st: _State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> None:
+    """Exact best-first merges: initial pairs stream from a sorted list, re-scored pairs from a heap.
+
+    A merged cluster's score to a third is a weighted average of the two old scores, so a stale key
+    is an upper bound: pop, re-score, and merge only when the fresh score still leads.
+    """
+    order = np.argsort(-s, kind="stable")
+    keys, aa, bb = s[order].astype(np.float64).tolist(), a[order].tolist(), b[order].tolist()
+    m, p = len(keys), 0
+    heap: list[tuple[float, int, int]] = []
+    pending: dict[tuple[int, int], float] = {}  # root pair -> key of its entry in the heap
+    sums, size, find = st.sums, st.size, st.find
+    while True:
+        if heap and (p >= m or -heap[0][0] > keys[p]):
+            negkey, i, j = heapq.heappop(heap)
+            key = -negkey
+            if pending.get((i, j)) == key:
+                del pending[(i, j)]
+        elif p < m:
+            key, i, j = keys[p], aa[p], bb[p]
+            p += 1
+        else:
+            break
+        if key < t:
+            break
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            continue
+        score = float(sums[ri] @ sums[rj]) / (size[ri] * size[rj])
+        if score < key - 1e-9:
+            nxt = max(keys[p] if p < m else -2.0, -heap[0][0] if heap else -2.0)
+            if score < nxt:
+                pair = (ri, rj) if ri < rj else (rj, ri)
+                if score >= t and pending.get(pair, -2.0) < score:
+                    pending[pair] = score
+                    heapq.heappush(heap, (-score, *pair))
+                continue
+            if score < t:
+                continue
+        if st.conflict(ri, rj):
+            continue
+        st.union(ri, rj)
