@@ -75,6 +75,11 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for i, title in enumerate(self.pages, start=1):
+            action = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{i}"))
+            action.triggered.connect(lambda _=False, t=title: self.show_view(t))
+            view_menu.addAction(action)
 
     def view(self, title: str) -> QWidget:
         """The page widget, building a lazy view the first time it is asked for."""

@@ -13,10 +13,15 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 
 from faceapp.gui.images import rgb_to_qimage
 from faceapp.gui.qtcompat import emit
+
+
+def icon(pixmap: QPixmap | None) -> QIcon | None:
+    """As a QIcon the view scales the picture to its icon size and shades it when selected."""
+    return QIcon(pixmap) if pixmap is not None else None
 
 
 class FaceThumbnails(QObject):

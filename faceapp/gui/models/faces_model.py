@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.services import Face
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.thumbs import icon as _icon
 
 FaceRole = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
@@ -58,7 +59,7 @@ class FacesModel(QAbstractListModel):
             return None
         f = self._faces[index.row()]
         if role == Qt.ItemDataRole.DecorationRole:
-            return self.thumbs.pixmap(f.id)
+            return _icon(self.thumbs.pixmap(f.id))
         if role == Qt.ItemDataRole.DisplayRole and self.caption:
             return self.caption(f)
         if role == Qt.ItemDataRole.ToolTipRole:

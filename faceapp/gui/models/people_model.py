@@ -7,6 +7,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.services import Person
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.thumbs import icon as _icon
 
 PersonRole = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -64,7 +65,7 @@ class PeopleModel(QAbstractListModel):
             photos = f"{p.photos} photo" + ("" if p.photos == 1 else "s")
             return f"{p.label}\n{photos}" + (" · hidden" if p.hidden else "")
         if role == Qt.ItemDataRole.DecorationRole and p.rep_face is not None:
-            return self.thumbs.pixmap(p.rep_face)
+            return _icon(self.thumbs.pixmap(p.rep_face))
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{p.label}: {p.faces} faces in {p.photos} photos"
         if role == PersonRole:

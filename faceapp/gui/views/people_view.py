@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from faceapp.gui import services
@@ -58,6 +59,7 @@ class PeopleView(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.unsorted_button.clicked.connect(self.open_unsorted)
         self.regroup_button.clicked.connect(self.regroup)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, activated=self.search.setFocus)
         ctx.changed.connect(lambda topic: topic in ("people", "models") and self.refresh())
         self.refresh()
 

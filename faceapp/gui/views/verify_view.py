@@ -41,7 +41,13 @@ class VerifyView(QWidget):
         self.models = [FacesModel(thumbs), FacesModel(thumbs)]
         self.grids = [make_grid(72), make_grid(72)]
         self.photo_labels = [QLabel("or a photo file:"), QLabel("or a photo file:")]
+        self.thumbs = thumbs
+        self.previews = [QLabel(), QLabel()]
+        for p in self.previews:
+            p.setFixedSize(112, 112)
+            p.setStyleSheet("background: #ddd")
         self.far = QComboBox()
+        self.far.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.compare_button = QPushButton("Compare")
         self.result = QLabel("Pick a face on each side (or a photo file), then Compare.")
         self.result.setWordWrap(True)
@@ -58,6 +64,10 @@ class VerifyView(QWidget):
             sides.addWidget(grid, 1, i)
             sides.addLayout(row, 2, i)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.previews[0])
+        bottom.addWidget(QLabel("vs"))
+        bottom.addWidget(self.previews[1])
+        bottom.addSpacing(20)
         bottom.addWidget(QLabel("False-accept rate:"))
         bottom.addWidget(self.far)
         bottom.addStretch()
@@ -96,6 +106,9 @@ class VerifyView(QWidget):
     def _face_picked(self, side: int) -> None:
         self.photos[side] = None
         self.photo_labels[side].setText("or a photo file:")
+        face = self._picked_face(side)
+        if face is not None:
+            self.previews[side].setPixmap(self.thumbs.pixmap(face))
 
     def _choose_photo(self, side: int) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose a photo", "", "Images (*.jpg *.jpeg *.png *.heic *.webp)")
@@ -106,6 +119,7 @@ class VerifyView(QWidget):
         self.photos[side] = path
         self.grids[side].clearSelection()
         self.photo_labels[side].setText(path.rsplit("/", 1)[-1])
+        self.previews[side].setText(path.rsplit("/", 1)[-1])
 
     def select_face(self, side: int, row: int) -> None:
         self.grids[side].setCurrentIndex(self.models[side].index(row))
