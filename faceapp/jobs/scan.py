@@ -8,12 +8,10 @@ resumes without redoing a finished photo.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +20,10 @@ import cv2
 import numpy as np
 from sqlite_utils import Database
 
-from faceapp import paths
-from faceapp.core.analyze import PhotoAnalysis, analyze
-from faceapp.core.detect import DetectorSettings, create_detector
+from faceapp.core.detect import DetectorSettings
 from faceapp.core.embed import Embedder
-from faceapp.core.images import IMAGE_EXTENSIONS, ImageError
 from faceapp.jobs.models import embedder_for, ensure_active_model
+from faceapp.jobs.scan_plan import PhotoResult, PhotoWorker, iter_image_files, plan
 from faceapp.storage import photos as photo_store
 from faceapp.storage.db import now
 from faceapp.storage.tx import transaction
@@ -98,100 +94,6 @@ class ScanStats:
         }
 
 
-def iter_image_files(roots: Iterable[str | Path]) -> Iterator[str]:
-    """Image files under the roots (or the roots themselves), sorted, hidden entries skipped."""
-    for root in roots:
-        root = Path(root).expanduser().resolve()
-        if root.is_file():
-            yield str(root)
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS:
-                    yield os.path.join(dirpath, name)
-
-
-@dataclass
-class _Result:
-    path: str
-    size: int
-    mtime: float
-    digest: str
-    analysis: PhotoAnalysis | None = None
-    error: tuple[str, str] | None = None
-    moved_from: int | None = None  # photo id whose content this is
-    same_as: int | None = None  # photo id already holding this path and content (touched or back again)
-
-
-class _Worker:
-    """Per-thread detector; shared read-only claim table for moved files."""
-
-    def __init__(self, settings: ScanSettings, orphans: dict[str, int], known: dict[str, tuple[int, str]]) -> None:
-        self.settings = settings
-        self.local = threading.local()
-        self.orphans = orphans
-        self.known = known
-        self.lock = threading.Lock()
-
-    def _detector(self):
-        det = getattr(self.local, "det", None)
-        if det is None:
-            det = self.local.det = create_detector(self.settings.detector, paths.YUNET)
-        return det
-
-    def __call__(self, path: str) -> _Result:
-        try:
-            st = os.stat(path)
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            return _Result(path, 0, 0.0, "", error=("unreadable", exc.strerror or str(exc)))
-        res = _Result(path, st.st_size, st.st_mtime, hashlib.blake2b(data, digest_size=20).hexdigest())
-        pid, digest = self.known.get(path, (None, None))
-        if digest == res.digest:  # same content at the same path: keep its faces and decisions
-            res.same_as = pid
-            return res
-        with self.lock:
-            res.moved_from = self.orphans.pop(res.digest, None)
-        if res.moved_from is not None:
-            return res
-        try:
-            res.analysis = analyze(data, self._detector(), self.settings.detector)
-        except ImageError as exc:
-            res.error = (exc.reason, exc.detail)
-        except cv2.error as exc:
-            res.error = ("decode-failed", str(exc).strip().splitlines()[-1][:200])
-        return res
-
-
-def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int], dict[str, tuple[int, str]]]:
-    """(files to process, number unchanged, {hash: photo id} of known photos whose file is gone,
-    {path: (photo id, hash)} of known photos among the files to process)."""
-    todo, skipped = [], 0
-    known = {}
-    for p in files:
-        row = photo_store.photo_by_path(db, p)
-        if row and row.hash and row.status in ("done", "missing"):
-            known[p] = (row.id, row.hash)
-        if row and row.status in ("done", "error"):
-            try:
-                st = os.stat(p)
-            except OSError:
-                todo.append(p)
-                continue
-            if row.size == st.st_size and row.mtime is not None and abs(row.mtime - st.st_mtime) < 1e-3:
-                skipped += 1
-                continue
-        todo.append(p)
-    seen = set(files)
-    orphans = {}
-    for pid, path, digest in db.execute("SELECT id, path, hash FROM photos WHERE hash IS NOT NULL").fetchall():
-        if path not in seen and not os.path.exists(path):
-            orphans.setdefault(digest, pid)
-    return todo, skipped, orphans, known
-
-
 class Scanner:
     def __init__(self, db: Database, settings: ScanSettings | None = None, embedder: Embedder | None = None) -> None:
         self.db = db
@@ -202,11 +104,11 @@ class Scanner:
             flip_tta=self.settings.flip_tta, threads=self.settings.embed_threads,
         )
 
-    def _embed(self, group: list[_Result]) -> np.ndarray | None:
+    def _embed(self, group: list[PhotoResult]) -> np.ndarray | None:
         crops = [f.crop for r in group if r.analysis for f in r.analysis.faces]
         return self.embedder.embed(np.stack(crops)) if crops else None
 
-    def _write(self, group: list[_Result], emb: np.ndarray | None, stats: ScanStats) -> None:
+    def _write(self, group: list[PhotoResult], emb: np.ndarray | None, stats: ScanStats) -> None:
         """One transaction per group: a photo is either wholly in the library or not at all."""
         k = 0
         with transaction(self.db):
@@ -250,12 +152,12 @@ class Scanner:
         files = list(iter_image_files(roots))
         todo, skipped, orphans, known = plan(self.db, files)
         stats = ScanStats(found=len(files), skipped=skipped)
-        worker = _Worker(self.settings, orphans, known)
+        worker = PhotoWorker(self.settings.detector, orphans, known)
         # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,
         # so every core takes whichever is ready; this thread only orders results and writes them.
         analysing: deque[Future] = deque()
-        embedding: deque[tuple[list[_Result], Future]] = deque()
-        group: list[_Result] = []
+        embedding: deque[tuple[list[PhotoResult], Future]] = deque()
+        group: list[PhotoResult] = []
         group_faces = 0
         max_inflight = max(4, self.settings.workers * 4)
         it = iter(todo)

@@ -1,0 +1,117 @@
+"""Which files a scan must look at, and the per-photo work its threads do.
+
+`plan` compares the files on disk with the library (unchanged, changed, moved, returning);
+`PhotoWorker` reads, hashes and analyses one photo in a worker thread, with a detector per thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+from sqlite_utils import Database
+
+from faceapp import paths
+from faceapp.core.analyze import PhotoAnalysis, analyze
+from faceapp.core.detect import DetectorSettings, create_detector
+from faceapp.core.images import IMAGE_EXTENSIONS, ImageError
+from faceapp.storage import photos as photo_store
+
+
+def iter_image_files(roots: Iterable[str | Path]) -> Iterator[str]:
+    """Image files under the roots (or the roots themselves), sorted, hidden entries skipped."""
+    for root in roots:
+        root = Path(root).expanduser().resolve()
+        if root.is_file():
+            yield str(root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+                    yield os.path.join(dirpath, name)
+
+
+@dataclass
+class PhotoResult:
+    path: str
+    size: int
+    mtime: float
+    digest: str
+    analysis: PhotoAnalysis | None = None
+    error: tuple[str, str] | None = None
+    moved_from: int | None = None  # photo id whose content this is
+    same_as: int | None = None  # photo id already holding this path and content (touched or back again)
+
+
+class PhotoWorker:
+    """Per-thread detector; shared read-only claim table for moved files."""
+
+    def __init__(self, settings: DetectorSettings, orphans: dict[str, int], known: dict[str, tuple[int, str]]) -> None:
+        self.settings = settings
+        self.local = threading.local()
+        self.orphans = orphans
+        self.known = known
+        self.lock = threading.Lock()
+
+    def _detector(self):
+        det = getattr(self.local, "det", None)
+        if det is None:
+            det = self.local.det = create_detector(self.settings, paths.YUNET)
+        return det
+
+    def __call__(self, path: str) -> PhotoResult:
+        try:
+            st = os.stat(path)
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            return PhotoResult(path, 0, 0.0, "", error=("unreadable", exc.strerror or str(exc)))
+        res = PhotoResult(path, st.st_size, st.st_mtime, hashlib.blake2b(data, digest_size=20).hexdigest())
+        pid, digest = self.known.get(path, (None, None))
+        if digest == res.digest:  # same content at the same path: keep its faces and decisions
+            res.same_as = pid
+            return res
+        with self.lock:
+            res.moved_from = self.orphans.pop(res.digest, None)
+        if res.moved_from is not None:
+            return res
+        try:
+            res.analysis = analyze(data, self._detector(), self.settings)
+        except ImageError as exc:
+            res.error = (exc.reason, exc.detail)
+        except cv2.error as exc:
+            res.error = ("decode-failed", str(exc).strip().splitlines()[-1][:200])
+        return res
+
+
+def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int], dict[str, tuple[int, str]]]:
+    """(files to process, number unchanged, {hash: photo id} of known photos whose file is gone,
+    {path: (photo id, hash)} of known photos among the files to process)."""
+    todo, skipped = [], 0
+    known = {}
+    for p in files:
+        row = photo_store.photo_by_path(db, p)
+        if row and row.hash and row.status in ("done", "missing"):
+            known[p] = (row.id, row.hash)
+        if row and row.status in ("done", "error"):
+            try:
+                st = os.stat(p)
+            except OSError:
+                todo.append(p)
+                continue
+            if row.size == st.st_size and row.mtime is not None and abs(row.mtime - st.st_mtime) < 1e-3:
+                skipped += 1
+                continue
+        todo.append(p)
+    seen = set(files)
+    orphans = {}
+    for pid, path, digest in db.execute("SELECT id, path, hash FROM photos WHERE hash IS NOT NULL").fetchall():
+        if path not in seen and not os.path.exists(path):
+            orphans.setdefault(digest, pid)
+    return todo, skipped, orphans, known
