@@ -17,6 +17,7 @@ Actions (each recorded in the history; `undo` reverts the latest)
     reject_faces(db, face_ids, person_id=None)       "not this person": never proposed again
     mark_not_face(db, face_ids)                      out of every person and every clustering
     hide_person(db, person_id, hidden=True)
+    dismiss_merge(db, a, b)                          "different people": no more merge suggestion
     undo(db) -> dict | None                          what was undone
 Clustering (faceapp.jobs.recluster)
     recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision
@@ -251,6 +252,15 @@ def merge_people(db: Database, target_id: int, source_ids: Iterable[int]) -> dic
         for s in sources:
             store.delete_person(db, s)
     return {"target": target_id, "merged": sources, "faces": len(faces) - len(dropped), "unsorted": dropped}
+
+
+def dismiss_merge(db: Database, a: int, b: int) -> None:
+    """"These two are different people": the merge suggestion never comes back."""
+    _require_person(db, a)
+    _require_person(db, b)
+    with transaction(db):
+        decisions.record(db, "dismiss_merge", decisions.snapshot(db, person_ids=[a, b]), {"people": [a, b]})
+        store.dismiss_merge(db, a, b)
 
 
 def undo(db: Database) -> dict | None:

@@ -67,10 +67,12 @@ def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list
     for i, f in enumerate(ids.tolist()):
         a = prev.get(f)
         if a is None:
-            if g1[i] >= 0 and s1[i] >= t_loose and int(g1[i]) not in rej.get(f, ()):
-                p = int(g1[i])
-                suggest.append(ReviewItem(f"suggest:{f}:{p}", "suggest", p, f, None, float(s1[i]),
-                                          f"is face {f} {label[p]}? (similarity {s1[i]:.2f})"))
+            refused = rej.get(f, ())
+            cands = [(int(g), float(v)) for g, v in ((g1[i], s1[i]), (g2[i], s2[i])) if g >= 0 and int(g) not in refused]
+            if cands and cands[0][1] >= t_loose:
+                p, v = cands[0]
+                suggest.append(ReviewItem(f"suggest:{f}:{p}", "suggest", p, f, None, v,
+                                          f"is face {f} {label[p]}? (similarity {v:.2f})"))
             continue
         p, src, _ = a
         if src in store.DECIDED or p not in people:
@@ -129,12 +131,12 @@ def accept_items(db: Database, items: Iterable[ReviewItem]) -> int:
 
 def reject_items(db: Database, items: Iterable[ReviewItem]) -> int:
     """"Not this person" for each face; dismiss each merge suggestion for good."""
-    from faceapp.jobs.people import reject_faces
+    from faceapp.jobs.people import dismiss_merge, reject_faces
 
     n = 0
     for it in items:
         if it.kind == "merge":
-            store.dismiss_merge(db, it.person_id, it.other_person_id)
+            dismiss_merge(db, it.person_id, it.other_person_id)
         else:
             reject_faces(db, [it.face_id], it.person_id)
         n += 1

@@ -1,0 +1,121 @@
+"""Export: albums (copy / hard link / symlink, collisions), CSV/JSON, XMP regions read back by exiftool."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from faceapp.jobs import export, people
+from faceapp.jobs.xmp import mwg_area
+
+
+@pytest.fixture
+def named(db, lib, tmp_path):
+    """The fake library with real files: two folders holding photos with clashing file names."""
+    for (pid,) in db.execute("SELECT id FROM photos").fetchall():
+        sub = "a" if pid % 2 else "b"
+        real = tmp_path / "photos" / sub / f"img{pid // 2:04d}.jpg"  # names repeat across a/ and b/
+        real.parent.mkdir(parents=True, exist_ok=True)
+        real.write_bytes(b"jpeg" + bytes([pid % 256]))
+        db.execute("UPDATE photos SET path = ? WHERE id = ?", [str(real), pid])
+    people.recluster(db)
+    ps = people.list_people(db)
+    people.name_person(db, ps[0].id, "Ann/Lee")  # unsafe character in a folder name
+    people.name_person(db, ps[1].id, "Bob")
+    people.name_person(db, ps[2].id, "Bob")  # two different people called Bob
+    return ps
+
+
+@pytest.mark.parametrize("mode", ["copy", "hardlink", "symlink"])
+def test_albums(db, named, tmp_path, mode):
+    out = tmp_path / "albums"
+    res = export.export_albums(db, out, mode=mode)
+    assert res.errors == [] and res.people == 3
+    folders = sorted(p.name for p in out.iterdir())
+    assert folders == ["Ann_Lee", "Bob", "Bob (2)"]
+    total = 0
+    for p in named[:3]:
+        photos = {f.path for f in people.person_faces(db, p.id)}
+        total += len(photos)
+    files = [f for d in out.iterdir() for f in d.iterdir() if not f.name.startswith(".")]
+    assert len(files) == total == res.written
+    for f in files:
+        if mode == "symlink":
+            assert f.is_symlink() and f.resolve().exists()
+        elif mode == "hardlink":
+            assert f.stat().st_nlink >= 2
+        else:
+            assert not f.is_symlink() and f.stat().st_nlink == 1
+    again = export.export_albums(db, out, mode=mode)  # re-running adds nothing
+    assert again.written == 0 and again.skipped == total
+
+
+def test_album_file_name_collisions_keep_every_photo(db, named, tmp_path):
+    pid = named[0].id
+    photos = sorted({f.path for f in people.person_faces(db, pid)})
+    export.export_albums(db, tmp_path / "out", person_ids=[pid])
+    got = sorted(p.name for p in (tmp_path / "out" / "Ann_Lee").iterdir() if not p.name.startswith("."))
+    assert len(got) == len(photos)  # same-named files from a/ and b/ both made it
+    assert len({os.path.basename(p) for p in photos}) < len(photos) or len(got) == len(set(got))
+
+
+def test_tables(db, named, tmp_path):
+    res = export.export_table(db, tmp_path / "faces.csv", "csv")
+    rows = list(csv.DictReader((tmp_path / "faces.csv").open()))
+    assert len(rows) == res.written > 0
+    assert set(rows[0]) == {"photo", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source"}
+    export.export_table(db, tmp_path / "faces.json", "json")
+    js = json.loads((tmp_path / "faces.json").read_text())
+    assert [int(r["face_id"]) for r in rows] == [r["face_id"] for r in js]
+    assert {r["person"] for r in js} >= {"Ann/Lee", "Bob"}
+    hidden = named[0].id
+    people.hide_person(db, hidden)
+    assert all(r["person_id"] != hidden for r in export.face_table(db))
+
+
+def test_mwg_area_is_centre_based_and_clipped():
+    assert mwg_area(100, 50, 200, 100, 1000, 500) == pytest.approx((0.2, 0.2, 0.2, 0.2))
+    cx, cy, w, h = mwg_area(-50, 0, 100, 100, 1000, 500)
+    assert cx == pytest.approx(0.025) and w == pytest.approx(0.05)
+
+
+def test_xmp_read_back_by_exiftool(db, named, tmp_path):
+    if shutil.which("exiftool") is None:
+        pytest.skip("exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")
+    res = export.export_xmp(db, out_dir=tmp_path / "xmp")
+    assert res.written > 0 and res.errors == []
+    table = export.face_table(db)
+    checked = 0
+    for photo in sorted({r["photo"] for r in table})[:6]:
+        side = export.sidecar_path(photo, tmp_path / "xmp")
+        out = subprocess.run(["exiftool", "-j", "-struct", "-RegionInfo", "-PersonInImage", str(side)],
+                             capture_output=True, text=True, check=True)
+        info = json.loads(out.stdout)[0]
+        regions = info["RegionInfo"]["RegionList"]
+        assert info["RegionInfo"]["AppliedToDimensions"]["W"] == 640
+        want = sorted((r["person"], mwg_area(r["x"], r["y"], r["w"], r["h"], 640, 480)) for r in table if r["photo"] == photo)
+        got = sorted((g["Name"], (g["Area"]["X"], g["Area"]["Y"], g["Area"]["W"], g["Area"]["H"])) for g in regions)
+        assert [n for n, _ in got] == [n for n, _ in want]
+        for (_, a), (_, b) in zip(got, want, strict=True):
+            assert a == pytest.approx(b, abs=1e-5)
+        names = info["PersonInImage"] if isinstance(info["PersonInImage"], list) else [info["PersonInImage"]]
+        assert sorted(set(names)) == sorted({n for n, _ in want})
+        checked += 1
+    assert checked > 0
+
+
+def test_xmp_leaves_foreign_sidecars_alone(db, named, tmp_path):
+    photo = export.face_table(db)[0]["photo"]
+    side = export.sidecar_path(photo)
+    side.write_text("<x:xmpmeta>someone else's</x:xmpmeta>")
+    res = export.export_xmp(db)
+    assert res.skipped == 1 and "someone else" in side.read_text()
+    res = export.export_xmp(db)  # our own sidecars are rewritten freely
+    assert res.skipped == 1 and res.written > 0
+    export.export_xmp(db, overwrite=True)
+    assert "faceapp" in side.read_text()
