@@ -114,7 +114,7 @@ HEADER = (f"{'loss':<12} {'seen BCubed F':>16} {'seen TAR@1e-3':>16} {'unseen BC
 def row(name: str, r: dict, base: dict) -> str:
     cells = []
     for which in ("heldout", "unseen"):
-        for v, b in zip(_figs(r, which), _figs(base, which)):
+        for v, b in zip(_figs(r, which), _figs(base, which), strict=False):
             cells.append(f"{v:6.2f} ({v - b:+5.2f})")
     ep = f"{r.get('best_epoch', '-')}/{r.get('epochs_run', '-')}"
     return f"{name:<12} " + " ".join(f"{c:>16}" for c in cells) + f" {ep:>6} {r.get('train_seconds', 0):8.0f}"
@@ -125,7 +125,7 @@ def choose_default(report: dict) -> dict:
     base = report["base"]
     ok = {}
     for name, r in report["losses"].items():
-        drops = [b - v for v, b in zip(_figs(r, "unseen"), _figs(base, "unseen"))]
+        drops = [b - v for v, b in zip(_figs(r, "unseen"), _figs(base, "unseen"), strict=False)]
         if max(drops) <= 0.5:
             ok[name] = sum(_figs(r, "heldout")) - sum(_figs(base, "heldout"))
     if not ok:

@@ -6,12 +6,10 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import tomllib
-
 
 @dataclass
 class TrainConfig:
-    loss: str = "cosface"
+    loss: str = "arcface"
     loss_params: dict = field(default_factory=dict)
     backbone: str = "sface"  # 'sface' fine-tunes the base model; others train from scratch
     base_model: str | None = None  # ONNX file of the base SFace model (default: bundled)
@@ -20,9 +18,11 @@ class TrainConfig:
     p: int = 16
     k: int = 4
     offline_mining: bool = False  # triplet only: mine semi-hard triplets over a subset each epoch
-    lr: float = 3e-4  # backbone (tail)
-    head_lr: float = 3e-3  # class weights of classification losses
+    lr: float = 1e-4  # backbone (tail); higher drifts away from what the base model knows about strangers
+    head_lr: float = 1e-3  # class weights of classification losses
     weight_decay: float = 5e-4
+    distill: float = 0.0  # weight of mean(1 − cos(f(x), f_base(x))): keeps strangers' geometry (LwF)
+    l2sp: float = 0.0  # weight of Σ‖w − w_base‖² over trainable weights (L2-SP)
     device: str = "auto"  # auto | cpu | cuda
     trainable_units: int | None = None  # None: last 2 conv units on CPU, everything on CUDA
     freeze_bn: bool = True  # keep BatchNorm statistics of the base model while fine-tuning
@@ -51,7 +51,12 @@ class TrainConfig:
     def from_file(cls, path: str | Path) -> tuple[TrainConfig, dict]:
         """(TrainConfig from the [train] table or top level, the whole file as a dict)."""
         text = Path(path).read_text()
-        raw = tomllib.loads(text) if str(path).endswith(".toml") else json.loads(text)
+        if str(path).endswith(".toml"):
+            import tomllib  # Python 3.11+; JSON configs work everywhere
+
+            raw = tomllib.loads(text)
+        else:
+            raw = json.loads(text)
         return cls.from_dict(raw.get("train", {k: v for k, v in raw.items() if k in {f.name for f in fields(cls)}})), raw
 
 

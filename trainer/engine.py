@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 from torch import nn
 
 from trainer.augment import augment, to_tensor
@@ -58,12 +59,16 @@ def resolve_device(name: str) -> torch.device:
 class _LossModel(nn.Module):
     """Model and loss as one module so DDP syncs the loss's class weights too."""
 
-    def __init__(self, model: nn.Module, loss_fn: nn.Module) -> None:
+    def __init__(self, model: nn.Module, loss_fn: nn.Module, distill: float = 0.0) -> None:
         super().__init__()
-        self.model, self.loss_fn = model, loss_fn
+        self.model, self.loss_fn, self.distill = model, loss_fn, distill
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.loss_fn(self.model(x), y)
+    def forward(self, x: torch.Tensor, y: torch.Tensor, ref: torch.Tensor | None = None) -> torch.Tensor:
+        emb = self.model(x)
+        loss = self.loss_fn(emb, y)
+        if ref is not None:  # stay near the base model's directions (Learning without Forgetting)
+            loss = loss + self.distill * (1 - (F.normalize(emb.float(), dim=1) * ref).sum(1)).mean()
+        return loss
 
 
 def compute_features(trunk: nn.Module, data: FaceSet, val: FaceSet | None) -> dict[str, np.ndarray]:
@@ -136,9 +141,15 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         lab = torch.from_numpy(data.labels)
         loss_fn.init_from_centres(torch.stack([e[lab == c].mean(0) for c in range(data.num_classes)]).to(dev))
 
-    joined: nn.Module = _LossModel(model, loss_fn)
+    joined: nn.Module = _LossModel(model, loss_fn, cfg.distill)
     if world > 1:
         joined = nn.parallel.DistributedDataParallel(joined, device_ids=[dev.index] if dev.type == "cuda" else None)
+    base_params = [p.detach().clone() for p in model.parameters() if p.requires_grad] if cfg.l2sp else []
+    base_emb = None
+    if cfg.distill and frozen:
+        base_emb = [torch.from_numpy(tail_embed(model, f, dev)) for f in feats]
+    elif cfg.distill:
+        base_net = copy.deepcopy(net).eval().to(dev)
     head_params = [p for p in loss_fn.parameters() if p.requires_grad]
     body_params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": body_params, "lr": cfg.lr}] + ([{"params": head_params, "lr": cfg.head_lr}] if head_params else [])
@@ -179,7 +190,16 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
                 x = augment(x) if cfg.augment else x
             y = torch.from_numpy(data.labels[idx]).to(dev)
             with torch.autocast(dev.type, enabled=use_amp):
-                loss = joined(x, y)
+                ref = None
+                if base_emb is not None:
+                    ref = torch.stack([base_emb[c][i] for c, i in zip(copy_of, idx, strict=True)]).to(dev)
+                elif cfg.distill:
+                    with torch.no_grad():
+                        ref = F.normalize(base_net(x).float(), dim=1)
+                loss = joined(x, y, ref)
+                if base_params:
+                    trainable = [p for p in model.parameters() if p.requires_grad]
+                    loss = loss + cfg.l2sp * sum(((p - p0) ** 2).sum() for p, p0 in zip(trainable, base_params))
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(opt)

@@ -25,7 +25,7 @@ Y = torch.tensor([0, 0, 1, 2, 3])
 
 def test_semi_hard_picks_negatives_beyond_the_positive_within_the_margin() -> None:
     a, p, n = semi_hard(X, Y, margin=0.2)
-    got = set(zip(a.tolist(), p.tolist(), n.tolist()))
+    got = set(zip(a.tolist(), p.tolist(), n.tolist(), strict=False))
     # anchor 0: d(0,1)=0.121; d(0,2)=0.188 ✓ (0.121<0.188<0.321), d(0,3)=0.268 ✓, d(0,4)=2 ✗
     # anchor 1 (20°): d(1,0)=0.121; d(1,2)=0.0076 ✗ (closer), d(1,3)=0.030 ✗, d(1,4)=1.316 ✗
     assert got == {(0, 1, 2), (0, 1, 3)}
@@ -35,7 +35,7 @@ def test_batch_hard_picks_farthest_positive_and_nearest_negative() -> None:
     x = _points([0.0, 20.0, 60.0, 25.0, 100.0, 170.0])
     y = torch.tensor([0, 0, 0, 1, 1, 2])
     a, p, n = batch_hard(x, y)
-    got = {int(i): (int(j), int(k)) for i, j, k in zip(a, p, n)}
+    got = {int(i): (int(j), int(k)) for i, j, k in zip(a, p, n, strict=False)}
     assert got[0] == (2, 3)  # farthest positive 60°, nearest negative 25°
     assert got[1] == (2, 3)  # from 20°: positives 0° and 60° → 60°; nearest negative 25°
     assert got[3] == (4, 1)  # from 25°: positive 100°; nearest negative 20°
@@ -45,7 +45,7 @@ def test_batch_hard_picks_farthest_positive_and_nearest_negative() -> None:
 def test_all_pairs_counts() -> None:
     a1, p, a2, n = all_pairs(torch.tensor([0, 0, 1, 1, 1]))
     assert len(a1) == 1 + 3 and len(a2) == 6
-    assert all(int(i) < int(j) for i, j in zip(a1, p))
+    assert all(int(i) < int(j) for i, j in zip(a1, p, strict=False))
 
 
 def test_offline_triplets_are_valid() -> None:
