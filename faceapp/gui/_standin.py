@@ -256,5 +256,58 @@ def export(db: Database, out_dir: str, what: str, person_ids: list[int] | None, 
     return {"rows": len(rows)}
 
 
+class _Stopped(Exception):
+    """Raised from the progress callback to stop the trainer's loop at the next step."""
+
+
+def _figures(ev: dict) -> dict:
+    v, c = ev["verification"], ev["clustering"]
+    return {"TAR @ FAR 1e-3": v["tar_at_far1e-3"], "10-fold accuracy": v["tenfold_accuracy"],
+            "BCubed F": c["bcubed_f"], "NMI": c["nmi"]}
+
+
 def train(db: Database, source: str, loss: str, epochs: int, device: str, out_dir: str, progress, should_stop):  # noqa: ANN001
-    raise RuntimeError("the trainer's training function has not landed yet")
+    """Interim composition of the trainer's public pieces (data → engine → evaluate → export)."""
+    from faceapp.core.embed import Embedder
+    from trainer.config import TrainConfig
+    from trainer.data.albums import load_albums
+    from trainer.data.library import load_library
+    from trainer.engine import train as run
+    from trainer.evaluate import calibrate, evaluate, write_report
+    from trainer.export import export_model, model_metadata, new_model_id
+    from trainer.features import embed_crops
+
+    say = progress or (lambda *a: None)
+    say(0, 1, "Gathering training faces…")
+    if source == "library":
+        data = load_library(db, confirmed_only=False)
+    else:
+        data = load_albums(source, progress=lambda d, t: say(d, t, "Finding the faces in the albums…"))
+    if data.num_classes < 2 or len(data) < 6:
+        raise ValueError("training needs at least two named people with two or more faces each")
+    train_set, held = data.split_photos(0.75)
+
+    def on_progress(p) -> None:  # noqa: ANN001
+        if should_stop and should_stop():
+            raise _Stopped
+        say(p.step, p.steps, f"{p.stage}: step {p.step}/{p.steps}, loss {p.loss:.3f}")
+
+    cfg = TrainConfig(loss=loss, epochs=epochs, device=device, out_dir=out_dir)
+    try:
+        result = run(cfg, train_set, held, progress=on_progress)
+    except _Stopped:
+        raise RuntimeError("training cancelled") from None
+    base = Embedder(ensure_active_model(db)["path"], device="cpu")
+    thresholds = calibrate(embed_crops(result.net, data.crops), data.labels)
+    # A small library leaves too few held-out pairs for the figures; then all faces are scored (optimistic).
+    genuine = sum(int(n) * (int(n) - 1) // 2 for n in np.bincount(held.labels))
+    ev = held if genuine >= 10 else data
+    before = evaluate(base.embed(ev.crops), ev.labels, calibrate(base.embed(data.crops), data.labels))
+    after = evaluate(embed_crops(result.net, ev.crops), ev.labels, thresholds)
+    summary = f"{len(data)} faces of {data.num_classes} people ({'library' if source == 'library' else 'albums'})"
+    meta = model_metadata(new_model_id(loss, result.net), result.net.embedding_size, loss, cfg.loss_params, summary,
+                          thresholds)
+    path = export_model(result.net, Path(out_dir) / "model.onnx", meta)
+    write_report(out_dir, {"held-out": before}, {"held-out": after}, result.history, {"model": str(path)})
+    return S.TrainReport(str(path), str(Path(out_dir) / "report.json"), str(Path(out_dir) / "report.png"),
+                         _figures(before), _figures(after))

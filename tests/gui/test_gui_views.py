@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from faceapp import paths
@@ -178,3 +180,21 @@ def test_export_tables_and_xmp_into_a_folder(qtbot, window, tmp_path, settle):
     assert (tmp_path / "csv" / "faces.csv").read_text().count("\n") == person.faces + 1
     sidecars = list((tmp_path / "xmp").rglob("*.xmp"))
     assert len(sidecars) == person.photos and "mwg-rs" in sidecars[0].read_text()
+
+
+@pytest.mark.slow
+def test_improve_with_the_real_trainer(qtbot, window, settle):
+    """Name four people, fine-tune one epoch on the CPU through the view, get a model and a report."""
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    for i, p in enumerate(services.list_people(window.ctx.db)[:4]):
+        services.rename(window.ctx.db, p.id, f"Person {chr(65 + i)}")
+    view = window.show_view("Improve recognition")
+    view.epochs.setValue(1)
+    view.device.setCurrentText("cpu")
+    with qtbot.waitSignal(view.job_finished, timeout=240_000) as sig:
+        qtbot.mouseClick(view.train_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0] == "train" and sig.args[1] is not None, view.status.text()
+    report = sig.args[1]
+    assert Path(report.model_path).is_file() and Path(report.roc_png).is_file()
+    assert set(report.before) == set(report.after) and view.accept_button.isEnabled()

@@ -68,8 +68,7 @@ class ImproveView(QWidget):
         self.status.setWordWrap(True)
         self.metrics = QLabel()
         self.roc = QLabel()
-        self.roc.setFixedSize(360, 300)
-        self.roc.setScaledContents(True)
+        self.roc.setMinimumWidth(300)
         self.accept_button = QPushButton("Use the new model")
         self.models = QComboBox()
         self.restore_button = QPushButton("Make this model active")
@@ -86,8 +85,8 @@ class ImproveView(QWidget):
         run.addWidget(self.cancel_button)
         run.addWidget(self.progress, 1)
         report = QHBoxLayout()
-        report.addWidget(self.metrics, 1)
-        report.addWidget(self.roc)
+        report.addWidget(self.metrics)
+        report.addWidget(self.roc, 1)
         models = QHBoxLayout()
         models.addWidget(QLabel("Models:"))
         models.addWidget(self.models, 1)
@@ -186,7 +185,8 @@ class ImproveView(QWidget):
         self.report = report
         self.metrics.setText(_report_text(report.before, report.after))
         if report.roc_png and Path(report.roc_png).exists():
-            self.roc.setPixmap(QPixmap.fromImage(QImage(report.roc_png)))
+            image = QImage(report.roc_png).scaledToWidth(640, Qt.TransformationMode.SmoothTransformation)
+            self.roc.setPixmap(QPixmap.fromImage(image))
         extra = ""
         if report.report_json and Path(report.report_json).exists():
             extra = f" Full report: {report.report_json}"
