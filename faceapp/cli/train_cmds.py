@@ -1,0 +1,93 @@
+"""`faceapp train`: fine-tune the embedding model on labeled albums or on the library's named people,
+export it, and (for a library) make it the active model. torch is imported only when it runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from faceapp.cli import CLIError
+
+LOSS_NAMES = ["softmax", "normsoftmax", "center", "contrastive", "triplet", "sphereface", "cosface", "arcface",
+              "adacos"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="fine-tune the embedding model on your labeled people (needs torch)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--albums", type=Path, help="folder with a sub-folder of photos per person")
+    src.add_argument("--db", type=Path, help="library: train on its named and confirmed people")
+    src.add_argument("--aligned", type=Path, help="folder per person of already aligned 112×112 crops")
+    p.add_argument("--loss", choices=LOSS_NAMES, default="arcface", help="training loss (default arcface)")
+    p.add_argument("--param", action="append", default=[], metavar="K=V", help="loss parameter, e.g. m=0.5 (repeatable)")
+    p.add_argument("--epochs", type=int, default=None, help="most epochs (early stopping may end sooner)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--trainable-units", type=int, default=None, help="train only the last N conv units (CPU default 2)")
+    p.add_argument("--all-assigned", action="store_true", help="--db: use every assigned face of named people, "
+                   "not only those the user confirmed")
+    p.add_argument("--out", type=Path, default=None, help="folder for model.onnx, report.json/png, checkpoints")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    p.add_argument("--no-activate", action="store_true", help="--db: do not switch the library to the new model")
+    p.add_argument("--config", type=Path, help="JSON/TOML file of TrainConfig fields (flags override it)")
+    p.set_defaults(func=cmd_train)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise CLIError("training needs PyTorch: pip install 'faceapp[train]' (torch==2.13.0 on CPU)") from None
+    from datetime import datetime, timezone
+
+    from faceapp import paths
+    from trainer.config import TrainConfig, parse_param
+    from trainer.pipeline import run_finetune
+
+    cfg = TrainConfig.from_file(args.config)[0] if args.config else TrainConfig()
+    cfg.loss, cfg.device, cfg.resume = args.loss, args.device, args.resume
+    try:
+        cfg.loss_params = {**cfg.loss_params, **dict(parse_param(t) for t in args.param)}
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    if args.epochs is not None:
+        cfg.epochs = args.epochs
+    if args.trainable_units is not None:
+        cfg.trainable_units = args.trainable_units
+    out = args.out or paths.data_dir() / "training" / f"{cfg.loss}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
+    data, source = _load(args)
+    for src, why in data.skipped[:20]:
+        print(f"left out {src}: {why}")
+    if len(data.skipped) > 20:
+        print(f"… and {len(data.skipped) - 20} more (see report.json)")
+    try:
+        report = run_finetune(data, cfg, out, source)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"model: {report['model_path']}\nreport: {out / 'report.json'} and {out / 'report.png'}")
+    if args.db and not args.no_activate:
+        from faceapp.jobs.reembed import switch_model
+        from faceapp.storage.db import open_library
+
+        rid = switch_model(open_library(args.db), report["model_path"], device=args.device)
+        print(f"library now uses {report['model_id']} (model row {rid}); re-cluster to regroup people"
+              if rid else "re-embedding stopped; the old model stays active")
+    return 0
+
+
+def _load(args: argparse.Namespace):  # noqa: ANN202
+    if args.albums:
+        from trainer.data.albums import load_albums
+
+        if not args.albums.is_dir():
+            raise CLIError(f"no such folder: {args.albums}")
+        return load_albums(args.albums), f"albums {args.albums.name}"
+    if args.aligned:
+        from trainer.data.faceset import load_aligned_folders
+
+        return load_aligned_folders(args.aligned), f"aligned crops {args.aligned.name}"
+    from faceapp.storage.db import open_library
+    from trainer.data.library import load_library
+
+    if not args.db.exists():
+        raise CLIError(f"no such library: {args.db}")
+    return load_library(open_library(args.db), confirmed_only=not args.all_assigned), f"library {args.db.name}"

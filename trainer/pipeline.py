@@ -1,0 +1,105 @@
+"""One fine-tune from start to finish, shared by `faceapp train` and `python -m trainer`:
+data → split → train → export → calibrate → parity → evaluate before/after → register.
+
+Held-out faces (20% of each person's, never trained on) measure before/after; the validation faces
+(part of the training side) drive early stopping and calibrate the new model's thresholds, as they
+would for any user. Before and after are both measured through onnxruntime, the way the app embeds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from trainer.config import TrainConfig
+from trainer.data.faceset import FaceSet
+
+HELD_OUT = 0.2
+
+
+def set_metadata(path: str | Path, updates: dict[str, str]) -> None:
+    import onnx
+
+    model = onnx.load(str(path))
+    props = {p.key: p.value for p in model.metadata_props}
+    props.update(updates)
+    del model.metadata_props[:]
+    for k, v in props.items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
+    onnx.save(model, str(path))
+
+
+def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: str,
+                 log: Callable[[str], None] = print, progress=None) -> dict:  # noqa: ANN001
+    """Fine-tune on `data`; writes model.onnx, report.json and report.png into out_dir."""
+    from faceapp import paths
+    from faceapp.core.embed import Embedder
+    from trainer.engine import train
+    from trainer.evaluate import calibrate, evaluate, write_report
+    from trainer.export import export_model, model_metadata, new_model_id, parity
+    from trainer.progress import print_progress
+
+    skipped = list(data.skipped)
+    counts = np.bincount(data.labels, minlength=data.num_classes)
+    keep = np.flatnonzero(counts[data.labels] >= 3)  # a person needs faces on both sides of the split
+    if len(np.unique(data.labels[keep])) < 2:
+        raise ValueError("need at least two people with three or more faces each")
+    data = data.subset(keep, relabel=True)
+    train_all, held = data.split_photos(1 - HELD_OUT, cfg.seed)
+    tr, val = train_all.split_photos(1 - cfg.val_fraction, cfg.seed)
+    log(f"{data.num_classes} people: {len(tr)} training, {len(val)} validation, {len(held)} held-out faces")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg.out_dir = cfg.out_dir or str(out)
+    t0 = time.time()
+    res = train(cfg, tr, val, progress=progress or print_progress)
+    import torch.distributed as dist
+
+    if dist.is_initialized() and dist.get_rank() != 0:
+        return {}  # rank 0 exports and evaluates
+    log(f"trained in {res.seconds:.0f} s on {res.device}"
+        f" ({f'last {res.trainable_units} units' if res.trainable_units is not None else 'whole network'}),"
+        f" best epoch {res.best_epoch}{', stopped early' if res.stopped_early else ''}")
+    model_id = new_model_id(cfg.loss, res.net)
+    params = {**_defaults(cfg.loss, res.net.embedding_size, tr.num_classes), **cfg.loss_params}
+    scratch = cfg.backbone != "sface"
+    how = f"trained from scratch ({cfg.backbone})" if scratch else f"fine-tuned {res.trainable_units or 'all'} units"
+    summary = f"{source}: {data.num_classes} people, {len(tr)} faces; {how}"
+    meta = model_metadata(model_id.replace("sface-ft", cfg.backbone) if scratch else model_id, res.net.embedding_size,
+                          cfg.loss, params, summary, {}, base_model="none" if scratch else "sface-2021dec")
+    model_id = meta["model_id"]
+    path = export_model(res.net, out / "model.onnx", meta)
+    base = Embedder(cfg.base_model or paths.SFACE, device="cpu")
+    new = Embedder(path, device="cpu")
+    thr_new = calibrate(new.embed(val.crops), val.labels)
+    set_metadata(path, {"thresholds": json.dumps(thr_new)})
+    delta = parity(res.net, path, held.crops[:64])
+    if delta >= 1e-4:
+        raise RuntimeError(f"exported model disagrees with torch: max |Δ| = {delta:.2e}")
+    thr_base = calibrate(base.embed(val.crops), val.labels)
+    before = {"heldout": evaluate(base.embed(held.crops), held.labels, thr_base)}
+    after = {"heldout": evaluate(Embedder(path, device="cpu").embed(held.crops), held.labels, thr_new)}
+    report = write_report(out, before, after, res.history, {
+        "model_id": model_id, "model_path": str(path), "loss": cfg.loss, "loss_params": params,
+        "config": cfg.to_dict(), "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
+        "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
+    for name, r in (("before", before["heldout"]), ("after", after["heldout"])):
+        log(f"{name:>6}: TAR@FAR1e-3 {r['verification']['tar_at_far1e-3']:.4f}  10-fold acc "
+            f"{r['verification']['tenfold_accuracy']:.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
+            f"NMI {r['clustering']['nmi']:.4f}")
+    return report
+
+
+def _defaults(loss: str, dim: int, classes: int) -> dict:
+    """The loss's parameters as used (defaults included), for the model's metadata."""
+    import inspect
+
+    from trainer.losses import LOSSES
+
+    sig = inspect.signature(LOSSES[loss].__init__)
+    return {k: p.default for k, p in sig.parameters.items()
+            if k not in ("self", "embedding_size", "num_classes") and p.default is not inspect.Parameter.empty}
