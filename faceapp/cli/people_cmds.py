@@ -211,6 +211,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         labels += [f"{Path(d).name}/{v}" for v in lab]
         sources[Path(d).name] = {"faces": len(lab), "people": len(set(lab))}
     rec = calibrate(np.concatenate(xs), labels, sources, embedder.info.model_id)
+    rec["command"] = "faceapp calibrate " + " ".join(args.dirs) + f" --out {args.out}"
     Path(args.out).write_text(json.dumps(rec, indent=2) + "\n")
     print(json.dumps({k: rec[k] for k in ("thresholds", "tar_at_far", "pairs")}, indent=2))
     return 0
