@@ -176,7 +176,8 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     for epoch in range(start_epoch, cfg.epochs):
         rng = np.random.default_rng(cfg.seed + epoch)
         sampler = _sampler(cfg, data, joined, feats if frozen else None, dev, cfg.seed + epoch)
-        batches = list(sampler)[rank::world]
+        batches = list(sampler)
+        batches = batches[: max(1, len(batches) // world * world)][rank::world]  # equal steps on every rank
         joined.train()
         if cfg.freeze_bn:
             _freeze_bn(joined)

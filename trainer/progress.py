@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 
 
@@ -29,7 +30,15 @@ def _clock(s: float) -> str:
     return f"{m}:{s:02d}"
 
 
+_last = [0.0]
+
+
 def print_progress(p: Progress, stream=sys.stderr) -> None:  # noqa: ANN001
+    """One self-overwriting line, at most twice a second (and always the last step)."""
+    now = time.monotonic()
+    if p.step < p.steps and now - _last[0] < 0.5:
+        return
+    _last[0] = now
     end = "\n" if p.step >= p.steps else ""
     stream.write(f"\r{p.stage}  {p.step}/{p.steps}  loss {p.loss:.4f}  {p.rate:.0f} img/s  "
                  f"elapsed {_clock(p.seconds)}  ETA {_clock(p.eta)}   {end}")

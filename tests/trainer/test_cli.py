@@ -1,0 +1,59 @@
+"""`faceapp train --db`: named people of a real (sample) library → fine-tune → export → the library
+switches to the new model and every stored crop is re-embedded with it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from faceapp.cli import main
+
+
+def _name_people(db) -> int:  # noqa: ANN001
+    """Confirm the largest face of each photo as the person its file is named after (4+ photos)."""
+    rows = db.execute(
+        "SELECT f.id, p.path, f.w * f.h AS area FROM faces f JOIN photos p ON p.id = f.photo_id ORDER BY area DESC"
+    ).fetchall()
+    best: dict[str, int] = {}
+    for fid, path, _ in rows:
+        best.setdefault(path, fid)
+    by_name: dict[str, list[int]] = {}
+    for path, fid in best.items():
+        by_name.setdefault(Path(path).stem.rsplit("_", 1)[0], []).append(fid)
+    people = {n: f for n, f in by_name.items() if len(f) >= 4}
+    for pid, (name, fids) in enumerate(sorted(people.items()), 1):
+        db.execute("INSERT INTO persons (id, name) VALUES (?, ?)", [pid, name])
+        for fid in fids:
+            db.execute("INSERT INTO face_assignments (face_id, person_id, source) VALUES (?, ?, 'confirmed')", [fid, pid])
+    db.conn.commit()
+    return len(people)
+
+
+def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys) -> None:
+    from faceapp.storage import faces as face_store
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+
+    path = tmp_path / "lib.db"
+    shutil.copy(scanned_sample, path)
+    db = open_library(path)
+    assert _name_people(db) >= 3
+    db.conn.close()
+    rc = main(["train", "--db", str(path), "--loss", "cosface", "--epochs", "1", "--device", "cpu",
+               "--trainable-units", "1", "--out", str(tmp_path / "run")])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert (tmp_path / "run" / "report.png").exists() and (tmp_path / "run" / "report.json").exists()
+    db = open_library(path)
+    active = model_store.active_model(db)
+    assert active["model_id"].startswith("sface-ft-cosface-")
+    assert not face_store.faces_missing_embedding(db, active["id"])
+    assert "library now uses" in out
+
+
+def test_train_refuses_bad_params(tmp_path) -> None:
+    pytest.importorskip("torch")
+    (tmp_path / "a").mkdir()
+    assert main(["train", "--aligned", str(tmp_path), "--param", "nonsense"]) == 2
