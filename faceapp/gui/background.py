@@ -60,3 +60,14 @@ def db_job(db_path: Path, fn: Callable[..., object], *args: object, **kwargs: ob
             db.conn.close()
 
     return run
+
+
+def train_job(db_path: Path, source: str, loss: str, epochs: int, device: str, out_dir: str) -> Callable[[Token], object]:
+    """Fine-tune in a child process (see faceapp.gui.train_process)."""
+
+    def run(token: Token) -> object:
+        from faceapp.gui.train_process import train_in_child
+
+        return train_in_child(db_path, source, loss, epochs, device, out_dir, token)
+
+    return run

@@ -110,6 +110,8 @@ class Task(QThread):
 
     @Slot()
     def _forget(self) -> None:
+        # `finished` is sent just before the thread ends: let it end before the last reference goes.
+        self.wait()
         _LIVE.discard(self)
 
     def begin(self) -> Task:

@@ -73,7 +73,10 @@ def test_improve_train_accept_and_restore(qtbot, window, grouped_sample, tmp_pat
 
     if importlib.util.find_spec("onnx") is None:
         return
-    monkeypatch.setattr(services, "train", _fake_train(tmp_path))
+    from faceapp.gui import background
+
+    fake = _fake_train(tmp_path)
+    monkeypatch.setattr(background, "train_job", lambda db_path, *args: background.db_job(db_path, fake, *args))
     view = window.show_view("Improve recognition")
     assert view.loss.count() == len(services.LOSS_HELP) and view.loss_help.text()
     view.loss.setCurrentIndex(view.loss.findData("cosface"))

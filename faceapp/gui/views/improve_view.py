@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp import paths
-from faceapp.gui import services
+from faceapp.gui import background, services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.qtcompat import emit
@@ -140,8 +140,8 @@ class ImproveView(QWidget):
             if not source:
                 return None
         out = tempfile.mkdtemp(prefix="train-", dir=paths.data_dir())
-        job = db_job(self.ctx.path, services.train, source, self.loss.currentData(), self.epochs.value(),
-                     self.device.currentText(), out)
+        job = background.train_job(self.ctx.path, source, self.loss.currentData(), self.epochs.value(),
+                                   self.device.currentText(), out)
         return self._start("train", job, f"Training with {self.loss.currentData()}…")
 
     def accept_model(self) -> Task | None:
