@@ -14,9 +14,12 @@ import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faceapp.gui import services
-from faceapp.gui.workers import Token
+
+if TYPE_CHECKING:  # the child process never loads Qt
+    from faceapp.gui.workers import Token
 
 
 def train_in_child(db_path: Path, source: str, loss: str, epochs: int, device: str, out_dir: str,
