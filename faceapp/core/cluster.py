@@ -33,7 +33,7 @@ DEFAULT_FAR = "1e-3"  # linkage threshold: the model's cosine at this false-acce
 class ClusterParams:
     threshold: float  # average cosine at which two groups are one person
     min_size: int = 2  # smaller free clusters are "unsorted"
-    k: int = 64  # most partners per face kept in the graph
+    k: int = 32  # most partners per face kept in the graph (scores stay exact: cluster sums)
     exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
 
 

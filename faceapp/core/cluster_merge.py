@@ -35,6 +35,19 @@ def _dedupe(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarra
     return key // n, key % n
 
 
+def _best_partner(a: np.ndarray, b: np.ndarray, s: np.ndarray, n: int) -> np.ndarray:
+    """best[r] = the partner of cluster r with the highest score (O(E), no sort)."""
+    top = np.full(n, -np.inf)
+    np.maximum.at(top, a, s)
+    np.maximum.at(top, b, s)
+    best = np.full(n, -1, np.int64)
+    m = s == top[a]
+    best[a[m]] = b[m]
+    m = s == top[b]
+    best[b[m]] = a[m]
+    return best
+
+
 def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: float = 0.02,
                max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge reciprocal-nearest pairs in rounds; returns the remaining root pairs and their scores.
@@ -48,15 +61,11 @@ def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: flo
     s = _pair_scores(st.sums, size, a, b)
     keep = s >= t
     a, b, s = a[keep], b[keep], s[keep]
+    roots_left = n - sum(1 for i in range(n) if st.parent[i] != i)
     for _ in range(max_rounds):
         if len(a) == 0:
             break
-        ends, other, ss = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([s, s])
-        order = np.lexsort((-ss, ends))
-        e_sorted = ends[order]
-        first = order[np.r_[True, e_sorted[1:] != e_sorted[:-1]]]
-        best = np.full(n, -1, np.int64)
-        best[ends[first]] = other[first]
+        best = _best_partner(a, b, s, n)
         rnn = (best[a] == b) & (best[b] == a)
         changed = np.zeros(n, bool)
         merged, blocked = 0, np.zeros(len(a), bool)
@@ -69,17 +78,17 @@ def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: flo
         a, b, s = a[~blocked], b[~blocked], s[~blocked]
         if merged == 0:
             break
+        roots_left -= merged
         roots = np.asarray(st.parent, np.int64)
         a, b = roots[a], roots[b]
         touch = changed[a] | changed[b]
         ca, cb = _dedupe(a[touch], b[touch], n)
-        size = np.asarray(st.size, np.float64)
-        cs = _pair_scores(st.sums, size, ca, cb)
+        cs = _pair_scores(st.sums, np.asarray(st.size, np.float64), ca, cb)
         keep = cs >= t
         a = np.concatenate([a[~touch], ca[keep]])
         b = np.concatenate([b[~touch], cb[keep]])
         s = np.concatenate([s[~touch], cs[keep]])
-        if merged < min_gain * len(np.unique(np.concatenate([a, b]))):
+        if merged < min_gain * roots_left:
             break
     return a, b, s
 

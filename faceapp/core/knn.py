@@ -103,7 +103,7 @@ def _ivf_pairs(x: np.ndarray, threshold: float, k: int, nprobe: int) -> tuple[np
         if len(members) == 0 or len(queries) == 0:
             continue
         s = x[queries] @ x[members].T
-        r, c = np.nonzero(s >= threshold)
+        r, c = _block_hits(s, threshold, k)
         qi, mi = queries[r], members[c]
         keep = qi != mi
         out_r.append(qi[keep])
@@ -111,6 +111,21 @@ def _ivf_pairs(x: np.ndarray, threshold: float, k: int, nprobe: int) -> tuple[np
         out_s.append(s[r, c][keep])
     r, c, s = np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
     return _cap_per_row(r, c, s, k)
+
+
+def _block_hits(s: np.ndarray, threshold: float, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, col) of entries ≥ threshold, at most k per row (heavy rows cut by argpartition)."""
+    hit = s >= threshold
+    heavy = hit.sum(1) > k if k > 0 else np.zeros(len(s), bool)
+    if not heavy.any():
+        return np.nonzero(hit)
+    hit[heavy] = False
+    r, c = np.nonzero(hit)
+    hr = np.flatnonzero(heavy)
+    top = np.argpartition(-s[hr], k - 1, axis=1)[:, :k]
+    rr = np.repeat(hr, k)
+    cc = top.ravel()
+    return np.concatenate([r, rr]), np.concatenate([c, cc])
 
 
 def _home_blocked(x: np.ndarray, cent: np.ndarray) -> np.ndarray:
