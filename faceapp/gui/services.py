@@ -390,9 +390,46 @@ def gpu_info() -> str:
 
 def train(db: Database, source: str, loss: str, epochs: int, device: str, out_dir: str,
           progress: Progress = None, should_stop: Stop = None) -> TrainReport:
-    """Fine-tune the active model on the library's named people (source="library") or on an album
-    folder (a folder per person) → a new ONNX file and a before/after report. Runs in a worker."""
-    return _s.train(db, source, loss, epochs, device, out_dir, progress, should_stop)
+    """Fine-tune the active model on the library's named people (source="library": every face they
+    hold, confirmed or not) or on an album folder (a folder per person) → a new ONNX file and a
+    before/after report. Heavy: the GUI runs it in a child process (faceapp.gui.train_process)."""
+    run = _real("trainer.pipeline", "run_finetune")
+    if run is None:
+        return _s.train(db, source, loss, epochs, device, out_dir, progress, should_stop)
+    from trainer.config import TrainConfig
+
+    say = progress or (lambda *a: None)
+    say(0, 1, "Gathering the training faces…")
+    if source == "library":
+        from trainer.data.library import load_library
+
+        data, what = load_library(db, confirmed_only=False), "library"
+    else:
+        from trainer.data.albums import load_albums
+
+        data = load_albums(source, progress=lambda d, t: say(d, t, "Finding the faces in the albums…"))
+        what = f"albums {Path(source).name}"
+
+    def on_progress(p) -> None:  # noqa: ANN001  (trainer.progress.Progress)
+        if should_stop and should_stop():
+            raise RuntimeError("training cancelled")
+        say(p.step, p.steps, f"{p.stage}: step {p.step}/{p.steps}, loss {p.loss:.3f}")
+
+    cfg = TrainConfig(loss=loss, epochs=epochs, device=device)
+    try:
+        report = run(data, cfg, out_dir, what, log=lambda text: say(text), progress=on_progress)
+    except ValueError as exc:
+        raise ValueError(f"{exc}. Training needs more faces: name more people, each with five or more faces "
+                         "(a fifth of them are kept aside to measure before and after)") from exc
+    out = Path(out_dir)
+    return TrainReport(report["model_path"], str(out / "report.json"), str(out / "report.png"),
+                       _figures(report["before"]["heldout"]), _figures(report["after"]["heldout"]))
+
+
+def _figures(ev: dict) -> dict:
+    v, c = ev["verification"], ev["clustering"]
+    return {"TAR @ FAR 1e-3": v["tar_at_far1e-3"], "10-fold accuracy": v["tenfold_accuracy"],
+            "BCubed F": c["bcubed_f"], "NMI": c["nmi"]}
 
 
 def models(db: Database) -> list[dict]:

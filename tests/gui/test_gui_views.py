@@ -186,18 +186,25 @@ def test_export_tables_and_xmp_into_a_folder(qtbot, window, tmp_path, settle):
 
 
 @pytest.mark.slow
-def test_improve_with_the_real_trainer(qtbot, window, settle):
-    """Name four people, fine-tune one epoch on the CPU through the view, get a model and a report."""
+def test_improve_with_the_real_trainer(qtbot, window, settle, tmp_path, celeba_dev):
+    """Fine-tune one epoch on the CPU from an album folder (six CelebA people), through the view's
+    child process (20 photos each): a model file, a before/after report and its ROC come back."""
     pytest.importorskip("torch")
     pytest.importorskip("onnx")
-    for i, p in enumerate(services.list_people(window.ctx.db)[:4]):
-        services.rename(window.ctx.db, p.id, f"Person {chr(65 + i)}")
+    celeba = celeba_dev
+    albums = tmp_path / "albums"
+    for person in sorted(celeba.iterdir())[:6]:
+        (albums / person.name).mkdir(parents=True)
+        for photo in sorted(person.glob("*.jpg"))[:20]:
+            shutil.copy(photo, albums / person.name / photo.name)
     view = window.show_view("Improve recognition")
+    view.source.setCurrentIndex(view.source.findData("folder"))
     view.epochs.setValue(1)
     view.device.setCurrentText("cpu")
-    with qtbot.waitSignal(view.job_finished, timeout=240_000) as sig:
-        qtbot.mouseClick(view.train_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(view.job_finished, timeout=300_000) as sig:
+        view.start_training(str(albums))
     assert sig.args[0] == "train" and sig.args[1] is not None, view.status.text()
     report = sig.args[1]
     assert Path(report.model_path).is_file() and Path(report.roc_png).is_file()
     assert set(report.before) == set(report.after) and view.accept_button.isEnabled()
+    assert view.roc.pixmap() is not None and not view.roc.pixmap().isNull()

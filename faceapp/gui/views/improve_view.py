@@ -102,7 +102,7 @@ class ImproveView(QWidget):
         self.loss.currentIndexChanged.connect(lambda _: self.loss_help.setText(services.LOSS_HELP[self.loss.currentData()]))
         self.loss.setCurrentIndex(0)
         self.loss_help.setText(services.LOSS_HELP[self.loss.currentData()])
-        self.train_button.clicked.connect(self.start_training)
+        self.train_button.clicked.connect(lambda: self.start_training())
         self.cancel_button.clicked.connect(lambda: self.task and self.task.cancel())
         self.accept_button.clicked.connect(self.accept_model)
         self.restore_button.clicked.connect(self.restore_model)
@@ -133,10 +133,11 @@ class ImproveView(QWidget):
                              on_done=lambda r: self._done(kind, r), on_error=lambda e: self._failed(kind, e))
         return self.task
 
-    def start_training(self) -> Task | None:
+    def start_training(self, album_dir: str | None = None) -> Task | None:
+        """Train on the library's named people, or on an album folder (asked for unless given)."""
         source = self.source.currentData()
         if source == "folder":
-            source = QFileDialog.getExistingDirectory(self, "Album folder: one sub-folder per person")
+            source = album_dir or QFileDialog.getExistingDirectory(self, "Album folder: one sub-folder per person")
             if not source:
                 return None
         out = tempfile.mkdtemp(prefix="train-", dir=paths.data_dir())
