@@ -1,0 +1,35 @@
+"""The one adapter between the GUI and faceapp.jobs (people, review, verify, export) and the
+trainer: views call one of these per user action and get plain dataclasses back (no Qt, no SQL
+in the views). Each submodule wraps one job module; this package re-exports them flat.
+"""
+
+from faceapp.gui.services.export import export
+from faceapp.gui.services.people import (
+    confirm,
+    list_people,
+    merge,
+    merge_suggestions,
+    move,
+    not_a_face,
+    person,
+    person_faces,
+    recluster,
+    reject,
+    rename,
+    set_hidden,
+    split,
+    undo,
+    unsorted_faces,
+)
+from faceapp.gui.services.review import accept_all, photo_faces, reject_all, review_queue
+from faceapp.gui.services.training import LOSS_HELP, accept_model, activate_model, gpu_info, models, train
+from faceapp.gui.services.types import BoxedFace, Face, Person, ReviewItem, TrainReport, Verdict
+from faceapp.gui.services.verify import all_faces, thresholds, verify_faces, verify_photos
+
+__all__ = [
+    "LOSS_HELP", "BoxedFace", "Face", "Person", "ReviewItem", "TrainReport", "Verdict", "accept_all", "accept_model",
+    "activate_model", "all_faces", "confirm", "export", "gpu_info", "list_people", "merge", "merge_suggestions",
+    "models", "move", "not_a_face", "person", "person_faces", "photo_faces", "recluster", "reject", "reject_all",
+    "rename", "review_queue", "set_hidden", "split", "thresholds", "train", "undo", "unsorted_faces",
+    "verify_faces", "verify_photos",
+]

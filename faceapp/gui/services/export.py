@@ -1,0 +1,25 @@
+"""Export over faceapp.jobs.export: albums, CSV/JSON tables, XMP face regions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from faceapp.gui.services.types import Progress, Stop
+from faceapp.jobs import export as E
+
+
+def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] | None = None, mode: str = "copy",
+           progress: Progress = None, should_stop: Stop = None) -> dict:
+    """what: albums (mode copy | hardlink | symlink) | csv | json | xmp (out_dir None: beside the photos).
+    Runs in a worker: copying a big album takes a while."""
+    if what == "albums":
+        r = E.export_albums(db, out_dir, mode=mode, person_ids=person_ids)
+    elif what in ("csv", "json"):
+        r = E.export_table(db, str(Path(out_dir or ".") / f"faces.{what}"), fmt=what, person_ids=person_ids)
+    elif what == "xmp":
+        r = E.export_xmp(db, person_ids=person_ids, out_dir=out_dir)
+    else:
+        raise ValueError(f"unknown export {what!r}")
+    return {"written": r.written, "skipped": r.skipped, "people": r.people, "into": r.out, "errors": len(r.errors)}

@@ -1,0 +1,112 @@
+"""People: listing, the user's decisions, re-clustering — over faceapp.jobs.people."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlite_utils import Database
+
+from faceapp.gui.services.types import Face, Person, Progress, Stop
+from faceapp.gui.services.verify import thresholds
+from faceapp.jobs import people as P
+
+
+def label(person_id: int, name: str | None) -> str:
+    return name or f"Unknown {person_id}"
+
+
+def _far_for(strictness: float) -> str:
+    """Clustering strictness → the false-accept rate whose calibrated threshold links faces."""
+    return "1e-2" if strictness < 0.34 else "1e-3" if strictness < 0.67 else "1e-4"
+
+
+def recluster(db: Database, strictness: float = 0.5, progress: Progress = None, should_stop: Stop = None) -> dict:
+    """Group faces again; every decision is a constraint the clusterer keeps."""
+    if thresholds(db):
+        return P.recluster(db, far=_far_for(strictness)).as_dict()
+    # An uncalibrated model: OpenCV's published SFace cosine threshold, nudged by strictness.
+    return P.recluster(db, threshold=0.363 + 0.1 * (strictness - 0.5)).as_dict()
+
+
+def list_people(db: Database, include_hidden: bool = False) -> list[Person]:
+    return [Person(p.id, p.name, label(p.id, p.name), p.faces, p.photos, p.cover_face, bool(p.hidden))
+            for p in P.list_people(db, include_hidden=include_hidden)]
+
+
+def person(db: Database, person_id: int) -> Person | None:
+    return next((p for p in list_people(db, True) if p.id == person_id), None)
+
+
+def _face(f: P.FaceInfo) -> Face:
+    return Face(f.id, f.photo_id, f.path, f.person_id, f.source or "", f.score)
+
+
+def person_faces(db: Database, person_id: int) -> list[Face]:
+    return [_face(f) for f in P.person_faces(db, person_id)]
+
+
+def unsorted_faces(db: Database) -> list[Face]:
+    """Faces in no person yet (too few like them, or taken out by "not this person")."""
+    return [_face(f) for f in P.unsorted_faces(db)]
+
+
+def rename(db: Database, person_id: int, name: str) -> None:
+    P.name_person(db, person_id, name.strip() or None)
+
+
+def merge(db: Database, into: int, other: int) -> None:
+    P.merge_people(db, into, [other])
+
+
+def split(db: Database, person_id: int, face_ids: list[int]) -> int:
+    return P.split_person(db, person_id, face_ids)
+
+
+def confirm(db: Database, face_ids: list[int], person_id: int) -> None:
+    P.confirm_faces(db, face_ids, person_id)
+
+
+def move(db: Database, face_ids: list[int], person_id: int) -> None:
+    """Put faces in another person: a confirmation as that person."""
+    P.confirm_faces(db, face_ids, person_id)
+
+
+def reject(db: Database, face_ids: list[int], person_id: int) -> None:
+    P.reject_faces(db, face_ids, person_id)
+
+
+def not_a_face(db: Database, face_ids: list[int]) -> None:
+    P.mark_not_face(db, face_ids)
+
+
+def set_hidden(db: Database, person_id: int, hidden: bool) -> None:
+    P.hide_person(db, person_id, hidden)
+
+
+def undo(db: Database) -> str | None:
+    """What was undone, in words, or None when there is nothing to undo."""
+    done = P.undo(db)
+    return None if done is None else str(done.get("summary") or done.get("action"))
+
+
+def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tuple[Person, float]]:
+    """The people whose mean face is closest to this person's, most similar first. Means, not the
+    people module's multi-prototypes: this runs each time a person is opened, and prototypes of
+    100,000 faces take seconds."""
+    from faceapp.jobs.recluster import library_vectors
+    from faceapp.storage.people import assignments
+
+    people = {p.id: p for p in list_people(db, True)}
+    ids, x = library_vectors(db)
+    owner = assignments(db)
+    own = np.array([owner[f][0] if f in owner and owner[f][0] in people else -1 for f in ids.tolist()], np.int64)
+    keep = own >= 0
+    if not (own == person_id).any():
+        return []
+    order = np.argsort(own[keep], kind="stable")
+    groups, starts = np.unique(own[keep][order], return_index=True)
+    means = np.add.reduceat(x[keep][order], starts, axis=0)
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    sims = means @ means[np.searchsorted(groups, person_id)]
+    best = [(float(s), int(p)) for s, p in zip(sims.tolist(), groups.tolist(), strict=True) if p != person_id]
+    best.sort(reverse=True)
+    return [(people[p], s) for s, p in best[:limit]]

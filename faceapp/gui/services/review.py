@@ -1,0 +1,54 @@
+"""The review queue and the photo view's boxes, over faceapp.jobs.review and faceapp.jobs.people."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from faceapp.gui.services.people import list_people
+from faceapp.gui.services.types import BoxedFace, ReviewItem
+from faceapp.gui.services.verify import thresholds
+from faceapp.jobs import people as P
+from faceapp.jobs import review as R
+
+
+def review_queue(db: Database, limit: int = 200) -> list[ReviewItem]:
+    """The clicks that fix the most, first (empty for a model without calibrated thresholds)."""
+    if not thresholds(db):
+        return []
+    people = {p.id: p for p in list_people(db, True)}
+    out = []
+    for it in R.review_queue(db, limit=limit):
+        face = it.face_id
+        if face is None:  # a merge question: show the other person's face
+            other = people.get(it.other_person_id)
+            face = other.rep_face if other else None
+        if face is None or it.person_id not in people:
+            continue
+        label = people[it.person_id].label
+        other = people[it.other_person_id].label if it.other_person_id in people else None
+        caption = {"merge": f"merge with {label}?", "suggest": f"{label}?", "outlier": f"really {label}?"}
+        question = {
+            "merge": f"Are {label} and {other} the same person?",
+            "uncertain": f"Is this {label}" + (f" (or {other})?" if other else "?"),
+            "suggest": f"Is this unsorted face {label}?",
+            "outlier": f"Is this really {label}?",
+        }
+        out.append(ReviewItem(face, it.person_id, caption.get(it.kind, f"{label}?"), float(it.score), it.kind,
+                              question.get(it.kind, it.text), it))
+    return out
+
+
+def accept_all(db: Database, items: list[ReviewItem]) -> None:
+    """Yes to each: a face is confirmed as its person; a merge question merges the two."""
+    R.accept_items(db, [it.raw for it in items])
+
+
+def reject_all(db: Database, items: list[ReviewItem]) -> None:
+    """No to each: "not this person" for a face; a merge suggestion is dismissed for good."""
+    R.reject_items(db, [it.raw for it in items])
+
+
+def photo_faces(db: Database, photo_id: int) -> list[BoxedFace]:
+    labels = {p.id: p.label for p in list_people(db, True)}
+    return [BoxedFace(f.id, f.box, labels.get(f.person_id, "unsorted") if f.person_id else "unsorted")
+            for f in P.photo_faces(db, photo_id)]

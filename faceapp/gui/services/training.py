@@ -1,0 +1,124 @@
+"""Improving recognition: the loss choices, the GPU probe, fine-tuning (trainer.pipeline, loaded
+only inside the training process) and switching the library's model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from faceapp.gui.services.people import recluster
+from faceapp.gui.services.types import Progress, Stop, TrainReport
+
+LOSS_HELP: dict[str, str] = {
+    "arcface": "Adds a margin to the angle between a face and its person (insightface's default): the usual first choice.",
+    "cosface": "Subtracts a fixed margin from the cosine to the right person: simple, stable, widely used.",
+    "adacos": "A cosine loss that tunes its own scale while it trains: the fewest knobs.",
+    "sphereface": "Multiplies the angle to the right person (A-Softmax): a strong margin, but harder to train.",
+    "normsoftmax": "Softmax on normalised faces and weights: compares by angle only, a sturdy baseline.",
+    "softmax": "A plain classifier with cross-entropy: the baseline, with no margin between people.",
+    "center": "Pulls each face towards its person's centre while a classifier keeps people apart: tighter groups.",
+    "triplet": "A face must be closer to another of the same person than to anyone else, by a margin (FaceNet).",
+    "contrastive": "Pulls pairs of one person together and pushes different people beyond a margin.",
+}
+
+
+_GPU_PROBE = """
+try:
+    import torch
+except ImportError:
+    print("none")
+else:
+    print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
+"""
+
+
+def gpu_info() -> str:
+    """One line on what training can run on. Asks a child process: importing torch in this process
+    would hold the GIL (and so freeze the window) for a third of a second."""
+    import subprocess
+    import sys
+
+    try:
+        out = subprocess.run([sys.executable, "-c", _GPU_PROBE], capture_output=True, text=True, timeout=120)
+        answer = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "none"
+    except (OSError, subprocess.SubprocessError):
+        answer = "none"
+    if answer == "none":
+        return "PyTorch is not installed: training is unavailable (pip install 'faceapp[train]')"
+    if answer == "cpu":
+        return "No GPU found: training runs on the CPU (slower)"
+    return f"GPU found: {answer}"
+
+
+def train(db: Database, source: str, loss: str, epochs: int, device: str, out_dir: str,
+          progress: Progress = None, should_stop: Stop = None) -> TrainReport:
+    """Fine-tune the active model on the library's named people (source="library": every face they
+    hold, confirmed or not) or on an album folder (a folder per person) → a new ONNX file and a
+    before/after report. Heavy: the GUI runs it in a child process (faceapp.gui.train_process)."""
+    from trainer.config import TrainConfig
+    from trainer.pipeline import run_finetune
+
+    say = progress or (lambda *a: None)
+    say(0, 1, "Gathering the training faces…")
+    if source == "library":
+        from trainer.data.library import load_library
+
+        data, what = load_library(db, confirmed_only=False), "library"
+    else:
+        from trainer.data.albums import load_albums
+
+        data = load_albums(source, progress=lambda d, t: say(d, t, "Finding the faces in the albums…"))
+        what = f"albums {Path(source).name}"
+
+    def on_progress(p) -> None:  # noqa: ANN001  (trainer.progress.Progress)
+        if should_stop and should_stop():
+            raise RuntimeError("training cancelled")
+        say(p.step, p.steps, f"{p.stage}: step {p.step}/{p.steps}, loss {p.loss:.3f}")
+
+    cfg = TrainConfig(loss=loss, epochs=epochs, device=device)
+    try:
+        report = run_finetune(data, cfg, out_dir, what, log=lambda text: say(text), progress=on_progress)
+    except ValueError as exc:
+        raise ValueError(f"{exc}. Training needs more faces: name more people, each with five or more faces "
+                         "(a fifth of them are kept aside to measure before and after)") from exc
+    out = Path(out_dir)
+    return TrainReport(report["model_path"], str(out / "report.json"), str(out / "report.png"),
+                       _figures(report["before"]["heldout"]), _figures(report["after"]["heldout"]))
+
+
+def _figures(ev: dict) -> dict:
+    v, c = ev["verification"], ev["clustering"]
+    return {"TAR @ FAR 1e-3": v["tar_at_far1e-3"], "10-fold accuracy": v["tenfold_accuracy"],
+            "BCubed F": c["bcubed_f"], "NMI": c["nmi"]}
+
+
+def models(db: Database) -> list[dict]:
+    from faceapp.storage import models as model_store
+
+    return model_store.list_models(db)
+
+
+def activate_model(db: Database, model_row: int, device: str = "auto", strictness: float = 0.5,
+                   progress: Progress = None, should_stop: Stop = None) -> dict:
+    """Make a registered model active again (embedding any faces it lacks), then re-cluster."""
+    from faceapp.jobs.reembed import reembed
+    from faceapp.storage import models as model_store
+
+    reembed(db, model_row, device=device, progress=progress, should_stop=should_stop)
+    if should_stop and should_stop():
+        return {"cancelled": True}
+    model_store.set_active(db, model_row)
+    return {"model": model_row, "people": recluster(db, strictness, progress, should_stop)}
+
+
+def accept_model(db: Database, onnx_path: str, device: str = "auto", strictness: float = 0.5,
+                 progress: Progress = None, should_stop: Stop = None) -> dict:
+    """Register the trained model, embed every stored crop with it, make it active, re-cluster.
+    Every user decision is a row of its own, so re-clustering keeps them all."""
+    from faceapp.jobs.reembed import switch_model
+
+    row = switch_model(db, onnx_path, device=device, progress=progress, should_stop=should_stop)
+    if row is None:
+        return {"cancelled": True}
+    return {"model": row, "people": recluster(db, strictness, progress, should_stop)}

@@ -1,0 +1,43 @@
+"""Verification over faceapp.jobs.verify: two library faces (instant) or two photos (inference)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from faceapp.gui.services.types import Face, Progress, Stop, Verdict
+from faceapp.jobs import verify as V
+
+
+def thresholds(db: Database) -> dict[str, float]:
+    """The active model's calibrated cosine thresholds by false-accept rate, e.g. {"1e-3": 0.36};
+    empty for an uncalibrated model."""
+    try:
+        return V.model_thresholds(db)
+    except V.VerifyError:
+        return {}
+
+
+def all_faces(db: Database) -> list[Face]:
+    """Every face in the library (for the pickers), without people."""
+    from faceapp.storage.faces import face_rows
+
+    return [Face(r["id"], r["photo_id"], r["path"], None, "") for r in face_rows(db)]
+
+
+def _verify(db: Database, a: int | str, b: int | str, far: str | None, device: str) -> Verdict:
+    th = thresholds(db)
+    if not th:
+        raise V.VerifyError("this model has no calibrated thresholds; run `faceapp calibrate`")
+    far = far if far in th else ("1e-3" if "1e-3" in th else sorted(th)[0])
+    v = V.verify(db, a, b, far=far, device=device)
+    return Verdict(v.similarity, v.same, v.threshold, float(v.far), v.far_at_similarity)
+
+
+def verify_faces(db: Database, face_a: int, face_b: int, far: str | None = None) -> Verdict:
+    return _verify(db, int(face_a), int(face_b), far, "cpu")
+
+
+def verify_photos(db: Database, photo_a: str, photo_b: str, far: str | None = None, device: str = "auto",
+                  progress: Progress = None, should_stop: Stop = None) -> Verdict:
+    """Inference: call from a worker. The largest face of each photo is compared."""
+    return _verify(db, str(photo_a), str(photo_b), far, device)
