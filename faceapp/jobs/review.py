@@ -54,7 +54,7 @@ def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list
     owners = np.array([prev[f][0] for f in ids[has].tolist()], np.int64)
     protos, powner = group_prototypes(x[has], owners)
     label = {p: people[p].label for p in people}
-    merges = _merges(db, protos, powner, t_loose, label)
+    merges = _merges(db, protos, powner, x[has], owners, t_loose, label)
     g1, s1, g2, s2 = top2_by_group(x, protos, powner)
     rej = store.rejections(db)
     uncertain, outliers, suggest = [], [], []
@@ -94,13 +94,24 @@ def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list
     return queue[:limit]
 
 
-def _merges(db: Database, protos: np.ndarray, powner: np.ndarray, t: float, label: dict) -> list[ReviewItem]:
-    a, b, s = similar_pairs(protos, t, k=32)
+def _merges(db: Database, protos: np.ndarray, powner: np.ndarray, xs: np.ndarray, owners: np.ndarray, t: float,
+            label: dict) -> list[ReviewItem]:
+    """Pairs of people with close prototypes, ranked by their mean pairwise cosine (the clustering's own
+    measure: the pairs that only just missed a merge come first); below `t` they are not offered."""
+    a, b, _ = similar_pairs(protos, t, k=32)
+    uniq, inv = np.unique(owners, return_inverse=True)
+    sums = np.zeros((len(uniq), xs.shape[1]))
+    np.add.at(sums, inv, xs)
+    n = np.bincount(inv).astype(np.float64)
+    idx = {int(p): i for i, p in enumerate(uniq)}
     best: dict[tuple[int, int], float] = {}
-    for i, j, v in zip(a.tolist(), b.tolist(), s.tolist(), strict=True):
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):
         p, q = sorted((int(powner[i]), int(powner[j])))
-        if p != q and v > best.get((p, q), -1.0):
-            best[(p, q)] = v
+        if p != q and (p, q) not in best:
+            ip, iq = idx[p], idx[q]
+            v = float(sums[ip] @ sums[iq]) / (n[ip] * n[iq])
+            if v >= t:
+                best[(p, q)] = v
     dismissed = store.dismissed_merges(db)
     together = {tuple(r) for r in db.execute(
         "SELECT DISTINCT min(a1.person_id, a2.person_id), max(a1.person_id, a2.person_id) FROM face_assignments a1 "
