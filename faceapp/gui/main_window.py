@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
             self._add_page(title, None)
         self.stack.addWidget(self.person)
         self.nav.setFixedWidth(170)
-        split = QSplitter()
+        split = self.splitter = QSplitter()
         split.addWidget(self.nav)
         split.addWidget(self.stack)
         split.setStretchFactor(1, 1)
@@ -144,11 +144,15 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        sizes = qs.value("window/splitter")
+        if sizes is not None:
+            self.splitter.restoreState(sizes)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         qs = qsettings()
         qs.setValue("window/geometry", self.saveGeometry())
         qs.setValue("window/state", self.saveState())
+        qs.setValue("window/splitter", self.splitter.saveState())
         qs.sync()
         cancel_all()
         self.thumbs.close()

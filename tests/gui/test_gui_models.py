@@ -79,3 +79,16 @@ def test_people_model_sorts_filters_and_hides(qtbot):
     model.set_view(query="", show_hidden=True)
     assert "Hidden Harry" in labels()
     assert "3 photos" in model.data(model.index(labels().index("anna")), Qt.ItemDataRole.DisplayRole)
+
+
+def test_stall_bench_builds_a_grouped_library(tmp_path):
+    """The big-library benchmark's builder (python -m faceapp.gui.stall_bench), at a tiny size."""
+    from faceapp.gui import services
+    from faceapp.gui.stall_bench import build_library
+    from faceapp.storage.db import open_library
+    from faceapp.storage.faces import face_count
+
+    build_library(tmp_path / "b.db", faces=41, people=5)
+    db = open_library(tmp_path / "b.db")
+    assert face_count(db) == 41
+    assert 1 <= len(services.list_people(db)) <= 5
