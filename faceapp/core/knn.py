@@ -166,17 +166,13 @@ def top2_by_group(q: np.ndarray, protos: np.ndarray, groups: np.ndarray, block: 
     step = max(1, min(block, _BLOCK_CELLS // max(len(protos), 1)))
     for i in range(0, nq, step):
         s = q[i : i + step] @ protos.T
-        kk = min(8, s.shape[1])
-        top = np.argpartition(-s, kk - 1, axis=1)[:, :kk] if kk < s.shape[1] else np.tile(np.arange(s.shape[1]), (len(s), 1))
-        ts = np.take_along_axis(s, top, axis=1)
-        order = np.argsort(-ts, axis=1)
-        top, ts = np.take_along_axis(top, order, 1), np.take_along_axis(ts, order, 1)
-        tg = groups[top]
         rows = np.arange(len(s))
-        g1[i : i + step], s1[i : i + step] = tg[:, 0], ts[:, 0]
-        other = tg != tg[:, :1]
-        has = other.any(axis=1)
-        j = np.argmax(other, axis=1)
-        g2[i : i + step] = np.where(has, tg[rows, j], -1)
-        s2[i : i + step] = np.where(has, ts[rows, j], -1.0)
+        i1 = np.argmax(s, axis=1)
+        g1[i : i + step], s1[i : i + step] = groups[i1], s[rows, i1]
+        s[groups[None, :] == groups[i1][:, None]] = -np.inf  # the best person's other prototypes too
+        i2 = np.argmax(s, axis=1)
+        v2 = s[rows, i2]
+        has = np.isfinite(v2)
+        g2[i : i + step] = np.where(has, groups[i2], -1)
+        s2[i : i + step] = np.where(has, v2, -1.0)
     return g1, s1, g2, s2

@@ -27,15 +27,31 @@ def _add_sorted(sums: np.ndarray, codes: np.ndarray, x: np.ndarray) -> None:
     order = np.argsort(codes, kind="stable")
     c = codes[order]
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-    sums[c[starts]] += np.add.reduceat(x[order].astype(np.float64), starts, axis=0)
+    sums[c[starts]] += np.add.reduceat(x[order], starts, axis=0)
+
+
+def sample_per_group(groups: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
+    """Indices keeping at most `cap` random members of each group (prototypes need no more)."""
+    rng = np.random.default_rng(seed)
+    order = np.lexsort((rng.random(len(groups)), groups))
+    g = groups[order]
+    start = np.searchsorted(g, g, side="left")
+    return np.sort(order[(np.arange(len(g)) - start) < cap])
 
 
 def group_prototypes(
-    x: np.ndarray, groups: np.ndarray, levels: int = 2, min_split: int = 8, rounds: int = 3
+    x: np.ndarray, groups: np.ndarray, levels: int = 2, min_split: int = 8, rounds: int = 3, cap: int = 200
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(P×D unit prototypes, P group ids) for vectors `x` labelled with non-negative `groups`."""
-    x = as_f32(x)
+    """(P×D unit prototypes, P group ids) for vectors `x` labelled with non-negative `groups`.
+
+    Each group is summarised from at most `cap` of its members (a random sample), so a person with
+    fifty thousand photos costs no more than one with two hundred.
+    """
     groups = np.asarray(groups, np.int64)
+    if cap and len(groups) > cap:
+        keep = sample_per_group(groups, cap)
+        x, groups = x[keep], groups[keep]
+    x = as_f32(x)
     if len(x) == 0:
         return np.zeros((0, x.shape[1] if x.ndim == 2 else 0), np.float32), np.zeros(0, np.int64)
     ug, codes = np.unique(groups, return_inverse=True)

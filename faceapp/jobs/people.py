@@ -209,6 +209,7 @@ def split_person(db: Database, person_id: int, face_ids: Iterable[int], name: st
         decisions.record(db, "split", snap, {"person": person_id, "new": new, "faces": ids})
         for f in ids:
             store.assign(db, f, new, "user", current[f][2])
+        store.drop_prototypes(db, [person_id])
     return new
 
 
@@ -251,6 +252,7 @@ def merge_people(db: Database, target_id: int, source_ids: Iterable[int]) -> dic
             store.set_name(db, target_id, name)
         for s in sources:
             store.delete_person(db, s)
+        store.drop_prototypes(db, [target_id])
     return {"target": target_id, "merged": sources, "faces": len(faces) - len(dropped), "unsorted": dropped}
 
 
@@ -271,4 +273,5 @@ def undo(db: Database) -> dict | None:
     with transaction(db):
         decisions.restore(db, last["before"])
         decisions.mark_undone(db, last["id"])
+        store.drop_prototypes(db)
     return {"action": last["action"], "at": last["at"], "summary": last["summary"]}

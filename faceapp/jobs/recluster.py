@@ -87,6 +87,8 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
     with transaction(db):
         store.replace_proposals(db, rows)
         removed = store.delete_empty_people(db, store.persons_with_decisions(db))
+        store.drop_prototypes(db)
+    person_prototypes(db)  # rebuilt once here, read by every incremental assignment until the next change
     return ReclusterStats(
         faces=len(ids), clusters=int(res.labels.max() + 1) if len(ids) else 0, people_kept=kept,
         people_new=new_people, people_removed=removed, unsorted=int(len(ids) - len(rows) - int((fixed >= 0).sum())),
@@ -133,25 +135,66 @@ def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, pho
     return rows, len(kept), new_people
 
 
+def _vectors_where(db: Database, model: int, where: str, params: list) -> tuple[np.ndarray, np.ndarray]:
+    rows = db.execute(
+        "SELECT e.face_id, e.vector FROM embeddings e WHERE e.model = ? "
+        "AND e.face_id NOT IN (SELECT face_id FROM not_faces) AND " + where + " ORDER BY e.face_id",
+        [model, *params],
+    ).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    return np.array([r[0] for r in rows], np.int64), np.stack([np.frombuffer(r[1], np.float32) for r in rows])
+
+
+def person_prototypes(db: Database, model: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cached prototypes of every person with faces; people without a cache entry are summarised now."""
+    from faceapp.jobs.models import ensure_active_model
+
+    model = model if model is not None else ensure_active_model(db)["id"]
+    protos, owner = store.load_prototypes(db, model)
+    have = set(owner.tolist())
+    missing = [r[0] for r in db.execute("SELECT DISTINCT person_id FROM face_assignments").fetchall() if r[0] not in have]
+    if missing:
+        q = ",".join("?" * len(missing))
+        ids, x = _vectors_where(db, model, f"e.face_id IN (SELECT face_id FROM face_assignments WHERE person_id IN ({q}))",
+                                missing)
+        if len(ids):
+            prev = store.assignments(db)
+            new_p, new_o = group_prototypes(x, np.array([prev[f][0] for f in ids.tolist()], np.int64))
+            store.save_prototypes(db, model, new_p, new_o.tolist(), person_ids=missing)
+            protos = np.vstack([protos, new_p]) if len(protos) else new_p
+            owner = np.concatenate([owner, new_o])
+    return protos, owner
+
+
 def assign_new(db: Database, far: str = DEFAULT_FAR, margin: float = DEFAULT_MARGIN,
                threshold: float | None = None) -> AssignStats:
-    """Unsorted faces join the person whose nearest prototype is close enough and clearly ahead."""
+    """Unsorted faces join the person whose nearest prototype is close enough and clearly ahead.
+
+    Reads only the unsorted faces' embeddings and the cached prototypes, so a million known faces
+    cost nothing here.
+    """
+    from faceapp.jobs.models import ensure_active_model
+
     t0 = time.perf_counter()
     t = threshold if threshold is not None else threshold_from_calibration(model_thresholds(db), far)
-    ids, x = library_vectors(db)
-    prev = store.assignments(db)
-    known = np.array([f in prev for f in ids.tolist()], bool)
-    cand = ~known
-    if not cand.any() or not known.any():
-        return AssignStats(int(cand.sum()), 0, int(cand.sum()), t, margin, time.perf_counter() - t0)
-    owners = np.array([prev[f][0] for f in ids[known].tolist()], np.int64)
-    protos, proto_owner = group_prototypes(x[known], owners)
-    g1, s1, g2, s2 = top2_by_group(x[cand], protos, proto_owner)
-    photo_of = store.face_photos(db)
-    taken = {(p, photo_of[f]) for f, (p, _, _) in prev.items() if f in photo_of}
+    model = ensure_active_model(db)["id"]
+    ids, x = _vectors_where(db, model, "e.face_id NOT IN (SELECT face_id FROM face_assignments)", [])
+    protos, proto_owner = person_prototypes(db, model) if len(ids) else (np.zeros((0, 0)), np.zeros(0, np.int64))
+    if not len(ids) or not len(protos):
+        return AssignStats(len(ids), 0, len(ids), t, margin, time.perf_counter() - t0)
+    g1, s1, g2, s2 = top2_by_group(x, protos, proto_owner)
+    photo_of = store.face_photos(db, ids.tolist())
+    photos = sorted(set(photo_of.values()))
+    taken: set[tuple[int, int]] = set()
+    for k in range(0, len(photos), 900):
+        chunk = photos[k : k + 900]
+        taken |= set(db.execute(
+            "SELECT a.person_id, f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+            f"WHERE f.photo_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
     rej = store.rejections(db)
     rows = []
-    for f, p, s, s_2 in zip(ids[cand].tolist(), g1.tolist(), s1.tolist(), s2.tolist(), strict=True):
+    for f, p, s, s_2 in zip(ids.tolist(), g1.tolist(), s1.tolist(), s2.tolist(), strict=True):
         if p < 0 or s < t or s - s_2 < margin or p in rej.get(f, ()) or (p, photo_of[f]) in taken:
             continue
         taken.add((p, photo_of[f]))
@@ -159,4 +202,4 @@ def assign_new(db: Database, far: str = DEFAULT_FAR, margin: float = DEFAULT_MAR
     with transaction(db):
         for f, p, s in rows:
             store.assign(db, f, p, "auto", s)
-    return AssignStats(int(cand.sum()), len(rows), int(cand.sum()) - len(rows), t, margin, time.perf_counter() - t0)
+    return AssignStats(len(ids), len(rows), len(ids) - len(rows), t, margin, time.perf_counter() - t0)

@@ -141,10 +141,26 @@ def _counters(db: Database) -> None:
     )
 
 
+def _prototypes(db: Database) -> None:
+    """Cached person prototypes per model, so placing new faces never re-reads a million known ones."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE person_prototypes (
+            person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            model INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            vector BLOB NOT NULL
+        );
+        CREATE INDEX person_prototypes_model ON person_prototypes(model, person_id)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_people_decisions", _people_decisions),
     ("0003_counters", _counters),
+    ("0004_person_prototypes", _prototypes),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlite_utils import Database
 
 from faceapp.storage.db import now
@@ -214,3 +215,35 @@ def dismiss_merge(db: Database, a: int, b: int) -> None:
     a, b = min(a, b), max(a, b)
     with transaction(db):
         db.execute("INSERT OR IGNORE INTO dismissed_merges (person_a, person_b, created_at) VALUES (?,?,?)", [a, b, now()])
+
+
+def save_prototypes(db: Database, model: int, vectors: np.ndarray, owners: Sequence[int],
+                    person_ids: Iterable[int] | None = None) -> None:
+    """Replace the cached prototypes of these people (None: of everyone) under one model."""
+    with transaction(db):
+        if person_ids is None:
+            db.execute("DELETE FROM person_prototypes WHERE model = ?", [model])
+        else:
+            drop_prototypes(db, person_ids)
+        db.conn.executemany(
+            "INSERT INTO person_prototypes (person_id, model, vector) VALUES (?, ?, ?)",
+            [(int(p), model, np.asarray(v, np.float32).tobytes()) for v, p in zip(vectors, owners, strict=True)],
+        )
+
+
+def load_prototypes(db: Database, model: int) -> tuple[np.ndarray, np.ndarray]:
+    """(P×D prototypes, P person ids) cached for this model."""
+    rows = db.execute("SELECT person_id, vector FROM person_prototypes WHERE model = ? ORDER BY rowid", [model]).fetchall()
+    if not rows:
+        return np.zeros((0, 0), np.float32), np.zeros(0, np.int64)
+    return np.stack([np.frombuffer(r[1], np.float32) for r in rows]), np.array([r[0] for r in rows], np.int64)
+
+
+def drop_prototypes(db: Database, person_ids: Iterable[int] | None = None) -> None:
+    """Forget cached prototypes (of these people, or all): they are rebuilt when next needed."""
+    with transaction(db):
+        if person_ids is None:
+            db.execute("DELETE FROM person_prototypes")
+            return
+        for p in set(person_ids):
+            db.execute("DELETE FROM person_prototypes WHERE person_id = ?", [int(p)])

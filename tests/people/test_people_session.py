@@ -132,3 +132,17 @@ def test_assign_new_waits_when_unsure(db, lib):
     db.execute("UPDATE embeddings SET vector = ? WHERE face_id = ?", [mid.tobytes(), fid])
     st = people.assign_new(db)
     assert st.assigned == 0 and st.waiting == 1 and lib.person(fid) is None
+
+
+def test_prototype_cache_follows_changes(db, lib):
+    people.recluster(db)
+    n_people = len(people.list_people(db))
+    cached = {r[0] for r in db.execute("SELECT DISTINCT person_id FROM person_prototypes")}
+    assert len(cached) == n_people
+    byt = _person_by_truth(db, lib)
+    people.merge_people(db, byt[0], [byt[1]])
+    cached = {r[0] for r in db.execute("SELECT DISTINCT person_id FROM person_prototypes")}
+    assert byt[0] not in cached and byt[1] not in cached  # stale: dropped, rebuilt on demand
+    newf = lib.add_face(1, base=-1)  # a new photo of the merged-in person
+    assert people.assign_new(db).assigned == 1 and lib.person(newf) == byt[0]
+    assert byt[0] in {r[0] for r in db.execute("SELECT DISTINCT person_id FROM person_prototypes")}
