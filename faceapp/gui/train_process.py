@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,14 @@ def train_in_child(db_path: Path, source: str, loss: str, epochs: int, device: s
                    token: Token) -> services.TrainReport:
     args = [sys.executable, "-m", "faceapp.gui.train_process", str(db_path), source, loss, str(epochs), device, out_dir]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+
+    def watch() -> None:  # a cancel kills the child even while it prints nothing (e.g. loading data)
+        while proc.poll() is None:
+            if token.cancelled.wait(0.2):
+                proc.kill()
+                return
+
+    threading.Thread(target=watch, name="faceapp-train-watch", daemon=True).start()
     result, error = None, None
     try:
         assert proc.stdout is not None

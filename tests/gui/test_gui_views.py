@@ -208,3 +208,22 @@ def test_improve_with_the_real_trainer(qtbot, window, settle, tmp_path, celeba_d
     assert Path(report.model_path).is_file() and Path(report.roc_png).is_file()
     assert set(report.before) == set(report.after) and view.accept_button.isEnabled()
     assert view.roc.pixmap() is not None and not view.roc.pixmap().isNull()
+
+
+def test_every_loss_the_trainer_offers_has_one_sentence():
+    pytest.importorskip("torch")
+    from trainer.losses import LOSSES
+
+    assert set(services.LOSS_HELP) == set(LOSSES)
+    assert all(text.endswith(".") and text.count(". ") == 0 for text in services.LOSS_HELP.values())
+
+
+def test_cancelling_training_kills_the_child(qtbot, window, tmp_path):
+    from faceapp.gui.background import train_job
+    from faceapp.gui.workers import run_task
+
+    task = run_task(train_job(window.ctx.path, str(tmp_path / "no-albums-yet"), "arcface", 1, "cpu", str(tmp_path)))
+    task.cancel()
+    with qtbot.waitSignal(task.failed, timeout=30_000) as sig:
+        pass
+    assert "cancelled" in sig.args[0]

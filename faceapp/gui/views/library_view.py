@@ -107,7 +107,10 @@ class LibraryView(QWidget):
 
     def start_scan(self) -> Task | None:
         roots = root_store.list_roots(self.ctx.db)
-        if not roots or self.task is not None:
+        if self.task is not None:
+            return None
+        if not roots:
+            self.status.setText("Add a photo folder first.")
             return None
         self._set_running(True)
         self.status.setText("Starting…")
