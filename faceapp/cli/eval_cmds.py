@@ -70,7 +70,12 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     if not labeled.any():
         raise CLIError(f"no faces found under {root}")
     methods = ["faceapp"] + ([] if args.only_faceapp else ["immich-dbscan", "hdbscan-default"])
-    rows = compare(x, photo, labeled, truth, t, methods=methods)
+    extra = {}
+    if args.sweep:  # sensitivity to the calibrated FAR level (for reading, not for choosing on these labels)
+        from faceapp.core.cluster_eval import run_faceapp
+
+        extra = {f"faceapp@{far}": (lambda v=v: run_faceapp(x, photo, v)) for far, v in sorted(th.items()) if far != args.far}
+    rows = compare(x, photo, labeled, truth, t, methods=methods, extra=extra)
     info = {"dir": str(root), "photos_scanned": stats.processed, "photos_unchanged": stats.skipped,
             "faces": int(len(ids)), "labeled_faces": int(labeled.sum()), "people": len(set(truth)),
             "photos_without_face": faceless, "threshold": round(t, 4), "far": args.far, "scan_seconds": round(scan_s, 1)}
@@ -151,6 +156,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--db", type=Path, default=None, help="library to scan into and keep (default: a temporary one)")
     c.add_argument("--far", default="1e-3", help="calibrated FAR whose threshold links faces (default 1e-3)")
     c.add_argument("--only-faceapp", action="store_true", help="skip the DBSCAN and HDBSCAN baselines")
+    c.add_argument("--sweep", action="store_true", help="also run faceapp at the other calibrated FAR levels")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_eval_clusters)
     q = esub.add_parser("pairs", help="LFW-format pairs: 10-fold accuracy, TAR at FAR 1e-2 and 1e-3")
