@@ -51,6 +51,8 @@ class PersonView(QWidget):
         self.merge_target = QComboBox()
         self.merge_button = QPushButton("Merge into this person")
         self.move_target = QComboBox()
+        self.move_target.setMinimumContentsLength(16)
+        self.move_target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.move_button = QPushButton("Move selection to")
         self.undo_button = QPushButton("Undo")
         self.grid = make_grid(112, caption_lines=1, multi=True)
