@@ -170,7 +170,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 0
     far_txt = f"{v.far_at_similarity:.1e}" if v.far_at_similarity is not None else "?"
     print(f"similarity {v.similarity:.4f}  →  {'SAME person' if v.same else 'DIFFERENT people'}")
-    print(f"threshold {v.threshold:.4f} at FAR {v.far} ({v.model_id}); this similarity as a threshold ≈ FAR {far_txt}")
+    print(f"threshold {v.threshold:.4f} at FAR {v.far} ({v.model_id}); this similarity as a threshold: FAR {v.far_bound} {far_txt}")
     print("at every calibrated FAR: " + ", ".join(f"{k}: {'same' if s else 'different'}" for k, s in v.decisions.items()))
     return 0
 

@@ -31,6 +31,7 @@ class Verification:
     threshold: float
     far: str  # the false-accept rate the threshold was calibrated at
     far_at_similarity: float | None  # estimated FAR if this similarity were the threshold
+    far_bound: str  # "about", or "at most"/"at least" where the similarity is beyond the calibrated curve
     decisions: dict[str, bool]  # same/not same at every calibrated FAR
     model_id: str
 
@@ -102,7 +103,10 @@ def verify(db: Database, a: int | str, b: int | str, far: str = "1e-3", device: 
     vecs = [_face_vector(db, int(x), model["id"]) if _is_face_id(x) else _image_vector(str(x), model, device) for x in (a, b)]
     sim = float(np.dot(vecs[0], vecs[1]))
     curve = (model.get("metadata") or {}).get("far_curve") or _calibration_file(model["model_id"]).get("far_curve", [])
+    ts = [float(t) for _, t in curve]
+    bound = "about" if not ts or min(ts) < sim < max(ts) else ("at most" if sim >= max(ts) else "at least")
     return Verification(
         similarity=sim, same=sim > th[far], threshold=th[far], far=far, far_at_similarity=far_at(sim, curve),
+        far_bound=bound,
         decisions={k: sim > v for k, v in sorted(th.items())}, model_id=model["model_id"],
     )
