@@ -156,4 +156,5 @@ class MainWindow(QMainWindow):
         qs.sync()
         cancel_all()
         self.thumbs.close()
+        self.ctx.close()
         super().closeEvent(event)

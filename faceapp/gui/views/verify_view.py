@@ -8,6 +8,7 @@ so they run in a worker.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -23,6 +24,7 @@ from faceapp.gui import services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
+from faceapp.gui.images import load_thumbnail
 from faceapp.gui.models.faces_model import FacesModel
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.thumbs import FaceThumbnails
@@ -120,6 +122,8 @@ class VerifyView(QWidget):
         self.grids[side].clearSelection()
         self.photo_labels[side].setText(path.rsplit("/", 1)[-1])
         self.previews[side].setText(path.rsplit("/", 1)[-1])
+        run_task(lambda _t: load_thumbnail(path, 112), name="preview",
+                 on_done=lambda image, side=side: self.previews[side].setPixmap(QPixmap.fromImage(image)))
 
     def select_face(self, side: int, row: int) -> None:
         self.grids[side].setCurrentIndex(self.models[side].index(row))
