@@ -83,7 +83,7 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
     cons = Constraints(photo=[photo_of[f] for f in ids.tolist()], fixed=fixed, group=group,
                        rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
     res = cluster(x, ClusterParams(threshold=t, min_size=min_size), cons)
-    rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of)
+    rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of, named)
     with transaction(db):
         store.replace_proposals(db, rows)
         removed = store.delete_empty_people(db, store.persons_with_decisions(db))
@@ -96,7 +96,8 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
     )
 
 
-def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, photo_of: dict) -> tuple[list, int, int]:
+def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, photo_of: dict,
+                  named: set[int]) -> tuple[list, int, int]:
     """Cluster -> person (fixed person, else majority of previous proposals, else new); rows to write."""
     labels = res.labels
     order = np.argsort(labels, kind="stable")
@@ -132,6 +133,13 @@ def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, pho
                 continue  # a refused pair or a second face of one photo: stays unsorted
             photos.add(photo_of[f])
             rows.append((f, person, "cluster", float(res.scores[i])))
+    # A face the clustering leaves alone stays with the *named* person it was shown in: the user saw it there.
+    for i in np.flatnonzero(labels < 0).tolist():
+        f = int(ids[i])
+        p, src, sc = prev.get(f, (None, "", None))
+        if p in named and src in store.PROPOSED and photo_of[f] not in taken_photos.setdefault(p, set()):
+            taken_photos[p].add(photo_of[f])
+            rows.append((f, p, src, float(sc or 0.0)))
     return rows, len(kept), new_people
 
 

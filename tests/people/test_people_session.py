@@ -146,3 +146,14 @@ def test_prototype_cache_follows_changes(db, lib):
     newf = lib.add_face(1, base=-1)  # a new photo of the merged-in person
     assert people.assign_new(db).assigned == 1 and lib.person(newf) == byt[0]
     assert byt[0] in {r[0] for r in db.execute("SELECT DISTINCT person_id FROM person_prototypes")}
+
+
+def test_named_people_keep_faces_a_stricter_clustering_leaves_alone(db, lib):
+    people.recluster(db)
+    byt = _person_by_truth(db, lib)
+    people.name_person(db, byt[0], "Ann")
+    st = people.recluster(db, min_size=50)  # every cluster now too small to be a person
+    assert st.people_new == 0
+    assert all(lib.person(f) == byt[0] for f in lib.faces_of_truth(0))
+    assert all(lib.person(f) is None for f in lib.faces_of_truth(1))  # unnamed: back to unsorted
+    lib.check_one_face_per_photo()
