@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -50,6 +51,7 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.task: Task | None = None
+        self._summary_at = 0.0
         self.folders = QListWidget()
         self.add_button = QPushButton("Add folder…")
         self.remove_button = QPushButton("Remove folder")
@@ -133,6 +135,10 @@ class LibraryView(QWidget):
 
     # -- task callbacks (GUI thread) -----------------------------------------------------------
     def _on_progress(self, p: object) -> None:
+        now = time.monotonic()
+        if now - self._summary_at > 2.0:  # the library totals, every couple of seconds (cheap counts)
+            self._summary_at = now
+            self._refresh_summary()
         if not isinstance(p, str):
             self.progress.setRange(0, max(1, p.total))
             self.progress.setValue(p.done)
@@ -173,11 +179,14 @@ class LibraryView(QWidget):
     def refresh(self) -> None:
         self.folders.clear()
         self.folders.addItems(root_store.list_roots(self.ctx.db))
-        c = photo_store.counts(self.ctx.db)
-        self.summary.setText(f"{c.get('done', 0)} photos scanned · {face_count(self.ctx.db)} faces · "
-                             f"{c.get('error', 0)} failed · {c.get('missing', 0)} missing")
+        self._refresh_summary()
         rows = photo_store.failed_photos(self.ctx.db)
         self.failed.setRowCount(len(rows))
         for i, r in enumerate(rows):
             for j, key in enumerate(("path", "error", "detail")):
                 self.failed.setItem(i, j, QTableWidgetItem(str(r[key] or "")))
+
+    def _refresh_summary(self) -> None:
+        c = photo_store.counts(self.ctx.db)
+        self.summary.setText(f"{c.get('done', 0)} photos scanned · {face_count(self.ctx.db)} faces · "
+                             f"{c.get('error', 0)} failed · {c.get('missing', 0)} missing")
