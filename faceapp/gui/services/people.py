@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from sqlite_utils import Database
 
 from faceapp.gui.services.types import Face, Person, Progress, Stop
@@ -89,24 +88,19 @@ def undo(db: Database) -> str | None:
 
 
 def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tuple[Person, float]]:
-    """The people whose mean face is closest to this person's, most similar first. Means, not the
-    people module's multi-prototypes: this runs each time a person is opened, and prototypes of
-    100,000 faces take seconds."""
-    from faceapp.jobs.recluster import library_vectors
-    from faceapp.storage.people import assignments
+    """The people with a prototype closest to one of this person's, most similar first (the
+    people module caches prototypes, so this stays cheap on a big library)."""
+    from faceapp.jobs.recluster import person_prototypes
 
     people = {p.id: p for p in list_people(db, True)}
-    ids, x = library_vectors(db)
-    owner = assignments(db)
-    own = np.array([owner[f][0] if f in owner and owner[f][0] in people else -1 for f in ids.tolist()], np.int64)
-    keep = own >= 0
-    if not (own == person_id).any():
+    protos, owner = person_prototypes(db)
+    mine = protos[owner == person_id] if len(owner) else protos[:0]
+    if not len(mine):
         return []
-    order = np.argsort(own[keep], kind="stable")
-    groups, starts = np.unique(own[keep][order], return_index=True)
-    means = np.add.reduceat(x[keep][order], starts, axis=0)
-    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
-    sims = means @ means[np.searchsorted(groups, person_id)]
-    best = [(float(s), int(p)) for s, p in zip(sims.tolist(), groups.tolist(), strict=True) if p != person_id]
-    best.sort(reverse=True)
-    return [(people[p], s) for s, p in best[:limit]]
+    sims = (protos @ mine.T).max(axis=1)
+    best: dict[int, float] = {}
+    for p, v in zip(owner.tolist(), sims.tolist(), strict=True):
+        if p != person_id and p in people and v > best.get(p, -2.0):
+            best[p] = v
+    top = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
+    return [(people[p], float(v)) for p, v in top]

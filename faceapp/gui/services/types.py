@@ -55,6 +55,7 @@ class Verdict:
     threshold: float
     far: float | None  # the false-accept rate the threshold stands for
     far_at_score: float | None = None  # the rate this score itself would stand for, when known
+    far_bound: str = "about"  # or "at most" / "at least" beyond the calibrated range
 
 
 @dataclass

@@ -30,7 +30,8 @@ def _verify(db: Database, a: int | str, b: int | str, far: str | None, device: s
         raise V.VerifyError("this model has no calibrated thresholds; run `faceapp calibrate`")
     far = far if far in th else ("1e-3" if "1e-3" in th else sorted(th)[0])
     v = V.verify(db, a, b, far=far, device=device)
-    return Verdict(v.similarity, v.same, v.threshold, float(v.far), v.far_at_similarity)
+    return Verdict(v.similarity, v.same, v.threshold, float(v.far), v.far_at_similarity,
+                   getattr(v, "far_bound", "about"))
 
 
 def verify_faces(db: Database, face_a: int, face_b: int, far: str | None = None) -> Verdict:

@@ -160,7 +160,7 @@ class VerifyView(QWidget):
         decision = "<b style='color:#080'>Same person</b>" if v.same else "<b style='color:#a00'>Different people</b>"
         far = f"a false-accept rate of {v.far:g} (about 1 stranger pair in {round(1 / v.far):,} passes)" if v.far else \
             "an uncalibrated threshold"
-        own = f" A score this high would itself stand for a false-accept rate of {v.far_at_score:.2g}." \
+        own = f" A score this high would itself stand for a false-accept rate of {v.far_bound} {v.far_at_score:.2g}." \
             if v.far_at_score is not None else ""
         self.result.setText(f"{decision} — score {v.score:.3f}, threshold {v.threshold:.3f}, which stands for {far}.{own}")
         emit(self.verdict_shown, v)
