@@ -75,6 +75,10 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        undo = QAction("&Undo last decision", self, shortcut=QKeySequence(QKeySequence.StandardKey.Undo))
+        undo.triggered.connect(self.person.undo)
+        edit_menu.addAction(undo)
         view_menu = self.menuBar().addMenu("&View")
         for i, title in enumerate(self.pages, start=1):
             action = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{i}"))

@@ -96,7 +96,6 @@ class PersonView(QWidget):
         self.move_button.clicked.connect(self.move_selected)
         self.undo_button.clicked.connect(self.undo)
         self.grid.activated.connect(lambda _: self.open_photo())
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self, activated=self.undo)
         QShortcut(QKeySequence("M"), self, activated=self.move_selected)
         QShortcut(QKeySequence("Escape"), self, activated=self.back)
 
@@ -214,6 +213,7 @@ class PersonView(QWidget):
             self.ctx.act(services.move, ids, target)
 
     def undo(self) -> None:
+        """Undo the latest decision, wherever it was made (also Edit → Undo, Ctrl+Z, in every view)."""
         what = services.undo(self.ctx.db)
         self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")
         if what:
