@@ -59,3 +59,19 @@ def test_progress_is_throttled():
     for i in range(1000):
         token.report(i)
     assert out == [0]
+
+
+def test_loader_applies_only_the_newest_result(qtbot, file_db, tmp_path):
+    from faceapp.gui.loader import Loader
+
+    applied: list[str] = []
+    loader = Loader(tmp_path / "library.db")
+
+    def slow(db) -> str:
+        time.sleep(0.3)
+        return "old"
+
+    loader.load(slow, applied.append)
+    loader.load(lambda db: "new", applied.append)
+    qtbot.waitUntil(lambda: not loader.busy, timeout=5000)
+    assert applied == ["new"]
