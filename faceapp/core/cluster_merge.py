@@ -25,7 +25,7 @@ def _pair_scores(sums: np.ndarray, size: np.ndarray, a: np.ndarray, b: np.ndarra
     out = np.empty(len(a), np.float64)
     for i in range(0, len(a), _CHUNK):
         aa, bb = a[i : i + _CHUNK], b[i : i + _CHUNK]
-        out[i : i + _CHUNK] = np.einsum("ij,ij->i", sums[aa], sums[bb]) / (size[aa] * size[bb])
+        out[i : i + _CHUNK] = np.einsum("ij,ij->i", sums[aa], sums[bb], dtype=np.float64) / (size[aa] * size[bb])
     return out
 
 
@@ -56,7 +56,8 @@ def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: flo
     """
     n = len(st.parent)
     par = np.array([st.find(i) for i in range(n)], np.int64)
-    a, b = _dedupe(par[a], par[b], n)
+    if not (par == np.arange(n)).all():  # fixed faces were pre-joined: pairs may now repeat
+        a, b = _dedupe(par[a], par[b], n)
     size = np.asarray(st.size, np.float64)
     s = _pair_scores(st.sums, size, a, b)
     keep = s >= t
