@@ -61,6 +61,8 @@ class ImproveView(QWidget):
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setCurrentText(ctx.settings.device)
         self.gpu = QLabel("Looking for a GPU…")
+        self.data_info = QLabel()
+        self.loader = ctx.loader("improve")
         self.train_button = QPushButton("Train")
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
@@ -77,6 +79,7 @@ class ImproveView(QWidget):
         form.addRow("Loss", self.loss)
         form.addRow("", self.loss_help)
         form.addRow("Train on", self.source)
+        form.addRow("", self.data_info)
         form.addRow("Epochs", self.epochs)
         form.addRow("Device", self.device)
         form.addRow("", self.gpu)
@@ -109,8 +112,25 @@ class ImproveView(QWidget):
         self._busy(False)
         self.accept_button.setEnabled(False)
         self._gpu_task = run_task(lambda _t: services.gpu_info(), name="gpu", on_done=self.gpu.setText)
-        ctx.changed.connect(lambda topic: topic == "models" and self.refresh_models())
+        ctx.changed.connect(self._changed)
         self.refresh_models()
+        self.refresh_data_info()
+
+    def _changed(self, topic: str) -> None:
+        if topic == "models":
+            self.refresh_models()
+        if topic == "people":
+            self.refresh_data_info()
+
+    def refresh_data_info(self) -> None:
+        self.loader.load(lambda db: services.list_people(db, include_hidden=False), self._show_data_info)
+
+    def _show_data_info(self, people: list[services.Person]) -> None:
+        named = [p for p in people if p.name]
+        ready = [p for p in named if p.faces >= 5]
+        faces = sum(p.faces for p in ready)
+        self.data_info.setText(f"{len(named)} named people; {len(ready)} with five or more faces ({faces} faces) "
+                               "can teach the model — at least two are needed")
 
     def refresh_models(self) -> None:
         self.models.clear()

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from faceapp.gui import services
 from faceapp.gui.background import recluster_job
@@ -60,6 +70,8 @@ class PeopleView(QWidget):
         self.unsorted_button.clicked.connect(self.open_unsorted)
         self.regroup_button.clicked.connect(self.regroup)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, activated=self.search.setFocus)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(self._menu)
         ctx.changed.connect(lambda topic: topic in ("people", "models") and self.refresh())
         self.refresh()
 
@@ -93,6 +105,19 @@ class PeopleView(QWidget):
         self.task = None
         self.regroup_button.setEnabled(True)
         self.ctx.say(f"Re-grouping failed: {text}")
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.grid.indexAt(pos)
+        if not index.isValid():
+            return
+        p = self.model.person_at(index.row())
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self._activated(index))
+        menu.addAction("Show again" if p.hidden else "Hide", lambda: self.set_hidden(p.id, not p.hidden))
+        menu.popup(self.grid.viewport().mapToGlobal(pos))
+
+    def set_hidden(self, person_id: int, hidden: bool) -> None:
+        self.ctx.act(services.set_hidden, person_id, hidden)
 
     def open_unsorted(self) -> None:
         emit(self.unsorted_opened)
