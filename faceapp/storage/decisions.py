@@ -56,13 +56,20 @@ def restore(db: Database, snap: dict) -> None:
                 store.restore_person(db, row)
         ts = now()
         not_face = set(snap["not_face"])
-        for f in snap["faces"]:
-            if not db.execute("SELECT 1 FROM faces WHERE id = ?", [f]).fetchone():
-                continue  # the photo was rescanned or removed since
+        faces = [f for f in snap["faces"] if db.execute("SELECT 1 FROM faces WHERE id = ?", [f]).fetchone()]
+        for f in faces:  # (a face gone since was rescanned or removed: nothing to restore)
             db.execute("DELETE FROM face_assignments WHERE face_id = ?", [f])
             db.execute("DELETE FROM face_rejections WHERE face_id = ?", [f])
             db.execute("DELETE FROM not_faces WHERE face_id = ?", [f])
+        # Decided rows first: a proposal never displaces a decision.
+        order = sorted(faces, key=lambda f: (snap["assign"].get(str(f)) or [0, "cluster"])[1] not in store.DECIDED)
+        for f in order:
             a = snap["assign"].get(str(f))
+            if a and a[1] not in store.DECIDED and db.execute(
+                "SELECT 1 FROM face_assignments x JOIN faces g ON g.id = x.face_id JOIN faces h ON h.photo_id = g.photo_id "
+                "WHERE h.id = ? AND x.person_id = ? AND x.face_id != ?", [f, a[0], f]
+            ).fetchone():
+                a = None  # a re-cluster gave that person another face of this photo since: leave this one unsorted
             if a and db.execute("SELECT 1 FROM persons WHERE id = ?", [a[0]]).fetchone():
                 db.execute("INSERT INTO face_assignments (face_id, person_id, source, score, updated_at) VALUES (?,?,?,?,?)",
                            [f, a[0], a[1], a[2], ts])

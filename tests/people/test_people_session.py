@@ -157,3 +157,17 @@ def test_named_people_keep_faces_a_stricter_clustering_leaves_alone(db, lib):
     assert all(lib.person(f) == byt[0] for f in lib.faces_of_truth(0))
     assert all(lib.person(f) is None for f in lib.faces_of_truth(1))  # unnamed: back to unsorted
     lib.check_one_face_per_photo()
+
+
+def test_undo_after_a_recluster_keeps_one_face_per_photo(db, lib):
+    people.recluster(db)
+    two = db.execute("SELECT photo_id FROM faces GROUP BY photo_id HAVING count(*) = 2").fetchone()[0]
+    f1, f2 = [r[0] for r in db.execute("SELECT id FROM faces WHERE photo_id = ? ORDER BY id", [two])]
+    ann = lib.person(f1)
+    people.reject_faces(db, [f1])
+    # since then, a re-cluster proposed the photo's other face for Ann
+    db.execute("UPDATE face_assignments SET person_id = ?, source = 'cluster' WHERE face_id = ?", [ann, f2])
+    assert people.undo(db)["action"] == "reject"
+    assert lib.person(f1) is None and lib.person(f2) == ann
+    assert (f1, ann) not in {(f, p) for f, ps in __import__("faceapp.storage.people", fromlist=["x"]).rejections(db).items() for p in ps}
+    lib.check_one_face_per_photo()
