@@ -3,10 +3,12 @@
 Why this method: on L2-normalised embeddings the average cosine between two groups is the dot
 product of their mean vectors, so average linkage needs no N×N matrix — only the pairs that could
 ever start a merge (cosine ≥ threshold: a group average can't exceed its best pair) and one sum
-vector per cluster. Merges run best-first from a heap with lazy re-scoring (a merged cluster's
-score to a third is a weighted average of the old scores, so stale heap keys are upper bounds).
-The result equals exact greedy average linkage cut at `threshold`, except where a face had more
-than `k` partners above the threshold.
+vector per cluster. Merges run in vectorised rounds of reciprocal nearest neighbours, then
+best-first from a heap with lazy re-scoring (faceapp.core.cluster_merge). Scores are always exact
+(cluster sums); the candidate graph keeps each face's `k` best partners above the threshold, so
+the result equals exact average linkage cut at `threshold` (tested against scipy) unless a face
+had more than `k` such partners. Candidate pairs: exact blocked float32 products up to 30,000
+faces, an inverted-file search beyond (faceapp.core.knn).
 
 User decisions enter as constraints: faces fixed to a person are pre-joined (must-link) and never
 join another person's faces; a face never joins a cluster holding a person it was rejected from;
