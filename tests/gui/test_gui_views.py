@@ -227,3 +227,14 @@ def test_cancelling_training_kills_the_child(qtbot, window, tmp_path):
     with qtbot.waitSignal(task.failed, timeout=30_000) as sig:
         pass
     assert "cancelled" in sig.args[0]
+
+
+def test_verify_a_library_face_against_a_photo_file(qtbot, window, settle):
+    view = window.show_view("Verify")
+    settle(window)
+    face = view.models[0].face_at(0)
+    view.select_face(0, 0)
+    view.set_photo(1, face.path)  # the very photo that face came from
+    with qtbot.waitSignal(view.verdict_shown, timeout=30_000) as sig:
+        view.compare()
+    assert sig.args[0] is not None

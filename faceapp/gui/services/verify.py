@@ -38,7 +38,7 @@ def verify_faces(db: Database, face_a: int, face_b: int, far: str | None = None)
     return _verify(db, int(face_a), int(face_b), far, "cpu")
 
 
-def verify_photos(db: Database, photo_a: str, photo_b: str, far: str | None = None, device: str = "auto",
+def verify_photos(db: Database, a: str | int, b: str | int, far: str | None = None, device: str = "auto",
                   progress: Progress = None, should_stop: Stop = None) -> Verdict:
-    """Inference: call from a worker. The largest face of each photo is compared."""
-    return _verify(db, str(photo_a), str(photo_b), far, device)
+    """Inference: call from a worker. Each side is a photo file (its largest face) or a face id."""
+    return _verify(db, a, b, far, device)

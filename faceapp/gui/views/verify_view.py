@@ -135,20 +135,21 @@ class VerifyView(QWidget):
         return self.models[side].face_at(idx.row()).id if idx.isValid() and rows else None
 
     def compare(self) -> None:
+        """Two library faces compare instantly; a photo file on either side needs inference (worker)."""
         far = self.far.currentData()
-        if all(self.photos):
+        sides = [self.photos[i] or self._picked_face(i) for i in (0, 1)]
+        if any(x is None for x in sides):
+            self.result.setText("Pick a face or a photo file on each side first.")
+            return
+        if any(isinstance(x, str) for x in sides):
             self.result.setText("Finding and comparing the faces…")
             self.compare_button.setEnabled(False)
-            self.task = run_task(db_job(self.ctx.path, services.verify_photos, self.photos[0], self.photos[1], far,
+            self.task = run_task(db_job(self.ctx.path, services.verify_photos, sides[0], sides[1], far,
                                         self.ctx.settings.device),
                                  name="verify", on_done=self._show, on_error=self._failed)
             return
-        a, b = self._picked_face(0), self._picked_face(1)
-        if a is None or b is None:
-            self.result.setText("Pick a face on each side first (or a photo file on both).")
-            return
         try:
-            verdict = services.verify_faces(self.ctx.db, a, b, far)
+            verdict = services.verify_faces(self.ctx.db, sides[0], sides[1], far)
         except ValueError as exc:
             self._failed(str(exc))
             return
