@@ -88,6 +88,55 @@ def cmd_people_scale(args: argparse.Namespace) -> int:
     return 0
 
 
+def _library_stage(n: int, new: int, seed: int, q: mp.Queue) -> None:
+    """The user's path: a library file with N faces, `recluster`, then `assign_new` for new faces."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from faceapp.core.cluster_synth import library
+    from faceapp.jobs.models import ensure_active_model
+    from faceapp.jobs.people import assign_new, recluster
+    from faceapp.storage.db import now, open_library
+    from faceapp.storage.faces import encode_crop
+    from faceapp.storage.tx import transaction
+
+    x, _ = library(n + new, seed=seed)
+    crop = encode_crop(np.zeros((112, 112, 3), np.uint8))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_library(Path(tmp) / "bench.db")
+        model = ensure_active_model(db)["id"]
+
+        def insert(lo: int, hi: int) -> None:
+            with transaction(db):
+                db.conn.executemany(
+                    "INSERT INTO photos (id, path, status, width, height, scanned_at) VALUES (?, ?, 'done', 640, 480, ?)",
+                    [(i + 1, f"/bench/{i}.jpg", now()) for i in range(lo, hi)])
+                db.conn.executemany(
+                    "INSERT INTO faces (id, photo_id, x, y, w, h, landmarks, score, quality, crop) "
+                    "VALUES (?, ?, 10, 10, 100, 100, '[]', 0.9, 0.9, ?)", [(i + 1, i + 1, crop) for i in range(lo, hi)])
+                db.conn.executemany("INSERT INTO embeddings (face_id, model, vector) VALUES (?, ?, ?)",
+                                    [(i + 1, model, x[i].tobytes()) for i in range(lo, hi)])
+
+        insert(0, n)
+        t0 = time.perf_counter()
+        st = recluster(db)
+        t_cluster = time.perf_counter() - t0
+        insert(n, n + new)
+        t0 = time.perf_counter()
+        a = assign_new(db)
+        t_assign = time.perf_counter() - t0
+        q.put({"stage": "library", "faces": n, "recluster_seconds": round(t_cluster, 2), "people": st.people_new,
+               "unsorted": st.unsorted, "new_faces": new, "assign_new_seconds": round(t_assign, 2),
+               "assigned": a.assigned, "peak_rss_mb": round(_rss_mb(), 1)})
+
+
+def cmd_people_library(args: argparse.Namespace) -> int:
+    print(json.dumps(_run(_library_stage, args.faces, args.new, args.seed)), flush=True)
+    return 0
+
+
 def register_bench(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("people-scale", help="cluster N synthetic faces; place K new faces among M known")
     p.add_argument("--faces", type=int, nargs="+", default=[100_000], help="library sizes to cluster (default 100000)")
@@ -96,3 +145,8 @@ def register_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--far", default="1e-3", help="calibrated FAR of the linking threshold (default: the app default)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_people_scale)
+    p = sub.add_parser("people-library", help="recluster + assign_new through a library file (the user's path)")
+    p.add_argument("--faces", type=int, default=100_000)
+    p.add_argument("--new", type=int, default=1_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_people_library)
