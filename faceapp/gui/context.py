@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from sqlite_utils import Database
 
+from faceapp.gui.actions import ActionQueue
 from faceapp.gui.loader import Loader
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.settings import AppSettings
@@ -29,6 +30,8 @@ class LibraryContext(QObject):
         self.db: Database = open_library(self.path)
         self.busy: set[str] = set()  # names of running background jobs, e.g. "scan", "train"
         self.loaders: list[Loader] = []
+        self.actions = ActionQueue(self.path)
+        self.actions.finished.connect(self._action_finished)
 
     def loader(self, name: str) -> Loader:
         """A background reader for one view (see faceapp.gui.loader)."""
@@ -36,9 +39,13 @@ class LibraryContext(QObject):
         self.loaders.append(loader)
         return loader
 
+    def _action_finished(self, error: str | None) -> None:
+        if error:
+            self.say(error)
+
     def reading(self) -> bool:
-        """True while any view is still loading (tests wait on this)."""
-        return any(loader.busy for loader in self.loaders)
+        """True while an action is unwritten or any view is still loading (tests wait on this)."""
+        return self.actions.pending > 0 or any(loader.busy for loader in self.loaders)
 
     def worker_db(self) -> Database:
         """A connection for a worker thread; the worker closes it when done."""
@@ -50,16 +57,20 @@ class LibraryContext(QObject):
     def say(self, text: str) -> None:
         emit(self.message, text)
 
-    def act(self, fn: Callable[..., Any], *args: Any, topic: str = "people") -> bool:
-        """Run one user action on the GUI-thread connection. A refused action (the people rules
-        raise ValueError, e.g. two faces of one photo in one person) is shown, not raised."""
-        try:
-            fn(self.db, *args)
-        except ValueError as exc:
-            self.say(str(exc))
-            return False
-        self.notify(topic)
-        return True
+    def act(self, fn: Callable[..., Any], *args: Any, topic: str = "people",
+            then: Callable[[Any], None] | None = None) -> None:
+        """One user action, queued behind the earlier ones (see faceapp.gui.actions). When it is
+        written every view hears `changed(topic)`; a refused action (the people rules raise
+        ValueError, e.g. two faces of one photo in one person) is shown in the status bar."""
+
+        def finished(result: Any) -> None:
+            if then is not None:
+                then(result)
+            if topic:
+                self.notify(topic)
+
+        self.actions.submit(fn, *args, then=finished)
 
     def close(self) -> None:
+        self.actions.close()
         self.db.conn.close()

@@ -51,6 +51,7 @@ def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window, settle):
     view.name.clear()
     qtbot.keyClicks(view.name, "George")
     qtbot.mouseClick(view.rename_button, Qt.MouseButton.LeftButton)
+    settle(win)  # actions are written on their own thread, in order
     assert _q(db_path, "SELECT name FROM persons WHERE id = ?", [biggest.id]) == [("George",)]
     win.show_view("People")
     settle(win)

@@ -214,10 +214,10 @@ class PersonView(QWidget):
 
     def undo(self) -> None:
         """Undo the latest decision, wherever it was made (also Edit → Undo, Ctrl+Z, in every view)."""
-        what = services.undo(self.ctx.db)
+        self.ctx.act(services.undo, then=self._undone)
+
+    def _undone(self, what: str | None) -> None:
         self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")
-        if what:
-            self.ctx.notify("people")
 
     def open_photo(self) -> None:
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
