@@ -60,6 +60,16 @@ def _exact_pairs(x: np.ndarray, threshold: float, k: int) -> tuple[np.ndarray, .
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
 
 
+def add_by_group(sums: np.ndarray, codes: np.ndarray, x: np.ndarray) -> None:
+    """sums[c] += x[i] for every i with codes[i] == c (sort + reduceat: far faster than np.add.at)."""
+    if len(codes) == 0:
+        return
+    order = np.argsort(codes, kind="stable")
+    c = codes[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    sums[c[starts]] += np.add.reduceat(x[order], starts, axis=0)
+
+
 def kmeans(x: np.ndarray, k: int, iters: int = 8, seed: int = 0, sample: int = 40_000) -> np.ndarray:
     """Spherical k-means centroids (k×D, unit norm) on a sample: coarse lists for the index."""
     rng = np.random.default_rng(seed)
@@ -68,7 +78,7 @@ def kmeans(x: np.ndarray, k: int, iters: int = 8, seed: int = 0, sample: int = 4
     for _ in range(iters):
         a = np.argmax(xs @ c.T, axis=1)
         sums = np.zeros_like(c)
-        np.add.at(sums, a, xs)
+        add_by_group(sums, a, xs)
         empty = np.bincount(a, minlength=k) == 0
         sums[empty] = xs[rng.choice(len(xs), int(empty.sum()), replace=False)] if empty.any() else sums[empty]
         c = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from faceapp.core.knn import as_f32
+from faceapp.core.knn import add_by_group, as_f32
 
 
 def _normalise(m: np.ndarray) -> np.ndarray:
@@ -19,15 +19,8 @@ def _normalise(m: np.ndarray) -> np.ndarray:
 
 def _group_means(x: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
     sums = np.zeros((k, x.shape[1]), np.float64)
-    np.add.at(sums, codes, x) if len(x) < 50_000 else _add_sorted(sums, codes, x)
+    add_by_group(sums, codes, x)
     return _normalise(sums)
-
-
-def _add_sorted(sums: np.ndarray, codes: np.ndarray, x: np.ndarray) -> None:
-    order = np.argsort(codes, kind="stable")
-    c = codes[order]
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-    sums[c[starts]] += np.add.reduceat(x[order], starts, axis=0)
 
 
 def sample_per_group(groups: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
