@@ -21,7 +21,7 @@ class TrainConfig:
     lr: float = 1e-4  # backbone (tail); higher drifts away from what the base model knows about strangers
     head_lr: float = 1e-3  # class weights of classification losses
     weight_decay: float = 5e-4
-    distill: float = 0.0  # weight of mean(1 − cos(f(x), f_base(x))): keeps strangers' geometry (LwF)
+    distill: float = 2.0  # weight of mean(1 − cos(f(x), f_base(x))): keeps strangers' geometry (LwF)
     l2sp: float = 0.0  # weight of Σ‖w − w_base‖² over trainable weights (L2-SP)
     device: str = "auto"  # auto | cpu | cuda
     trainable_units: int | None = None  # None: last 2 conv units on CPU, everything on CUDA

@@ -23,6 +23,7 @@ def register_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--losses", default=None, help="comma-separated subset (default: all)")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    p.add_argument("--trainable-units", type=int, default=2, help="conv units fine-tuned (default 2; more on a GPU)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, default=None, help="write the full figures here")
     p.set_defaults(func=cmd_losses)
@@ -41,7 +42,7 @@ def cmd_losses(args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise CLIError(f"no data at {args.data} (research data, never committed; see DESIGN.md)")
     cache = args.cache or Path(user_cache_dir("faceapp", appauthor=False)) / "bench"
-    cfg = TrainConfig(device=args.device)
+    cfg = TrainConfig(device=args.device, trainable_units=args.trainable_units)
     if args.epochs:
         cfg.epochs = args.epochs
     losses = tuple(args.losses.split(",")) if args.losses else DEFAULT_LOSSES
