@@ -37,6 +37,17 @@ def insert_face(
     )
 
 
+def update_face(
+    db: Database, face_id: int, box: Sequence[float], landmarks: np.ndarray, score: float, quality: float, crop: np.ndarray
+) -> None:
+    x, y, w, h = (float(v) for v in box)
+    db.execute(
+        "UPDATE faces SET x=?, y=?, w=?, h=?, landmarks=?, score=?, quality=?, crop=? WHERE id=?",
+        [x, y, w, h, json.dumps(np.round(np.asarray(landmarks, float), 2).tolist()), float(score), float(quality),
+         encode_crop(crop), face_id],
+    )
+
+
 def face_rows(db: Database, where: str = "", params: Sequence = ()) -> list[dict]:
     """Faces joined with their photo path (no crops); `where` filters on f.* / p.* columns."""
     sql = (

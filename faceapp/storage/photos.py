@@ -10,7 +10,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from faceapp.storage.db import now
-from faceapp.storage.faces import insert_face
+from faceapp.storage.faces import insert_face, update_face
 from faceapp.storage.tx import transaction
 
 
@@ -91,9 +91,13 @@ def save_photo(
         values = [size, mtime, digest, taken_at, width, height, status,
                   error[0] if error else None, error[1] if error else None,
                   None if error else len(faces), now()]
+        keep: dict[int, int] = {}
         if old:
             pid = old[0]
-            db.execute("DELETE FROM faces WHERE photo_id = ?", [pid])
+            keep = _match_old_faces(db, pid, faces)
+            gone = set(r[0] for r in db.execute("SELECT id FROM faces WHERE photo_id = ?", [pid])) - set(keep.values())
+            for fid in gone:
+                db.execute("DELETE FROM faces WHERE id = ?", [fid])
             db.execute(
                 "UPDATE photos SET size=?, mtime=?, hash=?, taken_at=?, width=?, height=?, status=?, error=?, error_detail=?, face_count=?, scanned_at=? WHERE id=?",
                 values + [pid],
@@ -104,13 +108,48 @@ def save_photo(
                 values + [path],
             ).lastrowid
         for i, face in enumerate(faces):
-            fid = insert_face(db, pid, **face)
+            if i in keep:
+                fid = keep[i]
+                update_face(db, fid, **face)
+                db.execute("DELETE FROM embeddings WHERE face_id = ?", [fid])
+            else:
+                fid = insert_face(db, pid, **face)
             if embeddings is not None and model_row is not None:
                 db.execute(
                     "INSERT INTO embeddings (face_id, model, vector) VALUES (?, ?, ?)",
                     [fid, model_row, np.asarray(embeddings[i], np.float32).tobytes()],
                 )
     return int(pid)
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _match_old_faces(db: Database, photo_id: int, faces: Sequence[dict], min_iou: float = 0.5) -> dict[int, int]:
+    """New face index -> old face id for boxes that overlap (IoU ≥ min_iou), best pairs first.
+
+    A re-detected photo (edited, re-saved) keeps its face rows, and with them the user's decisions.
+    """
+    old = db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ?", [photo_id]).fetchall()
+    pairs = sorted(
+        ((_iou([float(v) for v in f["box"]], o[1:]), i, o[0]) for i, f in enumerate(faces) for o in old), reverse=True
+    )
+    match: dict[int, int] = {}
+    used: set[int] = set()
+    for iou, i, fid in pairs:
+        if iou < min_iou:
+            break
+        if i not in match and fid not in used:
+            match[i] = fid
+            used.add(fid)
+    return match
 
 
 def error_summary(db: Database) -> dict[str, int]:

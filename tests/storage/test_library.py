@@ -47,3 +47,20 @@ def test_rescanning_a_changed_photo_replaces_its_faces(db):
     pid = save_photo(db, "/x/a.jpg", 10, 1.0, "h1", faces=[face, face])
     assert save_photo(db, "/x/a.jpg", 11, 2.0, "h2", faces=[face]) == pid
     assert db.execute("SELECT count(*) FROM faces WHERE photo_id = ?", [pid]).fetchone()[0] == 1
+
+
+def test_redetected_photo_keeps_face_rows_that_overlap(db):
+    crop = np.zeros((112, 112, 3), np.uint8)
+
+    def face(x, y):
+        return {"box": [x, y, 50, 50], "landmarks": np.zeros((5, 2)), "score": 0.9, "quality": 0.5, "crop": crop}
+
+    pid = save_photo(db, "/x/a.jpg", 10, 1.0, "h1", faces=[face(0, 0), face(200, 0)])
+    a = db.execute("SELECT id FROM faces ORDER BY x").fetchone()[0]
+    db.execute("INSERT INTO persons (id, name) VALUES (1, 'Ann')")
+    db.execute("INSERT INTO face_assignments (face_id, person_id, source) VALUES (?, 1, 'confirmed')", [a])
+    # edited photo: the first face moved a little, the second is gone, a third appeared
+    save_photo(db, "/x/a.jpg", 11, 2.0, "h2", faces=[face(400, 0), face(5, 3)])
+    rows = db.execute("SELECT id, x FROM faces WHERE photo_id = ? ORDER BY x", [pid]).fetchall()
+    assert rows[0] == (a, 5.0) and [r[1] for r in rows] == [5.0, 400.0]
+    assert db.execute("SELECT person_id, source FROM face_assignments WHERE face_id = ?", [a]).fetchone() == (1, "confirmed")
