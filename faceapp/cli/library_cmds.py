@@ -54,7 +54,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return 0
     print(f"{'stopped' if stats.cancelled else 'done'}: {stats.found} image files, {stats.processed} scanned, "
           f"{stats.skipped} unchanged, {stats.moved} moved, {stats.missing} missing")
-    print(f"faces: {stats.faces}   errors: {sum(stats.errors.values())}"
+    print(f"faces: {stats.faces} ({stats.assigned} joined known people)   errors: {sum(stats.errors.values())}"
           + ("".join(f"\n  {k}: {v}" for k, v in sorted(stats.errors.items()))))
     print(f"time: {stats.seconds:.1f} s   {stats.photos_per_s:.1f} photos/s   {stats.faces_per_s:.1f} faces/s   "
           f"embedding on {stats.provider or '-'}")

@@ -45,6 +45,7 @@ class ScanSettings:
     commit_every: int = 16  # photos per transaction
     device: str = "auto"
     flip_tta: bool = False
+    assign_new: bool = True  # after the scan, new faces join existing people where they clearly fit
 
 
 @dataclass
@@ -76,6 +77,7 @@ class ScanStats:
     seconds: float = 0.0
     cancelled: bool = False
     provider: str = ""
+    assigned: int = 0  # new faces that joined existing people
 
     @property
     def photos_per_s(self) -> float:
@@ -90,7 +92,7 @@ class ScanStats:
             "found": self.found, "skipped": self.skipped, "processed": self.processed, "moved": self.moved,
             "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
             "photos_per_s": round(self.photos_per_s, 2), "faces_per_s": round(self.faces_per_s, 2),
-            "cancelled": self.cancelled, "provider": self.provider,
+            "cancelled": self.cancelled, "provider": self.provider, "assigned": self.assigned,
         }
 
 
@@ -103,6 +105,14 @@ class Scanner:
             self.model, device=self.settings.device, batch_size=self.settings.session_batch,
             flip_tta=self.settings.flip_tta, threads=self.settings.embed_threads,
         )
+
+    def _assign_new(self) -> int:
+        """New faces join the people the library already has (prototypes, threshold and margin)."""
+        if not self.db.execute("SELECT 1 FROM persons LIMIT 1").fetchone():
+            return 0
+        from faceapp.jobs.recluster import assign_new
+
+        return assign_new(self.db).assigned
 
     def _embed(self, group: list[PhotoResult]) -> np.ndarray | None:
         crops = [f.crop for r in group if r.analysis for f in r.analysis.faces]
@@ -216,6 +226,8 @@ class Scanner:
             gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
                     if r.path not in seen and r.status != "missing"]
             stats.missing = photo_store.mark_missing(self.db, gone)
+        if stats.faces and self.settings.assign_new:
+            stats.assigned = self._assign_new()
         stats.seconds = time.perf_counter() - t0
         stats.provider = self.embedder.provider
         photo_store.record_scan(self.db, started, roots, stats.as_dict())

@@ -132,3 +132,27 @@ def test_cancel_keeps_finished_work_and_resume_finishes(tmp_path):
 def test_missing_root_scans_nothing(tmp_path, bad_root):
     stats = Scanner(open_library(":memory:")).scan([tmp_path / bad_root])
     assert stats.found == 0
+
+
+def test_new_faces_of_a_known_person_join_them_on_rescan(tmp_path):
+    from faceapp.jobs.people import list_people, name_person, person_faces, recluster
+
+    album = tmp_path / "album"
+    album.mkdir()
+    clooney = sorted(paths.SAMPLE_ALBUM.glob("George_Clooney_*.jpg"))
+    for p in clooney[:5] + sorted(paths.SAMPLE_ALBUM.glob("Martha_Burk_*.jpg")):
+        shutil.copy2(p, album / p.name)
+    db = open_library(tmp_path / "lib.db")
+    Scanner(db).scan([album])
+    recluster(db)
+    biggest = max(list_people(db), key=lambda p: p.faces)
+    name_person(db, biggest.id, "George")
+    before = {f.id for f in person_faces(db, biggest.id)}
+    for p in clooney[5:]:
+        shutil.copy2(p, album / p.name)
+    stats = Scanner(db).scan([album])
+    assert stats.processed == len(clooney) - 5 and stats.assigned >= 1
+    after = person_faces(db, biggest.id)
+    new = [f for f in after if f.id not in before]
+    assert len(new) == stats.assigned
+    assert all("George_Clooney" in f.path for f in after)
