@@ -11,7 +11,7 @@ from faceapp import paths
 
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, default=None, help="library database (default: %(default)s → the user data dir)")
+    p.add_argument("--db", type=Path, default=None, help="library database (default: library.db in the user data dir; see README)")
 
 
 def open_db(args: argparse.Namespace):
