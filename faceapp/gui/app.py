@@ -37,6 +37,10 @@ def open_window(db_path: str | Path | None = None) -> MainWindow:
 
 
 def run(db_path: str | Path | None = None) -> int:
+    from faceapp.gui.qtcompat import ADVICE, BROKEN_PYSIDE
+
+    if BROKEN_PYSIDE:
+        print(f"faceapp: warning: {ADVICE}", file=sys.stderr)
     app = application()
     window = open_window(db_path)
     window.show()

@@ -67,6 +67,8 @@ def measure(db_path: Path) -> dict[str, float]:
         gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
         out[name] = round(1000 * max(gaps, default=0.0))
         ticks.clear()
+        if os.environ.get("FACEAPP_REFDEBUG"):
+            print(name, "None refs", sys.getrefcount(None), "True refs", sys.getrefcount(True), flush=True)
 
     win = open_window(db_path)
     win.show()
@@ -75,6 +77,14 @@ def measure(db_path: Path) -> dict[str, float]:
     win.open_person(win.people.model.person_at(0).id)
     settle(1.0, win.ctx, 300)
     step("person")
+    person = win.person
+    person.name.setText("Bench Person")
+    person.rename()
+    person.grid.selectAll()
+    person.confirm_selected()
+    person.merge()
+    settle(1.0, win.ctx, 300)
+    step("rename + confirm + merge")
     for title in ("Review", "Verify", "Export", "Library", "Improve recognition"):
         win.show_view(title)
         settle(1.0, win.ctx, 300)

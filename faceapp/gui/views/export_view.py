@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from faceapp.gui import services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
-from faceapp.gui.qtcompat import emit
+from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
@@ -110,16 +110,16 @@ class ExportView(QWidget):
     def set_checked(self, person_ids: list[int]) -> None:
         for i in range(self.people.count()):
             item = self.people.item(i)
-            on = item.data(Qt.ItemDataRole.UserRole) in person_ids
+            on = variant(item.data(Qt.ItemDataRole.UserRole)) in person_ids
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
     def checked_ids(self) -> list[int]:
-        return [self.people.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.people.count())
+        return [variant(self.people.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.people.count())
                 if self.people.item(i).checkState() == Qt.CheckState.Checked]
 
     def start_export(self) -> Task | None:
         out, ids = self.out_dir.text().strip(), self.checked_ids()
-        what, mode, needs_dir = self.format.currentData()
+        what, mode, needs_dir = variant(self.format.currentData())
         if self.task:
             return None
         if (needs_dir and not out) or not ids:

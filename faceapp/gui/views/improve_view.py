@@ -27,7 +27,7 @@ from faceapp import paths
 from faceapp.gui import background, services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
-from faceapp.gui.qtcompat import emit
+from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
@@ -102,9 +102,9 @@ class ImproveView(QWidget):
         lay.addWidget(self.accept_button)
         lay.addLayout(models)
 
-        self.loss.currentIndexChanged.connect(lambda _: self.loss_help.setText(services.LOSS_HELP[self.loss.currentData()]))
+        self.loss.currentIndexChanged.connect(lambda _: self.loss_help.setText(services.LOSS_HELP[variant(self.loss.currentData())]))
         self.loss.setCurrentIndex(0)
-        self.loss_help.setText(services.LOSS_HELP[self.loss.currentData()])
+        self.loss_help.setText(services.LOSS_HELP[variant(self.loss.currentData())])
         self.train_button.clicked.connect(lambda: self.start_training())
         self.cancel_button.clicked.connect(lambda: self.task and self.task.cancel())
         self.accept_button.clicked.connect(self.accept_model)
@@ -155,15 +155,15 @@ class ImproveView(QWidget):
 
     def start_training(self, album_dir: str | None = None) -> Task | None:
         """Train on the library's named people, or on an album folder (asked for unless given)."""
-        source = self.source.currentData()
+        source = variant(self.source.currentData())
         if source == "folder":
             source = album_dir or QFileDialog.getExistingDirectory(self, "Album folder: one sub-folder per person")
             if not source:
                 return None
         out = tempfile.mkdtemp(prefix="train-", dir=paths.data_dir())
-        job = background.train_job(self.ctx.path, source, self.loss.currentData(), self.epochs.value(),
+        job = background.train_job(self.ctx.path, source, variant(self.loss.currentData()), self.epochs.value(),
                                    self.device.currentText(), out)
-        return self._start("train", job, f"Training with {self.loss.currentData()}…")
+        return self._start("train", job, f"Training with {variant(self.loss.currentData())}…")
 
     def accept_model(self) -> Task | None:
         if self.report is None:
@@ -173,7 +173,7 @@ class ImproveView(QWidget):
         return self._start("accept", job, "Re-embedding every face with the new model, then re-grouping people…")
 
     def restore_model(self) -> Task | None:
-        row = self.models.currentData()
+        row = variant(self.models.currentData())
         if row is None:
             return None
         job = db_job(self.ctx.path, services.activate_model, row, self.ctx.settings.device, self.ctx.settings.strictness)

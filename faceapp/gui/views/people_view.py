@@ -21,7 +21,7 @@ from faceapp.gui.background import recluster_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.people_model import PeopleModel
-from faceapp.gui.qtcompat import emit
+from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
@@ -63,7 +63,7 @@ class PeopleView(QWidget):
         lay.addWidget(self.summary)
 
         self.search.textChanged.connect(lambda t: self.model.set_view(query=t))
-        self.sort.currentIndexChanged.connect(lambda _: self.model.set_view(sort_by=self.sort.currentData()))
+        self.sort.currentIndexChanged.connect(lambda _: self.model.set_view(sort_by=variant(self.sort.currentData())))
         self.show_hidden.toggled.connect(lambda on: self.model.set_view(show_hidden=on))
         self.grid.activated.connect(self._activated)
         self.open_button.clicked.connect(self.open_selected)

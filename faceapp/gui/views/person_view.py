@@ -19,7 +19,7 @@ from faceapp.gui import services
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.faces_model import FacesModel
-from faceapp.gui.qtcompat import emit
+from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 
 UNSORTED = -1  # person_id while the view shows the faces in no person
@@ -187,7 +187,7 @@ class PersonView(QWidget):
             self.ctx.act(services.set_hidden, self.person_id, hidden)
 
     def merge(self) -> None:
-        other = self.merge_target.currentData()
+        other = variant(self.merge_target.currentData())
         if self.person_id is not None and other is not None:
             self.ctx.act(services.merge, self.person_id, other)
 
@@ -208,7 +208,7 @@ class PersonView(QWidget):
             self.ctx.act(services.split, self.person_id, ids)
 
     def move_selected(self) -> None:
-        target = self.move_target.currentData()
+        target = variant(self.move_target.currentData())
         if target is not None and (ids := self.selected_face_ids()):
             self.ctx.act(services.move, ids, target)
 

@@ -26,7 +26,7 @@ from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.images import load_thumbnail
 from faceapp.gui.models.faces_model import FacesModel
-from faceapp.gui.qtcompat import emit
+from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
@@ -136,7 +136,7 @@ class VerifyView(QWidget):
 
     def compare(self) -> None:
         """Two library faces compare instantly; a photo file on either side needs inference (worker)."""
-        far = self.far.currentData()
+        far = variant(self.far.currentData())
         sides = [self.photos[i] or self._picked_face(i) for i in (0, 1)]
         if any(x is None for x in sides):
             self.result.setText("Pick a face or a photo file on each side first.")
