@@ -1,5 +1,6 @@
-"""The open library as the GUI sees it: one GUI-thread connection for quick reads and single
-user actions, and a fresh connection per worker (sqlite WAL, one writer at a time)."""
+"""The open library as the GUI sees it: a GUI-thread connection for quick reads (counts, folders,
+two stored embeddings), an action thread for the user's decisions, background loaders for the
+slow reads, and a connection of their own for every worker (sqlite WAL, one writer at a time)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,6 @@ class LibraryContext(QObject):
     def reading(self) -> bool:
         """True while an action is unwritten or any view is still loading (tests wait on this)."""
         return self.actions.pending > 0 or any(loader.busy for loader in self.loaders)
-
-    def worker_db(self) -> Database:
-        """A connection for a worker thread; the worker closes it when done."""
-        return open_library(self.path)
 
     def notify(self, topic: str) -> None:
         emit(self.changed, topic)
