@@ -68,6 +68,10 @@ def save_screenshots(out_dir: str | Path, db_path: str | Path | None = None) -> 
             view.select_face(0, 7)
             view.select_face(1, 9)
             view.compare()
+        if title == "Improve recognition":  # the GPU probe runs in a child process: wait for its answer
+            end = time.monotonic() + 60
+            while view.gpu.text().startswith("Looking") and time.monotonic() < end:
+                settle(0.1)
         shot(title.lower().replace(" ", "-"))
     people = win.people.model
     if people.rowCount():

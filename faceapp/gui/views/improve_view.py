@@ -129,7 +129,8 @@ class ImproveView(QWidget):
         named = [p for p in people if p.name]
         ready = [p for p in named if p.faces >= 5]
         faces = sum(p.faces for p in ready)
-        self.data_info.setText(f"{len(named)} named people; {len(ready)} with five or more faces ({faces} faces) "
+        who = "person" if len(named) == 1 else "people"
+        self.data_info.setText(f"{len(named)} named {who}; {len(ready)} with five or more faces ({faces} faces) "
                                "can teach the model — at least two are needed")
 
     def refresh_models(self) -> None:
