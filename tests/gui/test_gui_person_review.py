@@ -151,3 +151,12 @@ def test_regroup_keeps_names(qtbot, window, grouped_sample, settle):
     qtbot.waitUntil(lambda: view.regroup_button.isEnabled())
     settle(window)
     assert "Kept" in [view.model.person_at(r).label for r in range(view.model.rowCount())]
+
+
+def test_person_merged_away_returns_to_people(qtbot, window, settle):
+    a, b = services.list_people(window.ctx.db)[:2]
+    view = window.open_person(b.id)
+    settle(window)
+    window.ctx.act(services.merge, a.id, b.id)  # e.g. from the Review view
+    settle(window)
+    assert view.person_id is None and window.stack.currentWidget() is window.people
