@@ -2,8 +2,10 @@
 base model in the same run on (1) held-out photos of the trained people and (2) people never seen.
 
 Split (seeded): people 50/50 → 'seen' / 'unseen'; each seen person's faces 70% train / 30% held
-out; 15% of the training faces are the validation faces (early stopping and threshold calibration,
-for the base model as well, so both sides are calibrated the same way). The aligned crops and the
+out; 15% of the training faces are the validation faces (early stopping). 15% of the seen people
+are 'guard' people, never trained: an epoch only counts if their score holds (engine.train), and
+thresholds are calibrated on validation + guard faces, for the base model as well, so both sides
+are calibrated the same way. The aligned crops and the
 frozen trunk's features are cached, so the detection pass and the trunk run once, not per loss.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.config import TrainConfig
-from trainer.data.faceset import FaceSet
+from trainer.data.faceset import FaceSet, split_guard
 
 DEFAULT_LOSSES = ("softmax", "normsoftmax", "center", "contrastive", "triplet", "sphereface", "cosface", "arcface",
                   "adacos")
@@ -45,7 +47,7 @@ def _features(trunk, sets: dict[str, FaceSet], cache: Path) -> dict[str, np.ndar
     t = time.time()
     out = {"train": trunk_features(trunk, sets["train"].crops),
            "train_flip": trunk_features(trunk, sets["train"].crops, flip=True)}
-    for k in ("val", "heldout", "unseen"):
+    for k in ("val", "heldout", "unseen", "guard"):
         out[k] = trunk_features(trunk, sets[k].crops)
     print(f"trunk features of {sum(len(v) for v in out.values())} crops in {time.time() - t:.0f} s")
     np.savez(cache, **out)
@@ -65,26 +67,30 @@ def run(root: Path, cache_dir: Path, losses: tuple[str, ...] = DEFAULT_LOSSES, c
     seen, unseen = fs.split_people(0.5, seed)
     train_all, heldout = seen.split_photos(0.7, seed)
     tr, val = train_all.split_photos(1 - cfg.val_fraction, seed)
-    sets = {"train": tr, "val": val, "heldout": heldout, "unseen": unseen}
+    tr, val, heldout, guard = split_guard(tr, val, heldout, seed)
+    sets = {"train": tr, "val": val, "heldout": heldout, "unseen": unseen, "guard": guard}
     trunk, _ = load_sface(cfg.base_model).split(units)
-    feats = _features(trunk, sets, cache_dir / f"celeba_dev_trunk_u{units}_s{seed}.npz")
+    feats = _features(trunk, sets, cache_dir / f"celeba_dev_trunk_u{units}_s{seed}_g.npz")
+    cal_labels = np.concatenate([val.labels, guard.labels + val.num_classes])
 
     def score(tail) -> dict:  # noqa: ANN001
-        emb = {k: tail_embed(tail, feats[k]) for k in ("val", "heldout", "unseen")}
-        thr = calibrate(emb["val"], val.labels)
+        emb = {k: tail_embed(tail, feats[k]) for k in ("val", "heldout", "unseen", "guard")}
+        thr = calibrate(np.concatenate([emb["val"], emb["guard"]]), cal_labels)
         return {"thresholds": thr, "heldout": evaluate(emb["heldout"], heldout.labels, thr),
                 "unseen": evaluate(emb["unseen"], unseen.labels, thr)}
 
-    print(f"people: {seen.num_classes} trained ({len(tr)} train / {len(val)} val / {len(heldout)} held-out faces), "
-          f"{unseen.num_classes} unseen ({len(unseen)} faces)")
+    print(f"people: {tr.num_classes} trained ({len(tr)} train / {len(val)} val / {len(heldout)} held-out faces), "
+          f"{guard.num_classes} guard ({len(guard)} faces, never trained), {unseen.num_classes} unseen ({len(unseen)} faces)")
     report = {"split": {"train": len(tr), "val": len(val), "heldout": len(heldout), "unseen": len(unseen),
-                        "seen_people": seen.num_classes, "unseen_people": unseen.num_classes, "seed": seed},
+                        "guard": len(guard), "seen_people": tr.num_classes, "guard_people": guard.num_classes,
+                        "unseen_people": unseen.num_classes, "seed": seed},
               "base": score(load_sface(cfg.base_model).split(units)[1]), "losses": {}}
     for name in losses:
         c = replace(cfg, loss=name, trainable_units=units, device="cpu" if cfg.device == "auto" else cfg.device)
         t = time.time()
         res = train(c, tr, val, progress=None, features={"train": feats["train"], "train_flip": feats["train_flip"],
-                                                           "val": feats["val"]})
+                                                           "val": feats["val"], "guard": feats["guard"]},
+                    guard=guard)
         _, tail = res.net.split(units)
         report["losses"][name] = {**score(tail), "train_seconds": time.time() - t, "best_epoch": res.best_epoch,
                                   "epochs_run": len([h for h in res.history if h.get("loss") is not None]),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.config import TrainConfig
-from trainer.data.faceset import FaceSet
+from trainer.data.faceset import FaceSet, split_guard
 
 HELD_OUT = 0.2
 
@@ -51,12 +51,14 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     data = data.subset(keep, relabel=True)
     train_all, held = data.split_photos(1 - HELD_OUT, cfg.seed)
     tr, val = train_all.split_photos(1 - cfg.val_fraction, cfg.seed)
-    log(f"{data.num_classes} people: {len(tr)} training, {len(val)} validation, {len(held)} held-out faces")
+    tr, val, held, guard = split_guard(tr, val, held, cfg.seed)
+    log(f"{tr.num_classes} people: {len(tr)} training, {len(val)} validation, {len(held)} held-out faces"
+        + (f"; {guard.num_classes} guard people ({len(guard)} faces) kept out of training" if len(guard) else ""))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cfg.out_dir = cfg.out_dir or str(out)
     t0 = time.time()
-    res = train(cfg, tr, val, progress=progress or print_progress)
+    res = train(cfg, tr, val, progress=progress or print_progress, guard=guard if len(guard) else None)
     import torch.distributed as dist
 
     if dist.is_initialized() and dist.get_rank() != 0:
@@ -75,12 +77,14 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     path = export_model(res.net, out / "model.onnx", meta)
     base = Embedder(cfg.base_model or paths.SFACE, device="cpu")
     new = Embedder(path, device="cpu")
-    thr_new = calibrate(new.embed(val.crops), val.labels)
+    cal = FaceSet(np.concatenate([val.crops, guard.crops]), np.concatenate([val.labels, guard.labels + val.num_classes]),
+                  val.names + guard.names)
+    thr_new = calibrate(new.embed(cal.crops), cal.labels)
     set_metadata(path, {"thresholds": json.dumps(thr_new)})
     delta = parity(res.net, path, held.crops[:64])
     if delta >= 1e-4:
         raise RuntimeError(f"exported model disagrees with torch: max |Δ| = {delta:.2e}")
-    thr_base = calibrate(base.embed(val.crops), val.labels)
+    thr_base = calibrate(base.embed(cal.crops), cal.labels)
     before = {"heldout": evaluate(base.embed(held.crops), held.labels, thr_base)}
     after = {"heldout": evaluate(Embedder(path, device="cpu").embed(held.crops), held.labels, thr_new)}
     report = write_report(out, before, after, res.history, {

@@ -99,3 +99,22 @@ def load_aligned_folders(root: str | Path, size: int = 112) -> FaceSet:
             sources.append(str(f))
     arr = np.stack(crops) if crops else np.zeros((0, size, size, 3), np.uint8)
     return FaceSet(np.ascontiguousarray(arr), np.array(labels, np.int64), names, sources, skipped)
+
+
+def split_guard(tr: FaceSet, val: FaceSet, held: FaceSet, seed: int,
+                frac: float = 0.15) -> tuple[FaceSet, FaceSet, FaceSet, FaceSet]:
+    """Move GUARD people (frac of them, at least 2; none when fewer than 8 people) out of training:
+    their training faces become the guard set, their held-out faces are dropped. Returns
+    (train, val, held-out, guard), labels renumbered."""
+    n = tr.num_classes
+    if n < 8:
+        return tr, val, held, FaceSet(tr.crops[:0], tr.labels[:0], [])
+    people = np.random.default_rng(seed + 7).permutation(n)
+    g = people[: max(2, int(round(frac * n)))]
+
+    def part(fs: FaceSet, inside: bool) -> FaceSet:
+        mask = np.isin(fs.labels, g) == inside
+        return fs.subset(np.flatnonzero(mask), relabel=True)
+
+    guard_all = FaceSet(np.concatenate([tr.crops, val.crops]), np.concatenate([tr.labels, val.labels]), tr.names)
+    return part(tr, False), part(val, False), part(held, False), part(guard_all, True)
