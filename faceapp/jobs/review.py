@@ -21,7 +21,7 @@ from itertools import zip_longest
 import numpy as np
 from sqlite_utils import Database
 
-from faceapp.core.knn import similar_pairs, top2_by_group
+from faceapp.core.knn import add_by_group, similar_pairs, top2_by_group
 from faceapp.core.prototypes import group_prototypes
 from faceapp.jobs.recluster import library_vectors
 from faceapp.jobs.verify import model_thresholds
@@ -60,7 +60,7 @@ def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list
     uncertain, outliers, suggest = [], [], []
     uniq, inv = np.unique(owners, return_inverse=True)
     sums = np.zeros((len(uniq), x.shape[1]))
-    np.add.at(sums, inv, x[has])
+    add_by_group(sums, inv, x[has])
     cent = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
     cidx = {int(p): i for i, p in enumerate(uniq)}
     sizes = np.bincount(inv)
@@ -101,7 +101,7 @@ def _merges(db: Database, protos: np.ndarray, powner: np.ndarray, xs: np.ndarray
     a, b, _ = similar_pairs(protos, t, k=32)
     uniq, inv = np.unique(owners, return_inverse=True)
     sums = np.zeros((len(uniq), xs.shape[1]))
-    np.add.at(sums, inv, xs)
+    add_by_group(sums, inv, xs)
     n = np.bincount(inv).astype(np.float64)
     idx = {int(p): i for i, p in enumerate(uniq)}
     best: dict[tuple[int, int], float] = {}
