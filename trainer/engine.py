@@ -187,6 +187,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         opt.load_state_dict(state["opt"])
         start_epoch, result.history = state["epoch"], state["history"]
         best_score, best_state, bad = state["best_score"], state["best_state"], state["bad"]
+        result.best_epoch = state.get("best_epoch", 0)
     if val is not None and len(val) and best_score < 0:
         best_score = _val_score(embed_set("val"), val.labels)
         result.history.append({"epoch": 0, "loss": None, "val_score": best_score, "seconds": 0.0,
@@ -241,6 +242,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
                 kept = rec["guard_score"] >= guard_base - GUARD_TOLERANCE
             if score > best_score + 1e-4 and kept:
                 best_score, best_state, bad = score, copy.deepcopy(net.state_dict()), 0
+                result.best_epoch = epoch + 1
             else:
                 bad += 1
                 stop = bad >= cfg.patience
@@ -249,14 +251,13 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
             ckpt.parent.mkdir(parents=True, exist_ok=True)
             torch.save({"net": net.state_dict(), "loss": loss_fn.state_dict(), "opt": opt.state_dict(),
                         "epoch": epoch + 1, "history": result.history, "best_score": best_score,
-                        "best_state": best_state, "bad": bad, "config": cfg.to_dict()}, ckpt)
+                        "best_state": best_state, "bad": bad, "best_epoch": result.best_epoch,
+                        "config": cfg.to_dict()}, ckpt)
         if stop:
             result.stopped_early = True
             break
     if best_state is not None:
         net.load_state_dict(best_state)
-        result.best_epoch = max((h for h in result.history if "val_score" in h),
-                                key=lambda h: h["val_score"])["epoch"]
     else:
         result.best_epoch = len(result.history)
     result.seconds = time.time() - t_start
