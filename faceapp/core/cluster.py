@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceapp.core.cluster_merge import heap_merges, rnn_rounds
-from faceapp.core.knn import as_f32, similar_pairs
+from faceapp.core.cluster_refine import refine
+from faceapp.core.knn import add_by_group, as_f32, similar_pairs
 
 DEFAULT_FAR = "1e-3"  # linkage threshold: the model's cosine at this false-accept rate
+REFINE_DECADES = 1  # refinement edges: the model's cosine at a FAR this many decades below the linkage's
 
 
 @dataclass
@@ -37,6 +39,7 @@ class ClusterParams:
     min_size: int = 2  # smaller free clusters are "unsorted"
     k: int = 32  # most partners per face kept in the graph (scores stay exact: cluster sums)
     exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
+    refine: float | None = None  # cosine of the strong edges that vote in the refinement (None: no refinement)
 
 
 @dataclass
@@ -52,6 +55,16 @@ class ClusterResult:
     labels: np.ndarray  # cluster per face, -1 = unsorted
     scores: np.ndarray  # cosine of each face to its cluster's mean direction (0 for unsorted)
     person: dict[int, int]  # cluster -> fixed person id it holds (only clusters with fixed faces)
+
+
+def refine_threshold_from_calibration(thresholds: Mapping[str, float], far: str = DEFAULT_FAR) -> float | None:
+    """The calibrated cosine one decade stricter than `far` (1e-3 -> 1e-4): the refinement's strong
+    edges; None (no refinement) when the model has no such level."""
+    mant, _, exp = far.partition("e")
+    if not exp:
+        return None
+    stricter = f"{mant}e{int(exp) - REFINE_DECADES}"
+    return float(thresholds[stricter]) if stricter in thresholds else None
 
 
 def threshold_from_calibration(thresholds: Mapping[str, float], far: str = DEFAULT_FAR) -> float:
@@ -140,16 +153,41 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
     c = constraints or Constraints()
     st = _State(x, c)
     _prejoin_fixed(st, c.fixed)
+    roots = None
     if n >= 2:
-        a, b, s = similar_pairs(x, params.threshold, k=params.k, exact=params.exact)
-        a, b, s = rnn_rounds(st, a, b, params.threshold)
+        a0, b0, s0 = similar_pairs(x, params.threshold, k=params.k, exact=params.exact)
+        a, b, s = rnn_rounds(st, a0, b0, params.threshold)
         heap_merges(st, a, b, s, params.threshold)
-    return _labels(st, x, params.min_size)
+        if params.refine is not None:
+            roots = _refined(st, c, a0, b0, s0, max(params.refine, params.threshold))
+    return _labels(st, x, params.min_size, roots)
 
 
-def _labels(st: _State, x: np.ndarray, min_size: int) -> ClusterResult:
-    n = len(x)
+def _refined(st: _State, c: Constraints, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> np.ndarray:
+    """Roots after the refinement (faceapp.core.cluster_refine): only free faces move."""
+    n = len(st.parent)
     roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+    movable = np.ones(n, bool)
+    if c.fixed is not None:
+        movable &= np.asarray(c.fixed) < 0
+    if c.group is not None:
+        movable &= np.asarray(c.group) < 0
+    tags: dict[int, set[int]] = {}
+    for r in np.unique(roots).tolist():
+        t_r = {v for v in (st.person[r], st.group[r] if st.group is not None else -1) if v >= 0}
+        if t_r:
+            tags[r] = t_r
+    return refine(roots, a, b, s, t, tags=tags, photo=c.photo, movable=movable, refused=c.rejected)
+
+
+def _labels(st: _State, x: np.ndarray, min_size: int, roots: np.ndarray | None = None) -> ClusterResult:
+    n = len(x)
+    sums = st.sums
+    if roots is None:
+        roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+    else:  # faces moved after linkage: the union-find sums are stale
+        sums = np.zeros_like(st.sums)
+        add_by_group(sums, roots, x)
     uniq, inv, counts = np.unique(roots, return_inverse=True, return_counts=True)
     keep = np.array([counts[k] >= min_size or st.person[r] >= 0 for k, r in enumerate(uniq)], dtype=bool)
     new_id = np.full(len(uniq), -1, np.int64)
@@ -158,7 +196,7 @@ def _labels(st: _State, x: np.ndarray, min_size: int) -> ClusterResult:
     person = {int(new_id[k]): st.person[r] for k, r in enumerate(uniq) if keep[k] and st.person[r] >= 0}
     scores = np.zeros(n, np.float32)
     for i in range(0, n, 65536):
-        m = st.sums[roots[i : i + 65536]]
+        m = sums[roots[i : i + 65536]]
         m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
         scores[i : i + 65536] = np.einsum("ij,ij->i", x[i : i + 65536], m.astype(np.float32))
     scores[labels < 0] = 0.0

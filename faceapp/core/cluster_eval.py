@@ -1,6 +1,7 @@
 """Compare clustering methods on one set of embeddings: ours against the baselines users know.
 
-- faceapp: constrained average linkage at the model's calibrated threshold (faceapp.core.cluster)
+- faceapp: constrained average linkage at the model's calibrated threshold, then the refinement
+  with strong edges at the calibrated FAR one decade stricter (faceapp.core.cluster)
 - immich-dbscan: DBSCAN, cosine distance, eps 0.5, min_samples 3 (Immich's defaults: max distance
   0.5, min faces 3)
 - hdbscan-default: HDBSCAN with the library defaults (min_cluster_size 5) on the unit vectors
@@ -16,12 +17,36 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from faceapp.core.cluster import ClusterParams, Constraints, cluster
+from faceapp.core.cluster import ClusterParams, Constraints, cluster, refine_threshold_from_calibration
 from faceapp.core.metrics import cluster_report
 
+_AUTO = -2.0
 
-def run_faceapp(x: np.ndarray, photo: Sequence[int], threshold: float) -> np.ndarray:
-    return cluster(x, ClusterParams(threshold=threshold, min_size=2), Constraints(photo=photo)).labels
+
+def shipped_refine_threshold(threshold: float) -> float | None:
+    """The refinement threshold that goes with a linkage threshold, from a shipped calibration.
+
+    `compare` is handed only the linkage cosine; when it is one of a shipped model's calibrated
+    levels (the base model, as `faceapp eval clusters` uses), the refinement takes that model's
+    level one decade stricter. Otherwise None: no refinement rather than a guess.
+    """
+    import json
+
+    from faceapp import paths
+
+    for f in sorted(paths.MODELS.glob("*_calibration.json")):
+        th = {k: float(v) for k, v in json.loads(f.read_text()).get("thresholds", {}).items()}
+        for far, v in th.items():
+            if abs(v - threshold) < 1e-6:
+                return refine_threshold_from_calibration(th, far)
+    return None
+
+
+def run_faceapp(x: np.ndarray, photo: Sequence[int], threshold: float, refine: float | None = _AUTO) -> np.ndarray:
+    if refine == _AUTO:
+        refine = shipped_refine_threshold(threshold)
+    params = ClusterParams(threshold=threshold, min_size=2, refine=refine)
+    return cluster(x, params, Constraints(photo=photo)).labels
 
 
 def run_immich_dbscan(x: np.ndarray, eps: float = 0.5, min_samples: int = 3) -> np.ndarray:

@@ -17,7 +17,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sqlite_utils import Database
 
-from faceapp.core.cluster import DEFAULT_FAR, ClusterParams, Constraints, cluster, threshold_from_calibration
+from faceapp.core.cluster import (
+    DEFAULT_FAR,
+    ClusterParams,
+    Constraints,
+    cluster,
+    refine_threshold_from_calibration,
+    threshold_from_calibration,
+)
 from faceapp.core.knn import top2_by_group
 from faceapp.core.prototypes import group_prototypes
 from faceapp.jobs.verify import model_thresholds
@@ -71,7 +78,9 @@ def library_vectors(db: Database) -> tuple[np.ndarray, np.ndarray]:
 
 def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None) -> ReclusterStats:
     t0 = time.perf_counter()
-    t = threshold if threshold is not None else threshold_from_calibration(model_thresholds(db), far)
+    th = model_thresholds(db) if threshold is None else {}
+    t = threshold if threshold is not None else threshold_from_calibration(th, far)
+    refine_t = refine_threshold_from_calibration(th, far) if th else None  # none when the threshold is given
     ids, x = library_vectors(db)
     prev = store.assignments(db)
     named = {p.id for p in store.list_persons(db, include_hidden=True) if p.name}
@@ -82,7 +91,7 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
     pos = {f: i for i, f in enumerate(ids.tolist())}
     cons = Constraints(photo=[photo_of[f] for f in ids.tolist()], fixed=fixed, group=group,
                        rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
-    res = cluster(x, ClusterParams(threshold=t, min_size=min_size), cons)
+    res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t), cons)
     rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of, named)
     with transaction(db):
         store.replace_proposals(db, rows)
