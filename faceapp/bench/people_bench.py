@@ -23,16 +23,22 @@ def _rss_mb() -> float:
 def _cluster_stage(n: int, far: str, seed: int, q: mp.Queue) -> None:
     import numpy as np
 
-    from faceapp.core.cluster import ClusterParams, cluster, threshold_from_calibration
+    from faceapp.core.cluster import (
+        ClusterParams,
+        cluster,
+        refine_threshold_from_calibration,
+        threshold_from_calibration,
+    )
     from faceapp.core.cluster_synth import library
     from faceapp.core.metrics import bcubed
     from faceapp.jobs.verify import _calibration_file
 
-    t = threshold_from_calibration(_calibration_file("sface-2021dec")["thresholds"], far)
+    th = _calibration_file("sface-2021dec")["thresholds"]
+    t = threshold_from_calibration(th, far)
     x, y = library(n, seed=seed)
     base = _rss_mb()
     t0 = time.perf_counter()
-    res = cluster(x, ClusterParams(threshold=t))
+    res = cluster(x, ClusterParams(threshold=t, refine=refine_threshold_from_calibration(th, far)))
     secs = time.perf_counter() - t0
     truth = np.where(y >= 0, y, -1 - np.arange(len(y)))  # each stranger their own person
     p, r, f = bcubed(truth, res.labels)
@@ -51,7 +57,8 @@ def _assign_stage(known: int, new: int, far: str, seed: int, q: mp.Queue) -> Non
     from faceapp.core.prototypes import group_prototypes
     from faceapp.jobs.verify import _calibration_file
 
-    t = threshold_from_calibration(_calibration_file("sface-2021dec")["thresholds"], far)
+    th = _calibration_file("sface-2021dec")["thresholds"]
+    t = threshold_from_calibration(th, far)
     x, y = library(known + new, seed=seed, noise=0.0)
     xk, yk, xn, yn = x[:known], y[:known], x[known:], y[known:]
     t0 = time.perf_counter()

@@ -47,7 +47,7 @@ def labeled_faces(db, root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 
 def cmd_eval_clusters(args: argparse.Namespace) -> int:
-    from faceapp.core.cluster import threshold_from_calibration
+    from faceapp.core.cluster import refine_threshold_from_calibration, threshold_from_calibration
     from faceapp.core.cluster_eval import compare
     from faceapp.jobs.scan import Scanner
     from faceapp.jobs.verify import model_thresholds
@@ -66,6 +66,7 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     scan_s = time.perf_counter() - t0
     th = model_thresholds(db)
     t = threshold_from_calibration(th, args.far)
+    refine = refine_threshold_from_calibration(th, args.far)
     ids, x, photo, labeled, truth, faceless = labeled_faces(db, root)
     if not labeled.any():
         raise CLIError(f"no faces found under {root}")
@@ -74,11 +75,12 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     if args.sweep:  # sensitivity to the calibrated FAR level (for reading, not for choosing on these labels)
         from faceapp.core.cluster_eval import run_faceapp
 
-        extra = {f"faceapp@{far}": (lambda v=v: run_faceapp(x, photo, v)) for far, v in sorted(th.items()) if far != args.far}
-    rows = compare(x, photo, labeled, truth, t, methods=methods, extra=extra)
+        extra = {f"faceapp@{far}": (lambda v=v, far=far: run_faceapp(x, photo, v, refine_threshold_from_calibration(th, far)))
+                 for far, v in sorted(th.items()) if far != args.far}
+    rows = compare(x, photo, labeled, truth, t, refine, methods=methods, extra=extra)
     info = {"dir": str(root), "photos_scanned": stats.processed, "photos_unchanged": stats.skipped,
             "faces": int(len(ids)), "labeled_faces": int(labeled.sum()), "people": len(set(truth)),
-            "photos_without_face": faceless, "threshold": round(t, 4), "far": args.far, "scan_seconds": round(scan_s, 1)}
+            "photos_without_face": faceless, "threshold": round(t, 4), "refine": round(refine, 4) if refine else None, "far": args.far, "scan_seconds": round(scan_s, 1)}
     if args.json:
         print_json({**info, "methods": rows})
     else:

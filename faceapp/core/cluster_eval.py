@@ -17,34 +17,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from faceapp.core.cluster import ClusterParams, Constraints, cluster, refine_threshold_from_calibration
+from faceapp.core.cluster import ClusterParams, Constraints, cluster
 from faceapp.core.metrics import cluster_report
 
-_AUTO = -2.0
 
-
-def shipped_refine_threshold(threshold: float) -> float | None:
-    """The refinement threshold that goes with a linkage threshold, from a shipped calibration.
-
-    `compare` is handed only the linkage cosine; when it is one of a shipped model's calibrated
-    levels (the base model, as `faceapp eval clusters` uses), the refinement takes that model's
-    level one decade stricter. Otherwise None: no refinement rather than a guess.
-    """
-    import json
-
-    from faceapp import paths
-
-    for f in sorted(paths.MODELS.glob("*_calibration.json")):
-        th = {k: float(v) for k, v in json.loads(f.read_text()).get("thresholds", {}).items()}
-        for far, v in th.items():
-            if abs(v - threshold) < 1e-6:
-                return refine_threshold_from_calibration(th, far)
-    return None
-
-
-def run_faceapp(x: np.ndarray, photo: Sequence[int], threshold: float, refine: float | None = _AUTO) -> np.ndarray:
-    if refine == _AUTO:
-        refine = shipped_refine_threshold(threshold)
+def run_faceapp(x: np.ndarray, photo: Sequence[int], threshold: float, refine: float | None) -> np.ndarray:
+    """faceapp's default: linkage at `threshold`, refinement with edges at `refine` (None: off)."""
     params = ClusterParams(threshold=threshold, min_size=2, refine=refine)
     return cluster(x, params, Constraints(photo=photo)).labels
 
@@ -67,12 +45,13 @@ def compare(
     labeled: np.ndarray,
     truth: Sequence[str],
     threshold: float,
+    refine: float | None,
     methods: Sequence[str] = ("faceapp", "immich-dbscan", "hdbscan-default"),
     extra: dict[str, Callable[[], np.ndarray]] | None = None,
 ) -> list[dict]:
     """One report per method: BCubed/pairwise P/R/F, NMI, clusters, unsorted, seconds."""
     runners: dict[str, Callable[[], np.ndarray]] = {
-        "faceapp": lambda: run_faceapp(x, photo, threshold),
+        "faceapp": lambda: run_faceapp(x, photo, threshold, refine),
         "immich-dbscan": lambda: run_immich_dbscan(x),
         "hdbscan-default": lambda: run_hdbscan_default(x),
     }

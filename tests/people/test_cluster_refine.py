@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from faceapp.core.cluster import ClusterParams, Constraints, cluster, refine_threshold_from_calibration
-from faceapp.core.cluster_eval import shipped_refine_threshold
 from faceapp.core.cluster_refine import SELF_VOTE, refine
 from faceapp.core.cluster_synth import identities
 from faceapp.core.knn import similar_pairs
@@ -103,13 +102,3 @@ def test_refine_threshold_from_calibration():
     assert refine_threshold_from_calibration(th) == 0.42
     assert refine_threshold_from_calibration(th, "1e-2") == 0.37
     assert refine_threshold_from_calibration(th, "1e-4") is None
-
-
-def test_shipped_refine_threshold_follows_the_bundled_calibration():
-    import json
-
-    from faceapp import paths
-
-    th = json.loads(paths.SFACE_CALIBRATION.read_text())["thresholds"]
-    assert shipped_refine_threshold(float(th["1e-3"])) == pytest.approx(float(th["1e-4"]))
-    assert shipped_refine_threshold(0.123456) is None
