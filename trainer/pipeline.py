@@ -85,15 +85,22 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     if delta >= 1e-4:
         raise RuntimeError(f"exported model disagrees with torch: max |Δ| = {delta:.2e}")
     thr_base = calibrate(base.embed(cal.crops), cal.labels)
-    before = {"heldout": evaluate(base.embed(held.crops), held.labels, thr_base)}
-    after = {"heldout": evaluate(Embedder(path, device="cpu").embed(held.crops), held.labels, thr_new)}
+    genuine = int(sum(n * (n - 1) // 2 for n in np.bincount(held.labels)))
+    if genuine < 1:
+        log("too few held-out faces per person for before/after figures (need two of one person)")
+        before = after = {}
+    else:
+        before = {"heldout": evaluate(base.embed(held.crops), held.labels, thr_base)}
+        after = {"heldout": evaluate(Embedder(path, device="cpu").embed(held.crops), held.labels, thr_new)}
     report = write_report(out, before, after, res.history, {
         "model_id": model_id, "model_path": str(path), "loss": cfg.loss, "loss_params": params,
         "config": cfg.to_dict(), "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
         "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
-    for name, r in (("before", before["heldout"]), ("after", after["heldout"])):
+    for name, r in (("before", before.get("heldout")), ("after", after.get("heldout"))):
+        if r is None:
+            continue
         log(f"{name:>6}: TAR@FAR1e-3 {r['verification']['tar_at_far1e-3']:.4f}  10-fold acc "
-            f"{r['verification']['tenfold_accuracy']:.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
+            f"{r['verification']['tenfold_accuracy'] or float('nan'):.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
             f"NMI {r['clustering']['nmi']:.4f}")
     return report
 

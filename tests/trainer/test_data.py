@@ -114,13 +114,13 @@ def test_param_parsing(bad) -> None:
 def test_split_guard_keeps_guard_people_out_of_training() -> None:
     from trainer.data.faceset import split_guard
 
-    fs = _faceset(n_people=10, per=6)
+    fs = _faceset(n_people=20, per=6)
     tr_all, held = fs.split_photos(0.7)
     tr, val = tr_all.split_photos(0.8)
     tr2, val2, held2, guard = split_guard(tr, val, held, seed=0)
-    assert guard.num_classes == 2 and tr2.num_classes == val2.num_classes == held2.num_classes == 8
+    assert guard.num_classes == 3 and tr2.num_classes == val2.num_classes == held2.num_classes == 17
     assert set(guard.names).isdisjoint(tr2.names) and set(guard.names).isdisjoint(held2.names)
-    assert len(guard) == 2 * (len(tr) + len(val)) // 10  # all their training-side faces
-    small = _faceset(n_people=4, per=6)
+    assert len(guard) == 3 * (len(tr) + len(val)) // 20  # all their training-side faces
+    small = _faceset(n_people=19, per=6)
     a, b = small.split_photos(0.7)
     assert len(split_guard(a, b, b, 0)[3]) == 0  # too few people to spare any

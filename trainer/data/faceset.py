@@ -101,13 +101,14 @@ def load_aligned_folders(root: str | Path, size: int = 112) -> FaceSet:
     return FaceSet(np.ascontiguousarray(arr), np.array(labels, np.int64), names, sources, skipped)
 
 
-def split_guard(tr: FaceSet, val: FaceSet, held: FaceSet, seed: int,
-                frac: float = 0.15) -> tuple[FaceSet, FaceSet, FaceSet, FaceSet]:
-    """Move GUARD people (frac of them, at least 2; none when fewer than 8 people) out of training:
+def split_guard(tr: FaceSet, val: FaceSet, held: FaceSet, seed: int, frac: float = 0.15,
+                min_people: int = 20) -> tuple[FaceSet, FaceSet, FaceSet, FaceSet]:
+    """Move GUARD people (frac of them, at least 2; none when fewer than min_people, where
+    every person is worth more as training data) out of training:
     their training faces become the guard set, their held-out faces are dropped. Returns
     (train, val, held-out, guard), labels renumbered."""
     n = tr.num_classes
-    if n < 8:
+    if n < min_people:
         return tr, val, held, FaceSet(tr.crops[:0], tr.labels[:0], [])
     people = np.random.default_rng(seed + 7).permutation(n)
     g = people[: max(2, int(round(frac * n)))]
