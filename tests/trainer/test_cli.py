@@ -57,3 +57,14 @@ def test_train_refuses_bad_params(tmp_path) -> None:
     pytest.importorskip("torch")
     (tmp_path / "a").mkdir()
     assert main(["train", "--aligned", str(tmp_path), "--param", "nonsense"]) == 2
+
+
+def test_faceapp_does_not_import_torch_until_training() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from faceapp.cli import build_parser; build_parser(); "
+            "import faceapp.bench.losses_bench, faceapp.cli.train_cmds; "
+            "print('torch' in sys.modules, 'trainer' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
