@@ -30,7 +30,9 @@ class CosineHead(nn.Module):
         self.weight = nn.Parameter(torch.randn(num_classes, embedding_size) * 0.01)
 
     def cosine(self, embeddings: torch.Tensor) -> torch.Tensor:
-        return F.linear(F.normalize(upcast(embeddings), dim=1), F.normalize(self.weight, dim=1).to(upcast(embeddings).dtype)).clamp(-1.0, 1.0)
+        x = upcast(embeddings)
+        with torch.autocast(x.device.type, enabled=False):  # margins and scales want float32 cosines
+            return F.linear(F.normalize(x, dim=1), F.normalize(self.weight, dim=1).to(x.dtype)).clamp(-1.0, 1.0)
 
     @torch.no_grad()
     def init_from_centres(self, centres: torch.Tensor) -> None:
