@@ -33,10 +33,11 @@ from trainer.augment import augment, to_tensor
 from trainer.backbones import build_backbone
 from trainer.config import TrainConfig
 from trainer.data.faceset import FaceSet
-from trainer.features import embed_crops, tail_embed, trunk_features
-from trainer.losses import PAIR_LOSSES, build_loss
+from trainer.features import compute_features, embed_crops, tail_embed
+from trainer.losses import build_loss
 from trainer.progress import Progress, print_progress
-from trainer.samplers import PKSampler, ShuffleSampler, TripletBatches
+from trainer.samplers import make_sampler
+from trainer.validation import GUARD_TOLERANCE, val_score
 
 
 @dataclass
@@ -73,32 +74,6 @@ class _LossModel(nn.Module):
         if ref is not None:  # stay near the base model's directions (Learning without Forgetting)
             loss = loss + self.distill * (1 - (F.normalize(emb.float(), dim=1) * ref).sum(1)).mean()
         return loss
-
-
-GUARD_TOLERANCE = 0.003  # mean-TAR points the never-trained people may lose (about noise level)
-
-
-def compute_features(trunk: nn.Module, data: FaceSet, val: FaceSet | None,
-                     guard: FaceSet | None = None) -> dict[str, np.ndarray]:
-    out = {"train": trunk_features(trunk, data.crops), "train_flip": trunk_features(trunk, data.crops, flip=True)}
-    if val is not None and len(val):
-        out["val"] = trunk_features(trunk, val.crops)
-    if guard is not None and len(guard):
-        out["guard"] = trunk_features(trunk, guard.crops)
-    return out
-
-
-def _val_score(emb: np.ndarray, labels: np.ndarray) -> float:
-    """Mean TAR over FAR 1e-3…1e-1 (five log-spaced points) on every pair of the held-out faces: a
-    partial-AUC-like figure, much less jumpy on a few hundred faces than TAR at a single FAR."""
-    from faceapp.core.metrics import roc_tar_at_far
-
-    iu = np.triu_indices(len(labels), 1)
-    scores = (emb @ emb.T)[iu]
-    same = (labels[:, None] == labels[None, :])[iu]
-    if same.all() or not same.any():
-        return 0.0
-    return float(np.mean([roc_tar_at_far(scores, same, far)[0] for far in np.logspace(-3, -1, 5)]))
 
 
 def _freeze_bn(module: nn.Module) -> None:
@@ -178,7 +153,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
 
     result = TrainResult(net, loss_fn, device=str(dev), trainable_units=units if frozen else None)
     best_score, best_state, start_epoch, bad = -1.0, None, 0, 0
-    guard_base = _val_score(embed_set("guard"), guard.labels) if use_guard else 0.0
+    guard_base = val_score(embed_set("guard"), guard.labels) if use_guard else 0.0
     ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
     if ckpt and cfg.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=dev, weights_only=False)
@@ -189,7 +164,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         best_score, best_state, bad = state["best_score"], state["best_state"], state["bad"]
         result.best_epoch = state.get("best_epoch", 0)
     if val is not None and len(val) and best_score < 0:
-        best_score = _val_score(embed_set("val"), val.labels)
+        best_score = val_score(embed_set("val"), val.labels)
         result.history.append({"epoch": 0, "loss": None, "val_score": best_score, "seconds": 0.0,
                                **({"guard_score": guard_base} if use_guard else {})})
         best_state = copy.deepcopy(net.state_dict())
@@ -197,7 +172,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     t_start = time.time()
     for epoch in range(start_epoch, cfg.epochs):
         rng = np.random.default_rng(cfg.seed + epoch)
-        sampler = _sampler(cfg, data, joined, feats if frozen else None, dev, cfg.seed + epoch)
+        sampler = make_sampler(cfg, data, joined, feats if frozen else None, dev, cfg.seed + epoch)
         batches = list(sampler)
         batches = batches[: max(1, len(batches) // world * world)][rank::world]  # equal steps on every rank
         joined.train()
@@ -234,11 +209,11 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         rec = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else None, "seconds": time.time() - t0}
         stop = False
         if val is not None and len(val):
-            score = _val_score(embed_set("val"), val.labels)
+            score = val_score(embed_set("val"), val.labels)
             rec["val_score"] = score
             kept = True
             if use_guard:
-                rec["guard_score"] = _val_score(embed_set("guard"), guard.labels)
+                rec["guard_score"] = val_score(embed_set("guard"), guard.labels)
                 kept = rec["guard_score"] >= guard_base - GUARD_TOLERANCE
             if score > best_score + 1e-4 and kept:
                 best_score, best_state, bad = score, copy.deepcopy(net.state_dict()), 0
@@ -263,20 +238,3 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     result.seconds = time.time() - t_start
     result.net = net.cpu().eval()
     return result
-
-
-def _sampler(cfg: TrainConfig, data: FaceSet, joined: nn.Module, feats: list | None, dev: torch.device, seed: int):  # noqa: ANN202
-    if cfg.loss == "triplet" and cfg.offline_mining:
-        from trainer.miners import offline_triplets
-
-        sub = np.random.default_rng(seed).permutation(len(data))[:1024]
-        model = joined.module.model if hasattr(joined, "module") else joined.model
-        emb = (tail_embed(model, feats[0][sub], dev) if feats is not None
-               else embed_crops(model, data.crops[sub], dev))
-        a, p, n = offline_triplets(torch.from_numpy(emb), torch.from_numpy(data.labels[sub]),
-                                   cfg.loss_params.get("margin", 0.2), seed=seed)
-        trip = np.stack([sub[a.numpy()], sub[p.numpy()], sub[n.numpy()]], 1)
-        return TripletBatches(trip, max(1, cfg.batch_size // 3), seed)
-    if cfg.loss in PAIR_LOSSES:
-        return PKSampler(data.labels, cfg.p, cfg.k, seed=seed)
-    return ShuffleSampler(len(data), cfg.batch_size, seed)

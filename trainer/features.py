@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from trainer.augment import to_tensor
+from trainer.data.faceset import FaceSet
 
 
 def export_onnx(module: nn.Module, path: str | Path, input_size: int = 112, output: str = "fc1", opset: int = 17) -> None:
@@ -72,3 +73,13 @@ def embed_crops(net: nn.Module, crops: np.ndarray, device: torch.device | str = 
     out = [norm(net(to_tensor(crops[i : i + batch], device)), dim=1).float().cpu()
            for i in range(0, len(crops), batch)]
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
+
+
+def compute_features(trunk: nn.Module, data: FaceSet, val: FaceSet | None,
+                     guard: FaceSet | None = None) -> dict[str, np.ndarray]:
+    out = {"train": trunk_features(trunk, data.crops), "train_flip": trunk_features(trunk, data.crops, flip=True)}
+    if val is not None and len(val):
+        out["val"] = trunk_features(trunk, val.crops)
+    if guard is not None and len(guard):
+        out["guard"] = trunk_features(trunk, guard.crops)
+    return out

@@ -6,6 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import torch
+from torch import nn
+
+from trainer.config import TrainConfig
+from trainer.data.faceset import FaceSet
+from trainer.features import embed_crops, tail_embed
+from trainer.losses import PAIR_LOSSES
 
 
 class PKSampler:
@@ -63,3 +70,22 @@ class TripletBatches:
         order = self.rng.permutation(len(self.triplets))
         for i in range(len(self)):
             yield self.triplets[order[i * self.per_batch : (i + 1) * self.per_batch]].reshape(-1)
+
+
+def make_sampler(cfg: TrainConfig, data: FaceSet, joined: nn.Module, feats: list | None, dev: torch.device,
+                 seed: int):  # noqa: ANN201
+    """The batches of one epoch: offline-mined triplets, P×K for pair losses, else shuffled."""
+    if cfg.loss == "triplet" and cfg.offline_mining:
+        from trainer.miners import offline_triplets
+
+        sub = np.random.default_rng(seed).permutation(len(data))[:1024]
+        model = joined.module.model if hasattr(joined, "module") else joined.model
+        emb = (tail_embed(model, feats[0][sub], dev) if feats is not None
+               else embed_crops(model, data.crops[sub], dev))
+        a, p, n = offline_triplets(torch.from_numpy(emb), torch.from_numpy(data.labels[sub]),
+                                   cfg.loss_params.get("margin", 0.2), seed=seed)
+        trip = np.stack([sub[a.numpy()], sub[p.numpy()], sub[n.numpy()]], 1)
+        return TripletBatches(trip, max(1, cfg.batch_size // 3), seed)
+    if cfg.loss in PAIR_LOSSES:
+        return PKSampler(data.labels, cfg.p, cfg.k, seed=seed)
+    return ShuffleSampler(len(data), cfg.batch_size, seed)
