@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass
 class TrainConfig:
-    loss: str = "adacos"
+    loss: str = "cosface"  # faceapp bench losses: gains on trained people, strangers kept closest
     loss_params: dict = field(default_factory=dict)
     backbone: str = "sface"  # 'sface' fine-tunes the base model; others train from scratch
     base_model: str | None = None  # ONNX file of the base SFace model (default: bundled)
