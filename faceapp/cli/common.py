@@ -23,3 +23,12 @@ def open_db(args: argparse.Namespace):
 def print_json(obj: object) -> None:
     json.dump(obj, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def print_mapping(obj: dict, as_json: bool, width: int = 20) -> None:
+    """A flat result as JSON (for scripts) or one aligned `key: value` line each."""
+    if as_json:
+        print_json(obj)
+        return
+    for k, v in obj.items():
+        print(f"{k:>{width}}: {v}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.cli import CLIError
-from faceapp.cli.common import print_json
+from faceapp.cli.common import print_json, print_mapping
 
 
 def _table(rows: list[dict], cols: list[str]) -> None:
@@ -142,11 +142,7 @@ def cmd_eval_pairs(args: argparse.Namespace) -> int:
         tar, thr = roc_tar_at_far(scores, same, float(far))
         out[f"tar_at_far_{far}"] = round(tar, 4)
         out[f"threshold_at_far_{far}"] = round(thr, 4)
-    if args.json:
-        print_json(out)
-    else:
-        for k, v in out.items():
-            print(f"{k:>22}: {v}")
+    print_mapping(out, args.json, width=22)
     return 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from faceapp import paths
 from faceapp.cli import CLIError
-from faceapp.cli.common import add_db_option, open_db, print_json
+from faceapp.cli.common import add_db_option, open_db, print_json, print_mapping
 
 
 def _detector_options(p: argparse.ArgumentParser) -> None:
@@ -98,11 +98,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         "onnxruntime": ort.__version__,
         "providers_available": ort.get_available_providers(),
     }
-    if args.json:
-        print_json(info)
-    else:
-        for k, v in info.items():
-            print(f"{k:>20}: {v}")
+    print_mapping(info, args.json)
     return 0
 
 
