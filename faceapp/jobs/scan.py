@@ -96,6 +96,14 @@ class ScanStats:
         }
 
 
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Scanner:
     def __init__(self, db: Database, settings: ScanSettings | None = None, embedder: Embedder | None = None) -> None:
         self.db = db
@@ -105,6 +113,19 @@ class Scanner:
             self.model, device=self.settings.device, batch_size=self.settings.session_batch,
             flip_tta=self.settings.flip_tta, threads=self.settings.embed_threads,
         )
+
+    def _record_unnamable(self, files: list[str], stats: ScanStats) -> list[str]:
+        """File names that are not valid UTF-8 can't be stored as they are: record them under a
+        readable form with the reason, so the user sees which files to rename."""
+        shown_all = []
+        with transaction(self.db):
+            for f in files:
+                shown = f.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                photo_store.save_photo(self.db, shown, 0, 0.0, "", error=("bad-file-name", "the name is not valid UTF-8; rename the file"))
+                stats.processed += 1
+                stats.errors["bad-file-name"] += 1
+                shown_all.append(shown)
+        return shown_all
 
     def _assign_new(self) -> int:
         """New faces join the people the library already has (prototypes, threshold and margin)."""
@@ -160,8 +181,11 @@ class Scanner:
         started = now()
         roots = [str(Path(r).expanduser().resolve()) for r in roots]
         files = list(iter_image_files(roots))
+        unnamable = [f for f in files if not _utf8(f)]
+        files = [f for f in files if _utf8(f)]
         todo, skipped, orphans, known = plan(self.db, files)
-        stats = ScanStats(found=len(files), skipped=skipped)
+        stats = ScanStats(found=len(files) + len(unnamable), skipped=skipped)
+        shown_names = self._record_unnamable(unnamable, stats)
         worker = PhotoWorker(self.settings.detector, orphans, known)
         # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,
         # so every core takes whichever is ready; this thread only orders results and writes them.
@@ -222,7 +246,7 @@ class Scanner:
             pool.shutdown(wait=True, cancel_futures=True)
             cv2.setNumThreads(cv_threads)
         if not stats.cancelled:
-            seen = set(files)
+            seen = set(files) | set(shown_names)
             gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
                     if r.path not in seen and r.status != "missing"]
             stats.missing = photo_store.mark_missing(self.db, gone)

@@ -156,3 +156,17 @@ def test_new_faces_of_a_known_person_join_them_on_rescan(tmp_path):
     new = [f for f in after if f.id not in before]
     assert len(new) == stats.assigned
     assert all("George_Clooney" in f.path for f in after)
+
+
+def test_file_names_that_are_not_utf8_are_recorded_not_fatal(tmp_path):
+    album = tmp_path / "album"
+    album.mkdir()
+    src = sorted(paths.SAMPLE_ALBUM.glob("*.jpg"))[0]
+    shutil.copy2(src, os.fsdecode(bytes(album) + b"/caf\xe9.jpg"))  # Latin-1 name on a UTF-8 system
+    shutil.copy2(src, album / "ok.jpg")
+    db = open_library(tmp_path / "lib.db")
+    for _ in range(2):  # and again: still an error, never "missing"
+        stats = Scanner(db).scan([album])
+        assert stats.errors["bad-file-name"] == 1
+        rows = dict(db.execute("SELECT error, status FROM photos").fetchall())
+        assert rows == {"bad-file-name": "error", None: "done"}
