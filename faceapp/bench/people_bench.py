@@ -31,9 +31,9 @@ def _cluster_stage(n: int, far: str, seed: int, q: mp.Queue) -> None:
     )
     from faceapp.core.cluster_synth import library
     from faceapp.core.metrics import bcubed
-    from faceapp.jobs.verify import _calibration_file
+    from faceapp.jobs.models import shipped_calibration
 
-    th = _calibration_file("sface-2021dec")["thresholds"]
+    th = shipped_calibration("sface-2021dec")["thresholds"]
     t = threshold_from_calibration(th, far)
     x, y = library(n, seed=seed)
     base = _rss_mb()
@@ -55,9 +55,9 @@ def _assign_stage(known: int, new: int, far: str, seed: int, q: mp.Queue) -> Non
     from faceapp.core.cluster_synth import library
     from faceapp.core.knn import top2_by_group
     from faceapp.core.prototypes import group_prototypes
-    from faceapp.jobs.verify import _calibration_file
+    from faceapp.jobs.models import shipped_calibration
 
-    th = _calibration_file("sface-2021dec")["thresholds"]
+    th = shipped_calibration("sface-2021dec")["thresholds"]
     t = threshold_from_calibration(th, far)
     x, y = library(known + new, seed=seed, noise=0.0)
     xk, yk, xn, yn = x[:known], y[:known], x[known:], y[known:]

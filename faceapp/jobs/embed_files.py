@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,13 +22,12 @@ def subject_crops(
 ) -> tuple[list[np.ndarray | None], list[str | None]]:
     """Aligned crop of the subject face of each file (None where no face), plus error reasons."""
     settings = settings or DetectorSettings()
-    import threading
-
-    local = threading.local()
+    local = threading.local()  # one detector per worker thread
 
     def one(path: str | Path) -> tuple[np.ndarray | None, str | None]:
-        det = getattr(local, "det", None) or create_detector(settings, paths.YUNET)
-        local.det = det
+        if not hasattr(local, "det"):
+            local.det = create_detector(settings, paths.YUNET)
+        det = local.det
         try:
             a = analyze(Path(path).read_bytes(), det, settings)
         except (ImageError, OSError) as exc:
@@ -45,7 +45,6 @@ def embed_files(
     embedder: Embedder,
     settings: DetectorSettings | None = None,
     subject: str = "largest",
-    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(emb N×D with zero rows where no face, found bool N)."""
     crops, _ = subject_crops(files, settings, subject)

@@ -14,13 +14,16 @@ from faceapp.core.modelmeta import ModelInfo, read_model_info
 from faceapp.storage import models as model_store
 
 
+def shipped_calibration(model_id: str) -> dict:
+    """The calibration shipped beside a bundled model (thresholds, FAR curve, what it was measured on)."""
+    if model_id == "sface-2021dec" and paths.SFACE_CALIBRATION.exists():
+        return json.loads(paths.SFACE_CALIBRATION.read_text())
+    return {}
+
+
 def load_calibration(info: ModelInfo) -> dict:
     """Thresholds from the model file, else the shipped calibration of the base model."""
-    if info.thresholds:
-        return info.thresholds
-    if info.model_id == "sface-2021dec" and paths.SFACE_CALIBRATION.exists():
-        return json.loads(paths.SFACE_CALIBRATION.read_text()).get("thresholds", {})
-    return {}
+    return info.thresholds or shipped_calibration(info.model_id).get("thresholds", {})
 
 
 def register_model_file(db: Database, path: str | Path, activate: bool = False) -> int:

@@ -26,7 +26,7 @@ def reembed(
 ) -> int:
     """Embed every face lacking an embedding under model_row; returns how many were embedded."""
     row = next(m for m in model_store.list_models(db) if m["id"] == model_row)
-    embedder = embedder_for({**row, "path": row["path"]}, device=device)
+    embedder = embedder_for(row, device=device)
     todo = face_store.faces_missing_embedding(db, model_row)
     done = 0
     for i in range(0, len(todo), chunk):

@@ -93,10 +93,11 @@ class PhotoWorker:
 def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int], dict[str, tuple[int, str]]]:
     """(files to process, number unchanged, {hash: photo id} of known photos whose file is gone,
     {path: (photo id, hash)} of known photos among the files to process)."""
+    rows = {r.path: r for r in photo_store.all_photos(db)}
     todo, skipped = [], 0
     known = {}
     for p in files:
-        row = photo_store.photo_by_path(db, p)
+        row = rows.get(p)
         if row and row.hash and row.status in ("done", "missing"):
             known[p] = (row.id, row.hash)
         if row and row.status in ("done", "error"):
@@ -109,9 +110,10 @@ def plan(db: Database, files: list[str]) -> tuple[list[str], int, dict[str, int]
                 skipped += 1
                 continue
         todo.append(p)
-    seen = set(files)
-    orphans = {}
-    for pid, path, digest in db.execute("SELECT id, path, hash FROM photos WHERE hash IS NOT NULL").fetchall():
-        if path not in seen and not os.path.exists(path):
-            orphans.setdefault(digest, pid)
+    orphans: dict[str, int] = {}
+    if any(p not in rows for p in todo):  # only a path the library has never seen can be a moved file
+        seen = set(files)
+        for r in rows.values():
+            if r.hash and r.path not in seen and not os.path.exists(r.path):
+                orphans.setdefault(r.hash, r.id)
     return todo, skipped, orphans, known

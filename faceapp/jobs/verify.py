@@ -10,14 +10,13 @@ which rate the similarity itself stands for, read off the calibration's FAR curv
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from sqlite_utils import Database
 
-from faceapp import paths
+from faceapp.jobs.models import shipped_calibration
 
 
 class VerifyError(ValueError):
@@ -39,18 +38,12 @@ class Verification:
         return asdict(self)
 
 
-def _calibration_file(model_id: str) -> dict:
-    if model_id == "sface-2021dec" and paths.SFACE_CALIBRATION.exists():
-        return json.loads(paths.SFACE_CALIBRATION.read_text())
-    return {}
-
-
 def model_thresholds(db: Database) -> dict[str, float]:
     """Thresholds stored with the active model, else the shipped calibration of the base model."""
     from faceapp.jobs.models import ensure_active_model
 
     m = ensure_active_model(db)
-    th = (m.get("metadata") or {}).get("thresholds") or _calibration_file(m["model_id"]).get("thresholds") or {}
+    th = (m.get("metadata") or {}).get("thresholds") or shipped_calibration(m["model_id"]).get("thresholds") or {}
     if not th:
         raise VerifyError(f"model {m['model_id']} has no calibrated thresholds; run `faceapp calibrate`")
     return {k: float(v) for k, v in th.items()}
@@ -102,7 +95,7 @@ def verify(db: Database, a: int | str, b: int | str, far: str = "1e-3", device: 
         raise VerifyError(f"no threshold at FAR {far}; calibrated: {', '.join(sorted(th))}")
     vecs = [_face_vector(db, int(x), model["id"]) if _is_face_id(x) else _image_vector(str(x), model, device) for x in (a, b)]
     sim = float(np.dot(vecs[0], vecs[1]))
-    curve = (model.get("metadata") or {}).get("far_curve") or _calibration_file(model["model_id"]).get("far_curve", [])
+    curve = (model.get("metadata") or {}).get("far_curve") or shipped_calibration(model["model_id"]).get("far_curve", [])
     ts = [float(t) for _, t in curve]
     bound = "about" if not ts or min(ts) < sim < max(ts) else ("at most" if sim >= max(ts) else "at least")
     return Verification(

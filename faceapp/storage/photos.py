@@ -31,13 +31,8 @@ def _row(r: Sequence) -> PhotoRow:
 _COLS = "id, path, size, mtime, hash, status"
 
 
-def photo_by_path(db: Database, path: str) -> PhotoRow | None:
-    r = db.execute(f"SELECT {_COLS} FROM photos WHERE path = ?", [path]).fetchone()
-    return _row(r) if r else None
-
-
-def photos_by_hash(db: Database, digest: str) -> list[PhotoRow]:
-    return [_row(r) for r in db.execute(f"SELECT {_COLS} FROM photos WHERE hash = ?", [digest]).fetchall()]
+def all_photos(db: Database) -> list[PhotoRow]:
+    return [_row(r) for r in db.execute(f"SELECT {_COLS} FROM photos ORDER BY id").fetchall()]
 
 
 def photos_under(db: Database, root: str) -> list[PhotoRow]:

@@ -13,14 +13,13 @@ from sqlite_utils import Database
 
 from trainer.data.faceset import FaceSet
 
-USER_SOURCES = ("user", "confirmed")
-
 
 def load_library(db: Database, confirmed_only: bool = True, min_faces: int = 2) -> FaceSet:
     """People with at least `min_faces` faces (a person with one face teaches nothing about pairs)."""
     from faceapp.storage.faces import face_crops
+    from faceapp.storage.people import DECIDED
 
-    where = "AND a.source IN ('user', 'confirmed')" if confirmed_only else ""
+    where = f"AND a.source IN ({', '.join(repr(s) for s in DECIDED)})" if confirmed_only else ""
     rows = db.execute(
         f"""SELECT a.face_id, p.id, p.name FROM face_assignments a
             JOIN persons p ON p.id = a.person_id
