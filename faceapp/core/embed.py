@@ -74,7 +74,13 @@ class Embedder:
                     opts.intra_op_num_threads = self.threads
                 # Busy-waiting pool threads would steal the cores the decode/detect threads need.
                 opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                sess = ort.InferenceSession(self.model_path, opts, providers=choose_providers(self.device))
+                providers = choose_providers(self.device)
+                model: str | bytes = self.model_path
+                if providers == ["CPUExecutionProvider"]:
+                    from faceapp.core.onnx_rewrite import fast_model_bytes
+
+                    model = fast_model_bytes(self.model_path) or self.model_path
+                sess = ort.InferenceSession(model, opts, providers=providers)
                 # The providers the session really got, not the ones asked for.
                 self.provider = sess.get_providers()[0]
                 if self._info is None:

@@ -61,7 +61,14 @@ class ModelInfo:
 
 
 def read_model_info(path: str | Path) -> ModelInfo:
-    """Read metadata without building an inference session (cheap: onnxruntime reads the header)."""
+    """Read the model file's metadata (onnx parses the file; no inference session is built)."""
+    try:
+        import onnx
+    except ImportError:
+        onnx = None
+    if onnx is not None:
+        model = onnx.load(str(path))
+        return ModelInfo.from_props({p.key: p.value for p in model.metadata_props})
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
