@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
 MODELS = RESOURCES / "models"
 SAMPLE_ALBUM = RESOURCES / "sample_album"
-YUNET = MODELS / "face_detection_yunet_2023mar_int8bq.onnx"
+YUNET = MODELS / "face_detection_yunet_2023mar_int8bq.onnx"  # as shipped; OpenCV runs it
+YUNET_ORT = MODELS / "face_detection_yunet_2023mar_fp32.onnx"  # dequantized; onnxruntime runs it (default)
 SFACE = MODELS / "sface_2021dec_fp32.onnx"
 SFACE_CALIBRATION = MODELS / "sface_2021dec_calibration.json"
 

@@ -76,9 +76,18 @@ class YuNetDetector:
 
 
 def create_detector(settings: DetectorSettings, default_model: str | Path) -> Detector:
-    """YuNet unless the settings point at a local SCRFD/RetinaFace-style ONNX file."""
-    if settings.model_path and not Path(settings.model_path).name.startswith("face_detection_yunet"):
+    """YuNet unless the settings point at a local SCRFD/RetinaFace-style ONNX file.
+
+    YuNet runs through onnxruntime when the dequantized fp32 file sits beside the int8 one (the
+    bundled models do); `settings.extra["backend"] = "opencv"` asks for OpenCV's FaceDetectorYN."""
+    path = Path(settings.model_path or default_model)
+    if not path.name.startswith("face_detection_yunet"):
         from faceapp.core.scrfd import SCRFDDetector
 
-        return SCRFDDetector(settings.model_path, settings)
-    return YuNetDetector(settings.model_path or default_model, settings)
+        return SCRFDDetector(path, settings)
+    fp32 = path if path.name.endswith("_fp32.onnx") else path.with_name(path.name.replace("_int8bq", "_fp32"))
+    if settings.extra.get("backend", "onnxruntime") != "opencv" and fp32.is_file():
+        from faceapp.core.yunet_ort import YuNetOnnx
+
+        return YuNetOnnx(fp32, settings)
+    return YuNetDetector(path, settings)
