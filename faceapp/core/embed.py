@@ -48,7 +48,7 @@ class Embedder:
         model_path: str | Path,
         info: ModelInfo | None = None,
         device: str = "auto",
-        batch_size: int = 8,
+        batch_size: int | None = None,
         flip_tta: bool = False,
         threads: int = 0,
         session: Session | None = None,
@@ -95,6 +95,12 @@ class Embedder:
         assert self._info is not None
         return self._info
 
+    def default_batch(self) -> int:
+        """Faces per session run: on a CPU small batches stay in the cache (1–2 faces per run are
+        ~15 % cheaper per face than 8 with SFace); a GPU wants large ones."""
+        self._load()
+        return 2 if self.provider in ("CPUExecutionProvider", "stub") else 64
+
     def preprocess(self, crops_rgb: np.ndarray) -> np.ndarray:
         """N×H×W×3 RGB uint8 → N×3×H×W float32 as the model's metadata says."""
         info = self.info
@@ -123,8 +129,9 @@ class Embedder:
         if len(crops_rgb) == 0:
             return np.zeros((0, self.info.embedding_size), np.float32)
         out = []
-        for i in range(0, len(crops_rgb), self.batch_size):
-            x = self.preprocess(crops_rgb[i : i + self.batch_size])
+        bs = self.batch_size or self.default_batch()
+        for i in range(0, len(crops_rgb), bs):
+            x = self.preprocess(crops_rgb[i : i + bs])
             e = self._run(x)
             if self.flip_tta:
                 e = l2_normalize(e) + l2_normalize(self._run(np.ascontiguousarray(x[..., ::-1])))

@@ -44,7 +44,7 @@ def ensure_active_model(db: Database) -> dict:
     return row
 
 
-def embedder_for(row: dict, device: str = "auto", batch_size: int = 32, flip_tta: bool = False, threads: int = 0) -> Embedder:
+def embedder_for(row: dict, device: str = "auto", batch_size: int | None = None, flip_tta: bool = False, threads: int = 0) -> Embedder:
     path = Path(row["path"])
     if not path.exists():
         raise FileNotFoundError(f"model file of {row['model_id']} is gone: {path}")

@@ -41,7 +41,7 @@ class ScanSettings:
     workers: int = field(default_factory=lambda: max(2, _cores()))
     embed_threads: int = field(default_factory=lambda: max(1, _cores() // 2))
     embed_batch: int = 32  # faces gathered before an embedding call
-    session_batch: int = 8  # faces per onnxruntime run: bigger batches fall out of the CPU cache
+    session_batch: int | None = None  # faces per onnxruntime run; None: the embedder's choice for its device
     commit_every: int = 16  # photos per transaction
     device: str = "auto"
     flip_tta: bool = False
