@@ -93,7 +93,8 @@ def run(root: Path, cache_dir: Path, losses: tuple[str, ...] = DEFAULT_LOSSES, c
                     guard=guard)
         _, tail = res.net.split(units)
         report["losses"][name] = {**score(tail), "train_seconds": time.time() - t, "best_epoch": res.best_epoch,
-                                  "epochs_run": len([h for h in res.history if h.get("loss") is not None]),
+                                  "epochs_run": len([h for h in res.history if h.get("loss") is not None and "warmup" not in h]),
+                                  "alpha": res.best_alpha,
                                   "history": res.history}
         print(row(name, report["losses"][name], report["base"]), flush=True)
     report["default"] = choose_default(report)

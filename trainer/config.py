@@ -22,6 +22,8 @@ class TrainConfig:
     head_lr: float = 1e-3  # class weights of classification losses
     weight_decay: float = 5e-4
     distill: float = 2.0  # weight of mean(1 − cos(f(x), f_base(x))): keeps strangers' geometry (LwF)
+    head_warmup: int = 1  # epochs training only the class weights first (LP-FT); 0 to skip
+    wise_alphas: tuple = (0.25, 0.5, 0.75)  # WiSE-FT blends with the base model also scored each epoch; () for none
     l2sp: float = 0.0  # weight of Σ‖w − w_base‖² over trainable weights (L2-SP)
     device: str = "auto"  # auto | cpu | cuda
     trainable_units: int | None = None  # None: last 2 conv units on CPU, everything on CUDA

@@ -10,8 +10,14 @@
   face is pulled toward the base model's direction for it, as in Learning without Forgetting (Li &
   Hoiem 2016). Without it, margin losses sharpen the trained people but lower the figures of people
   the training never saw; with it they stay within noise (see `faceapp bench losses`).
+* Linear probe, then fine-tune (LP-FT, Kumar et al. 2022; cfg.head_warmup): classification losses
+  first train their class weights alone on the base model's embeddings, so that a freshly set
+  classifier does not drag the features around in the first steps.
+* Weight-space ensembling with the base model (WiSE-FT, Wortsman et al. 2022; cfg.wise_alphas):
+  after every epoch the weights θ = (1−α)·θ_base + α·θ_ft are scored for each α of the grid as well.
 * A checkpoint after every epoch (resume=True picks it up); early stopping on held-out faces
-  (mean TAR over FAR 1e-3…1e-1 on every pair of the validation faces); the best epoch's weights are kept.
+  (mean TAR over FAR 1e-3…1e-1 on every pair of the validation faces); the best (epoch, α) is kept:
+  the highest validation score among those whose guard people's score holds.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from trainer.data.faceset import FaceSet
 from trainer.features import compute_features, embed_crops, tail_embed
 from trainer.losses import build_loss
 from trainer.progress import Progress, print_progress
-from trainer.samplers import make_sampler
+from trainer.samplers import ShuffleSampler, make_sampler
 from trainer.validation import GUARD_TOLERANCE, val_score
 
 
@@ -50,6 +56,31 @@ class TrainResult:
     device: str = "cpu"
     trainable_units: int | None = None
     stopped_early: bool = False
+    best_alpha: float = 1.0  # WiSE-FT weight of the fine-tuned model in the kept weights (0: the base model)
+
+
+def interpolate(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
+    """WiSE-FT: state dict (1−α)·base + α·tuned for floating tensors (exactly `base` at α = 0 and
+    `tuned` at α = 1); integer buffers (BatchNorm's batch counters) come from `tuned`."""
+    out = {}
+    for k, t in tuned.items():
+        b = base[k]
+        if not t.is_floating_point() or alpha == 1:
+            out[k] = t.detach().clone()
+        elif alpha == 0:
+            out[k] = b.detach().clone().to(t)
+        else:
+            out[k] = torch.lerp(b.to(t), t, alpha)
+    return out
+
+
+def choose(candidates: list[dict], best_score: float, guard_floor: float | None) -> dict | None:
+    """The candidate ({'alpha', 'val_score', 'guard_score'}) with the highest validation score above
+    best_score (by more than 1e-4) whose guard score is at least guard_floor (None: no guard);
+    ties go to the smaller α (closer to the base model). None when no candidate qualifies."""
+    ok = [c for c in candidates if c["val_score"] > best_score + 1e-4
+          and (guard_floor is None or c["guard_score"] >= guard_floor)]
+    return max(ok, key=lambda c: (c["val_score"], -c["alpha"])) if ok else None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -80,6 +111,44 @@ def _freeze_bn(module: nn.Module) -> None:
     for m in module.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm):
             m.eval()
+
+
+def _warm_head(cfg: TrainConfig, data: FaceSet, model: nn.Module, loss_fn: nn.Module, head_params: list,
+               feats: list | None, dev: torch.device, result: TrainResult, rank: int, world: int,
+               progress: Callable[[Progress], None] | None) -> None:
+    """LP-FT's linear probe: cfg.head_warmup epochs in which only the loss's class weights learn,
+    on the (unchanging) embeddings of the model as it is; recorded in the history as 'warmup'."""
+    opt = torch.optim.AdamW(head_params, lr=cfg.head_lr, weight_decay=cfg.weight_decay)
+    model.eval()
+    loss_fn.train()
+    for w in range(cfg.head_warmup):
+        rng = np.random.default_rng(cfg.seed + 10_000 + w)
+        batches = list(ShuffleSampler(len(data), cfg.batch_size, cfg.seed + 10_000 + w))[rank::world]
+        losses, t0 = [], time.time()
+        for step, idx in enumerate(batches, 1):
+            with torch.no_grad():
+                if feats is not None:
+                    copy_of = rng.integers(0, 2, len(idx)) if cfg.augment else np.zeros(len(idx), int)
+                    x = torch.from_numpy(np.stack([feats[c][i] for c, i in zip(copy_of, idx, strict=True)]))
+                    emb = model(x.to(dev).float())
+                else:
+                    x = to_tensor(data.crops[idx], dev)
+                    emb = model(augment(x) if cfg.augment else x)
+            loss = loss_fn(emb.float(), torch.from_numpy(data.labels[idx]).to(dev))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if world > 1:  # keep the ranks' class weights identical without DDP
+                for p in head_params:
+                    if p.grad is not None:
+                        dist.all_reduce(p.grad)
+                        p.grad /= world
+            opt.step()
+            losses.append(float(loss.detach()))
+            if progress and rank == 0:
+                progress(Progress(f"head warm-up {w + 1}/{cfg.head_warmup}", step, len(batches), len(idx) * step,
+                                  time.time() - t0, float(np.mean(losses[-20:]))))
+        result.history.append({"epoch": 0, "warmup": w + 1, "loss": float(np.mean(losses)) if losses else None,
+                               "seconds": time.time() - t0})
 
 
 def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
@@ -153,6 +222,8 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
 
     result = TrainResult(net, loss_fn, device=str(dev), trainable_units=units if frozen else None)
     best_score, best_state, start_epoch, bad = -1.0, None, 0, 0
+    base_state = copy.deepcopy(net.state_dict())  # WiSE-FT interpolates toward these weights
+    alphas = sorted({float(a) for a in cfg.wise_alphas if 0 < a <= 1} | {1.0})
     guard_base = val_score(embed_set("guard"), guard.labels) if use_guard else 0.0
     ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
     if ckpt and cfg.resume and ckpt.exists():
@@ -162,13 +233,15 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         opt.load_state_dict(state["opt"])
         start_epoch, result.history = state["epoch"], state["history"]
         best_score, best_state, bad = state["best_score"], state["best_state"], state["bad"]
-        result.best_epoch = state.get("best_epoch", 0)
+        result.best_epoch, result.best_alpha = state.get("best_epoch", 0), state.get("best_alpha", 1.0)
     if val is not None and len(val) and best_score < 0:
         best_score = val_score(embed_set("val"), val.labels)
         result.history.append({"epoch": 0, "loss": None, "val_score": best_score, "seconds": 0.0,
                                **({"guard_score": guard_base} if use_guard else {})})
         best_state = copy.deepcopy(net.state_dict())
-
+    if start_epoch == 0 and head_params and cfg.head_warmup > 0:
+        _warm_head(cfg, data, model, loss_fn, head_params, feats if frozen else None, dev, result, rank, world,
+                   progress)
     t_start = time.time()
     for epoch in range(start_epoch, cfg.epochs):
         rng = np.random.default_rng(cfg.seed + epoch)
@@ -209,15 +282,23 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         rec = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else None, "seconds": time.time() - t0}
         stop = False
         if val is not None and len(val):
-            score = val_score(embed_set("val"), val.labels)
-            rec["val_score"] = score
-            kept = True
-            if use_guard:
-                rec["guard_score"] = val_score(embed_set("guard"), guard.labels)
-                kept = rec["guard_score"] >= guard_base - GUARD_TOLERANCE
-            if score > best_score + 1e-4 and kept:
-                best_score, best_state, bad = score, copy.deepcopy(net.state_dict()), 0
-                result.best_epoch = epoch + 1
+            tuned = copy.deepcopy(net.state_dict())
+            cands = []
+            for a in alphas:  # WiSE-FT: this epoch's weights and their blends with the base model
+                net.load_state_dict(tuned if a == 1 else interpolate(base_state, tuned, a))
+                c = {"alpha": a, "val_score": val_score(embed_set("val"), val.labels)}
+                if use_guard:
+                    c["guard_score"] = val_score(embed_set("guard"), guard.labels)
+                cands.append(c)
+            net.load_state_dict(tuned)
+            rec.update({k: v for k, v in cands[-1].items() if k != "alpha"})  # the epoch's own weights
+            if len(cands) > 1:
+                rec["wise"] = cands
+            pick = choose(cands, best_score, guard_base - GUARD_TOLERANCE if use_guard else None)
+            if pick is not None:
+                best_score, bad = pick["val_score"], 0
+                best_state = tuned if pick["alpha"] == 1 else interpolate(base_state, tuned, pick["alpha"])
+                result.best_epoch, result.best_alpha = epoch + 1, pick["alpha"]
             else:
                 bad += 1
                 stop = bad >= cfg.patience
@@ -227,6 +308,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
             torch.save({"net": net.state_dict(), "loss": loss_fn.state_dict(), "opt": opt.state_dict(),
                         "epoch": epoch + 1, "history": result.history, "best_score": best_score,
                         "best_state": best_state, "bad": bad, "best_epoch": result.best_epoch,
+                        "best_alpha": result.best_alpha,
                         "config": cfg.to_dict()}, ckpt)
         if stop:
             result.stopped_early = True

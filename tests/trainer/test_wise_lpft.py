@@ -1,0 +1,99 @@
+"""WiSE-FT blending with the base model (exact at α = 0 and 1, selection respects the guard people)
+and LP-FT's head warm-up (class weights move, the backbone does not)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from trainer.backbones import load_sface
+from trainer.config import TrainConfig
+from trainer.engine import choose, interpolate
+
+
+def _tuned_pair() -> tuple[torch.nn.Module, dict, dict]:
+    net = load_sface().eval()
+    base = {k: v.clone() for k, v in net.state_dict().items()}
+    _, tail = net.split(1)
+    with torch.no_grad():
+        for p in tail.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    for m in net.modules():
+        if hasattr(m, "num_batches_tracked"):
+            m.num_batches_tracked += 3
+    return net, base, {k: v.clone() for k, v in net.state_dict().items()}
+
+
+def test_interpolation_is_exact_at_the_ends_and_linear_between() -> None:
+    net, base, tuned = _tuned_pair()
+    x = torch.rand(3, 3, 112, 112) * 255
+    ref = load_sface().eval()
+    with torch.no_grad():
+        net.load_state_dict(interpolate(base, tuned, 0.0))
+        assert torch.equal(net(x), ref(x))  # α = 0: exactly the base model's outputs
+        net.load_state_dict(interpolate(base, tuned, 1.0))
+        out_tuned = net(x)
+    net.load_state_dict(tuned)
+    with torch.no_grad():
+        assert torch.equal(net(x), out_tuned)  # α = 1: exactly the fine-tuned model
+    mid = interpolate(base, tuned, 0.5)
+    for k, v in tuned.items():
+        if v.is_floating_point():
+            assert torch.allclose(mid[k], (base[k] + v) / 2, atol=1e-6)
+        else:
+            assert torch.equal(mid[k], v)  # integer counters from the fine-tuned side
+
+
+def test_choice_respects_the_guard_and_prefers_the_base_side_on_ties() -> None:
+    cands = [{"alpha": 0.25, "val_score": 0.95, "guard_score": 0.90},
+             {"alpha": 0.5, "val_score": 0.96, "guard_score": 0.90},
+             {"alpha": 1.0, "val_score": 0.99, "guard_score": 0.80}]  # best on val, but strangers lose
+    assert choose(cands, 0.94, guard_floor=0.89)["alpha"] == 0.5
+    assert choose(cands, 0.94, guard_floor=None)["alpha"] == 1.0
+    assert choose(cands, 0.97, guard_floor=0.89) is None  # nothing better than what is kept
+    tie = [{"alpha": 1.0, "val_score": 0.96, "guard_score": 0.9}, {"alpha": 0.5, "val_score": 0.96, "guard_score": 0.9}]
+    assert choose(tie, 0.9, 0.0)["alpha"] == 0.5
+
+
+def _people(fs, people):  # noqa: ANN001, ANN202
+    return fs.subset(np.flatnonzero(np.isin(fs.labels, people)), relabel=True)
+
+
+def test_guard_that_never_holds_returns_the_base_model(real_crops, monkeypatch) -> None:
+    from trainer import engine
+    from trainer.features import embed_crops
+
+    monkeypatch.setattr(engine, "GUARD_TOLERANCE", -1.0)  # the guard's floor is above any score
+    tr, val = _people(real_crops, [0, 1, 2, 3]).split_photos(0.75)
+    guard = _people(real_crops, [4, 5])
+    cfg = TrainConfig(loss="cosface", epochs=1, batch_size=16, device="cpu", trainable_units=1, lr=1e-3)
+    res = engine.train(cfg, tr, val, progress=None, guard=guard)
+    assert res.best_epoch == 0
+    assert {c["alpha"] for c in res.history[-1]["wise"]} == {0.25, 0.5, 0.75, 1.0}
+    base = embed_crops(load_sface(), val.crops[:4])
+    assert np.abs(embed_crops(res.net, val.crops[:4]) - base).max() < 1e-5
+
+
+def test_head_warmup_moves_only_the_class_weights(real_crops) -> None:
+    from trainer.engine import train
+
+    tr, _ = real_crops.split_photos(0.75)
+    cfg = TrainConfig(loss="cosface", epochs=0, head_warmup=2, batch_size=16, device="cpu", trainable_units=1,
+                      init_head_from_centres=False)
+    torch.manual_seed(cfg.seed)
+    res = train(cfg, tr, None, progress=None)
+    base = load_sface().state_dict()
+    assert all(torch.equal(v, base[k]) for k, v in res.net.state_dict().items())
+    assert [h["warmup"] for h in res.history] == [1, 2] and res.history[-1]["loss"] < res.history[0]["loss"]
+
+
+@pytest.mark.parametrize("warmup", [0, 1])
+def test_warmup_history_does_not_count_as_epochs(real_crops, warmup) -> None:
+    from trainer.engine import train
+
+    tr, _ = real_crops.split_photos(0.75)
+    cfg = TrainConfig(loss="cosface", epochs=1, head_warmup=warmup, batch_size=16, device="cpu", trainable_units=1)
+    res = train(cfg, tr, None, progress=None)
+    assert [h["epoch"] for h in res.history if "warmup" not in h] == [1]
+    assert len(res.history) == 1 + warmup
