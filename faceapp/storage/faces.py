@@ -31,7 +31,9 @@ def insert_face(
     x, y, w, h = (float(v) for v in box)
     return int(
         db.execute(
-            "INSERT INTO faces (photo_id, x, y, w, h, landmarks, score, quality, crop) VALUES (?,?,?,?,?,?,?,?,?)",
+            # the next id above every id ever used (migration 0005 keeps the mark), never a reused one
+            "INSERT INTO faces (id, photo_id, x, y, w, h, landmarks, score, quality, crop) "
+            "VALUES ((SELECT value + 1 FROM counters WHERE name = 'face'),?,?,?,?,?,?,?,?,?)",
             [photo_id, x, y, w, h, json.dumps(np.round(np.asarray(landmarks, float), 2).tolist()),
              float(score), float(quality), encode_crop(crop)],
         ).lastrowid

@@ -156,11 +156,23 @@ def _prototypes(db: Database) -> None:
     )
 
 
+def _face_ids(db: Database) -> None:
+    """Face ids that are never reused: decisions and history name faces by id, so a face deleted
+    with its photo must not lend its id to the next face found. A high-water mark kept by a trigger
+    (the table is not rebuilt: a DROP of faces would cascade through every decision)."""
+    db.execute("INSERT OR REPLACE INTO counters (name, value) SELECT 'face', coalesce(max(id), 0) FROM faces")
+    db.execute(  # one statement: _run_script would split the trigger's body at its semicolon
+        "CREATE TRIGGER faces_high_water AFTER INSERT ON faces BEGIN "
+        "UPDATE counters SET value = max(value, NEW.id) WHERE name = 'face'; END"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_people_decisions", _people_decisions),
     ("0003_counters", _counters),
     ("0004_person_prototypes", _prototypes),
+    ("0005_face_ids", _face_ids),
 ]
 
 

@@ -64,3 +64,21 @@ def test_redetected_photo_keeps_face_rows_that_overlap(db):
     rows = db.execute("SELECT id, x FROM faces WHERE photo_id = ? ORDER BY x", [pid]).fetchall()
     assert rows[0] == (a, 5.0) and [r[1] for r in rows] == [5.0, 400.0]
     assert db.execute("SELECT person_id, source FROM face_assignments WHERE face_id = ?", [a]).fetchone() == (1, "confirmed")
+
+
+def test_face_ids_are_never_reused_after_the_newest_face_is_dropped(tmp_path):
+    db = open_library(tmp_path / "lib.db")
+    crop = np.zeros((112, 112, 3), np.uint8)
+
+    def face(x):
+        return {"box": [x, 0, 50, 50], "landmarks": np.zeros((5, 2)), "score": 0.9, "quality": 0.5, "crop": crop}
+
+    save_photo(db, "/x/a.jpg", 10, 1.0, "h1", faces=[face(0), face(200)])
+    newest = db.execute("SELECT max(id) FROM faces").fetchone()[0]
+    # the photo changes and its second face is gone: that face row (the newest id) is deleted
+    save_photo(db, "/x/a.jpg", 11, 2.0, "h2", faces=[face(0)])
+    assert db.execute("SELECT max(id) FROM faces").fetchone()[0] < newest
+    db.conn.close()
+    db = open_library(tmp_path / "lib.db")  # the mark survives a reopen
+    save_photo(db, "/x/b.jpg", 10, 1.0, "h3", faces=[face(0)])
+    assert db.execute("SELECT max(id) FROM faces").fetchone()[0] == newest + 1
