@@ -33,12 +33,14 @@ def _cluster_stage(n: int, far: str, seed: int, q: mp.Queue) -> None:
     from faceapp.core.metrics import bcubed
     from faceapp.jobs.models import shipped_calibration
 
-    th = shipped_calibration("sface-2021dec")["thresholds"]
+    cal = shipped_calibration("sface-2021dec")
+    th = cal["thresholds"]
     t = threshold_from_calibration(th, far)
     x, y = library(n, seed=seed)
     base = _rss_mb()
     t0 = time.perf_counter()
-    res = cluster(x, ClusterParams(threshold=t, refine=refine_threshold_from_calibration(th, far)))
+    res = cluster(x, ClusterParams(threshold=t, refine=refine_threshold_from_calibration(th, far),
+                                   far_curve=cal.get("far_curve")))
     secs = time.perf_counter() - t0
     truth = np.where(y >= 0, y, -1 - np.arange(len(y)))  # each stranger their own person
     p, r, f = bcubed(truth, res.labels)

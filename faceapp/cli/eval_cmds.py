@@ -69,6 +69,7 @@ def labeled_faces(db, root: Path, half: str = "all") -> tuple[np.ndarray, np.nda
 def cmd_eval_clusters(args: argparse.Namespace) -> int:
     from faceapp.core.cluster import refine_threshold_from_calibration, threshold_from_calibration
     from faceapp.core.cluster_eval import compare
+    from faceapp.jobs.recluster import model_far_curve
     from faceapp.jobs.scan import Scanner
     from faceapp.jobs.verify import model_thresholds
     from faceapp.storage.db import open_library
@@ -87,6 +88,7 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     th = model_thresholds(db)
     t = threshold_from_calibration(th, args.far)
     refine = refine_threshold_from_calibration(th, args.far)
+    curve = model_far_curve(db)
     ids, x, photo, labeled, truth, faceless = labeled_faces(db, root, args.people)
     if not labeled.any():
         raise CLIError(f"no faces found under {root}")
@@ -95,9 +97,9 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     if args.sweep:  # sensitivity to the calibrated FAR level (for reading, not for choosing on these labels)
         from faceapp.core.cluster_eval import run_faceapp
 
-        extra = {f"faceapp@{far}": (lambda v=v, far=far: run_faceapp(x, photo, v, refine_threshold_from_calibration(th, far)))
+        extra = {f"faceapp@{far}": (lambda v=v, far=far: run_faceapp(x, photo, v, refine_threshold_from_calibration(th, far), curve))
                  for far, v in sorted(th.items()) if far != args.far}
-    rows = compare(x, photo, labeled, truth, t, refine, methods=methods, extra=extra)
+    rows = compare(x, photo, labeled, truth, t, refine, methods=methods, extra=extra, far_curve=curve)
     info = {"dir": str(root), "photos_scanned": stats.processed, "photos_unchanged": stats.skipped,
             "faces": int(len(ids)), "labeled_faces": int(labeled.sum()), "people": len(set(truth)),
             "photos_without_face": faceless, "people_half": args.people, "threshold": round(t, 4), "refine": round(refine, 4) if refine else None, "far": args.far, "scan_seconds": round(scan_s, 1)}
@@ -106,7 +108,7 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
         from faceapp.core.cluster_eval import run_faceapp
         from faceapp.core.cluster_oracle import oracle_report
 
-        oracle = {k: round(v, 4) for k, v in oracle_report(x, run_faceapp(x, photo, t, refine), labeled, truth).items()}
+        oracle = {k: round(v, 4) for k, v in oracle_report(x, run_faceapp(x, photo, t, refine, curve), labeled, truth).items()}
     if args.json:
         print_json({**info, "methods": rows, **({"oracle_bcubed_f": oracle} if oracle else {})})
     else:

@@ -12,7 +12,9 @@ faces, an inverted-file search beyond (faceapp.core.knn).
 
 User decisions enter as constraints: faces fixed to a person are pre-joined (must-link) and never
 join another person's faces; a face never joins a cluster holding a person it was rejected from;
-two faces of one photo never share a cluster. Clusters smaller than `min_size` become unsorted (-1).
+two faces of one photo never share a cluster. Clusters smaller than `min_size` become unsorted (-1),
+and so do two-face clusters that chance alone would explain (faceapp.core.cluster_pairs), when the
+model's FAR curve is given.
 
 The threshold is a cosine from the model's calibration (see `threshold_from_calibration`); nothing
 here is tuned on a benchmark's labels.
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceapp.core.cluster_merge import heap_merges, rnn_rounds
+from faceapp.core.cluster_pairs import chance_pairs
 from faceapp.core.cluster_refine import refine
 from faceapp.core.knn import add_by_group, as_f32, similar_pairs
 
@@ -40,6 +43,7 @@ class ClusterParams:
     k: int = 32  # most partners per face kept in the graph (scores stay exact: cluster sums)
     exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
     refine: float | None = None  # cosine of the strong edges that vote in the refinement (None: no refinement)
+    far_curve: Sequence[Sequence[float]] | None = None  # the model's [[FAR, cosine], ...]: lone pairs chance explains go unsorted
 
 
 @dataclass
@@ -153,14 +157,35 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
     c = constraints or Constraints()
     st = _State(x, c)
     _prejoin_fixed(st, c.fixed)
-    roots = None
+    roots, drop = None, None
     if n >= 2:
         a0, b0, s0 = similar_pairs(x, params.threshold, k=params.k, exact=params.exact)
         a, b, s = rnn_rounds(st, a0, b0, params.threshold)
         heap_merges(st, a, b, s, params.threshold)
         if params.refine is not None:
             roots = _refined(st, c, a0, b0, s0, max(params.refine, params.threshold))
-    return _labels(st, x, params.min_size, roots)
+        if params.far_curve:
+            if roots is None:
+                roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+            drop = _chance_pairs(st, x, roots, a0, b0, s0, params.far_curve)
+    return _labels(st, x, params.min_size, roots, drop)
+
+
+def _chance_pairs(st: _State, x: np.ndarray, roots: np.ndarray, a: np.ndarray, b: np.ndarray, s: np.ndarray,
+                  curve: Sequence[Sequence[float]]) -> set[int]:
+    """Two-face clusters without a decided face whose pair chance explains (faceapp.core.cluster_pairs)."""
+    uniq, counts = np.unique(roots, return_counts=True)
+    pairs = uniq[counts == 2]
+    if len(pairs) == 0:
+        return set()
+    members = np.argsort(roots, kind="stable")
+    start = np.searchsorted(roots[members], pairs)
+    i, j = members[start], members[start + 1]
+    sims = np.einsum("ij,ij->i", x[i], x[j]).astype(np.float64)
+    pair_sim = dict(zip(pairs.tolist(), sims.tolist(), strict=True))
+    tagged = {r for r in pairs.tolist()
+              if st.person[r] >= 0 or (st.group is not None and st.group[r] >= 0)}
+    return chance_pairs(roots, a, b, s, curve, pair_sim, keep=tagged)
 
 
 def _refined(st: _State, c: Constraints, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> np.ndarray:
@@ -180,7 +205,8 @@ def _refined(st: _State, c: Constraints, a: np.ndarray, b: np.ndarray, s: np.nda
     return refine(roots, a, b, s, t, tags=tags, photo=c.photo, movable=movable, refused=c.rejected)
 
 
-def _labels(st: _State, x: np.ndarray, min_size: int, roots: np.ndarray | None = None) -> ClusterResult:
+def _labels(st: _State, x: np.ndarray, min_size: int, roots: np.ndarray | None = None,
+            drop: set[int] | None = None) -> ClusterResult:
     n = len(x)
     sums = st.sums
     if roots is None:
@@ -189,7 +215,9 @@ def _labels(st: _State, x: np.ndarray, min_size: int, roots: np.ndarray | None =
         sums = np.zeros_like(st.sums)
         add_by_group(sums, roots, x)
     uniq, inv, counts = np.unique(roots, return_inverse=True, return_counts=True)
-    keep = np.array([counts[k] >= min_size or st.person[r] >= 0 for k, r in enumerate(uniq)], dtype=bool)
+    drop = drop or set()
+    keep = np.array([(counts[k] >= min_size and r not in drop) or st.person[r] >= 0 for k, r in enumerate(uniq)],
+                    dtype=bool)
     new_id = np.full(len(uniq), -1, np.int64)
     new_id[keep] = np.arange(int(keep.sum()))
     labels = new_id[inv] if n else np.zeros(0, np.int64)

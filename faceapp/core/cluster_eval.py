@@ -1,7 +1,8 @@
 """Compare clustering methods on one set of embeddings: ours against the baselines users know.
 
 - faceapp: constrained average linkage at the model's calibrated threshold, then the refinement
-  with strong edges at the calibrated FAR one decade stricter (faceapp.core.cluster)
+  with strong edges at the calibrated FAR one decade stricter, and lone pairs that the calibrated
+  FAR curve says chance explains left unsorted (faceapp.core.cluster)
 - immich-dbscan: DBSCAN, cosine distance, eps 0.5, min_samples 3 (Immich's defaults: max distance
   0.5, min faces 3)
 - hdbscan-default: HDBSCAN with the library defaults (min_cluster_size 5) on the unit vectors
@@ -21,9 +22,11 @@ from faceapp.core.cluster import ClusterParams, Constraints, cluster
 from faceapp.core.metrics import cluster_report
 
 
-def run_faceapp(x: np.ndarray, photo: Sequence[int], threshold: float, refine: float | None) -> np.ndarray:
-    """faceapp's default: linkage at `threshold`, refinement with edges at `refine` (None: off)."""
-    params = ClusterParams(threshold=threshold, min_size=2, refine=refine)
+def run_faceapp(x: np.ndarray, photo: Sequence[int], threshold: float, refine: float | None,
+                far_curve: Sequence[Sequence[float]] | None = None) -> np.ndarray:
+    """faceapp's default: linkage at `threshold`, refinement with edges at `refine` (None: off), lone
+    pairs tested against `far_curve` (None: off)."""
+    params = ClusterParams(threshold=threshold, min_size=2, refine=refine, far_curve=far_curve)
     return cluster(x, params, Constraints(photo=photo)).labels
 
 
@@ -48,10 +51,11 @@ def compare(
     refine: float | None,
     methods: Sequence[str] = ("faceapp", "immich-dbscan", "hdbscan-default"),
     extra: dict[str, Callable[[], np.ndarray]] | None = None,
+    far_curve: Sequence[Sequence[float]] | None = None,
 ) -> list[dict]:
     """One report per method: BCubed/pairwise P/R/F, NMI, clusters, unsorted, seconds."""
     runners: dict[str, Callable[[], np.ndarray]] = {
-        "faceapp": lambda: run_faceapp(x, photo, threshold, refine),
+        "faceapp": lambda: run_faceapp(x, photo, threshold, refine, far_curve),
         "immich-dbscan": lambda: run_immich_dbscan(x),
         "hdbscan-default": lambda: run_hdbscan_default(x),
     }

@@ -76,11 +76,22 @@ def library_vectors(db: Database) -> tuple[np.ndarray, np.ndarray]:
     return ids, x
 
 
+def model_far_curve(db: Database) -> list[list[float]]:
+    """The active model's calibrated [[FAR, cosine], ...] points, read as `faceapp verify` reads them:
+    its own metadata, else the calibration shipped for its model id (none for a trained model)."""
+    from faceapp.jobs.models import ensure_active_model, shipped_calibration
+
+    m = ensure_active_model(db)
+    curve = (m.get("metadata") or {}).get("far_curve") or shipped_calibration(m["model_id"]).get("far_curve") or []
+    return [[float(f), float(t)] for f, t in curve]
+
+
 def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None) -> ReclusterStats:
     t0 = time.perf_counter()
     th = model_thresholds(db) if threshold is None else {}
     t = threshold if threshold is not None else threshold_from_calibration(th, far)
     refine_t = refine_threshold_from_calibration(th, far) if th else None  # none when the threshold is given
+    curve = model_far_curve(db) if th else None
     ids, x = library_vectors(db)
     prev = store.assignments(db)
     named = {p.id for p in store.list_persons(db, include_hidden=True) if p.name}
@@ -91,7 +102,7 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
     pos = {f: i for i, f in enumerate(ids.tolist())}
     cons = Constraints(photo=[photo_of[f] for f in ids.tolist()], fixed=fixed, group=group,
                        rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
-    res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t), cons)
+    res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t, far_curve=curve), cons)
     rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of, named)
     with transaction(db):
         store.replace_proposals(db, rows)
