@@ -43,7 +43,7 @@ from trainer.features import compute_features, embed_crops, tail_embed
 from trainer.losses import build_loss
 from trainer.progress import Progress, print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
-from trainer.validation import GUARD_TOLERANCE, val_score
+from trainer.validation import GUARD_TOLERANCE, guard_score, val_score
 
 
 @dataclass
@@ -224,7 +224,16 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     best_score, best_state, start_epoch, bad = -1.0, None, 0, 0
     base_state = copy.deepcopy(net.state_dict())  # WiSE-FT interpolates toward these weights
     alphas = sorted({float(a) for a in cfg.wise_alphas if 0 < a <= 1} | {1.0})
-    guard_base = val_score(embed_set("guard"), guard.labels) if use_guard else 0.0
+    use_guard = use_guard and val is not None and len(val) > 0  # the guard only steers the choice on val
+
+    def score_now() -> dict:
+        ev = embed_set("val")
+        out = {"val_score": val_score(ev, val.labels)}
+        if use_guard:
+            out["guard_score"] = guard_score(ev, val.labels, embed_set("guard"), guard.labels)
+        return out
+
+    guard_base = score_now()["guard_score"] if use_guard else 0.0
     ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
     if ckpt and cfg.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=dev, weights_only=False)
@@ -286,10 +295,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
             cands = []
             for a in alphas:  # WiSE-FT: this epoch's weights and their blends with the base model
                 net.load_state_dict(tuned if a == 1 else interpolate(base_state, tuned, a))
-                c = {"alpha": a, "val_score": val_score(embed_set("val"), val.labels)}
-                if use_guard:
-                    c["guard_score"] = val_score(embed_set("guard"), guard.labels)
-                cands.append(c)
+                cands.append({"alpha": a, **score_now()})
             net.load_state_dict(tuned)
             rec.update({k: v for k, v in cands[-1].items() if k != "alpha"})  # the epoch's own weights
             if len(cands) > 1:

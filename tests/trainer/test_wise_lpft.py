@@ -97,3 +97,27 @@ def test_warmup_history_does_not_count_as_epochs(real_crops, warmup) -> None:
     res = train(cfg, tr, None, progress=None)
     assert [h["epoch"] for h in res.history if "warmup" not in h] == [1]
     assert len(res.history) == 1 + warmup
+
+
+def test_guard_score_sees_trained_classes_widening_toward_strangers() -> None:
+    from trainer.validation import guard_score, val_score
+
+    rng = np.random.default_rng(0)
+    dirs = np.linalg.qr(rng.normal(size=(64, 64)))[0][:16]  # 16 orthogonal people: 10 trained, 6 guard
+
+    def faces(people):  # noqa: ANN001, ANN202
+        lab = np.repeat(np.arange(len(people)), 8)
+        e = dirs[people][lab] + rng.normal(size=(len(lab), 64)) / 8
+        return e / np.linalg.norm(e, axis=1, keepdims=True), lab
+
+    val, vl = faces(list(range(10)))
+    guard, gl = faces(list(range(10, 16)))
+    before = guard_score(val, vl, guard, gl)
+    assert before > 0.9
+    # the trained people's faces spread toward the strangers: the guard's own pairs are unchanged
+    # (so a score on guard faces alone sees nothing), but the thresholds the impostor pairs of
+    # val + guard set rise, and the strangers' pairs no longer pass them
+    wide = val + 0.6 * dirs[10 + vl % 6]
+    wide /= np.linalg.norm(wide, axis=1, keepdims=True)
+    assert val_score(wide, vl) >= val_score(val, vl) - 0.05
+    assert guard_score(wide, vl, guard, gl) < before - 0.3
