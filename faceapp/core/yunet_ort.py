@@ -33,13 +33,14 @@ def decode(outputs: dict[str, np.ndarray], pad_h: int, pad_w: int, score_thresho
     for s in STRIDES:
         rows, cols = pad_h // s, pad_w // s
         cls = np.clip(outputs[f"cls_{s}"].reshape(-1), 0, 1)
+        if cls.size != rows * cols:
+            raise ValueError(f"YuNet stride {s} gave {cls.size} cells for a {pad_w}×{pad_h} input")
         obj = np.clip(outputs[f"obj_{s}"].reshape(-1), 0, 1)
         score = np.sqrt(cls * obj)
         keep = np.flatnonzero(score >= score_threshold)
         if keep.size == 0:
             continue
         r, c = (keep // cols).astype(np.float32), (keep % cols).astype(np.float32)
-        assert rows * cols == cls.size, "YuNet output does not match the padded input size"
         b = outputs[f"bbox_{s}"].reshape(-1, 4)[keep]
         k = outputs[f"kps_{s}"].reshape(-1, 5, 2)[keep]
         w, h = np.exp(b[:, 2]) * s, np.exp(b[:, 3]) * s
