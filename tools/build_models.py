@@ -87,17 +87,22 @@ def _build_yunet_fp32(blob: bytes) -> None:
     for vi in model.graph.output:
         vi.type.tensor_type.shape.dim[1].dim_param = "anchors"
     del model.graph.value_info[:]
-    del model.metadata_props[:]
     meta = {
         "model_id": "yunet-2023mar",
         "license": "MIT",
         "source": "dequantized from face_detection_yunet_2023mar_int8bq.onnx (sha256 "
         + SOURCES["face_detection_yunet_2023mar_int8bq.onnx"] + ")",
     }
+    _save(model, meta, "face_detection_yunet_2023mar_fp32.onnx")
+
+
+def _save(model: onnx.ModelProto, meta: dict[str, str], name: str) -> None:
+    """Replace the metadata, check the graph, write it and print its size and SHA-256."""
+    del model.metadata_props[:]
     for k, v in meta.items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
     onnx.checker.check_model(model)
-    out = OUT / "face_detection_yunet_2023mar_fp32.onnx"
+    out = OUT / name
     onnx.save(model, out)
     print(out, out.stat().st_size, hashlib.sha256(out.read_bytes()).hexdigest())
 
@@ -133,13 +138,7 @@ def build(wheel: Path) -> None:
         "license": "Apache-2.0",
         "thresholds": "{}",
     }
-    del model.metadata_props[:]
-    for k, v in meta.items():
-        model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
-    onnx.checker.check_model(model)
-    out = OUT / "sface_2021dec_fp32.onnx"
-    onnx.save(model, out)
-    print(out, out.stat().st_size, hashlib.sha256(out.read_bytes()).hexdigest())
+    _save(model, meta, "sface_2021dec_fp32.onnx")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.core.detect import Detection, DetectorSettings, _downscale
+from faceapp.core.ort_session import cpu_session
 
 STRIDES = (8, 16, 32)
 
@@ -77,14 +78,7 @@ def decode_outputs(outputs: list[np.ndarray], input_size: int, score_threshold: 
 
 class SCRFDDetector:
     def __init__(self, model_path: str | Path, settings: DetectorSettings, input_size: int = 640) -> None:
-        import onnxruntime as ort
-
-        if not Path(model_path).is_file():
-            raise FileNotFoundError(f"detector model not found: {model_path}")
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.intra_op_num_threads = 1
-        self._sess = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self._sess = cpu_session(model_path)
         self._input = self._sess.get_inputs()[0].name
         self.settings = settings
         self.input_size = input_size

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from faceapp.core.detect import Detection, DetectorSettings, _downscale
+from faceapp.core.ort_session import cpu_session
 
 STRIDES = (8, 16, 32)
 TOP_K = 5000
@@ -61,15 +62,7 @@ class YuNetOnnx:
     """YuNet on a downscaled copy through onnxruntime; one instance per thread (one core each)."""
 
     def __init__(self, model_path: str | Path, settings: DetectorSettings, threads: int = 1) -> None:
-        import onnxruntime as ort
-
-        if not Path(model_path).is_file():
-            raise FileNotFoundError(f"detector model not found: {model_path}")
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.intra_op_num_threads = threads
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._sess = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self._sess = cpu_session(model_path, threads)
         self._input = self._sess.get_inputs()[0].name
         self._names = [o.name for o in self._sess.get_outputs()]
         self.settings = settings
