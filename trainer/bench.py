@@ -3,10 +3,14 @@ base model in the same run on (1) held-out photos of the trained people and (2) 
 
 Split (seeded): people 50/50 → 'seen' / 'unseen'; each seen person's faces 70% train / 30% held
 out; 15% of the training faces are the validation faces (early stopping). 15% of the seen people
-are 'guard' people, never trained: an epoch only counts if their score holds (engine.train), and
-thresholds are calibrated on validation + guard faces, for the base model as well, so both sides
-are calibrated the same way. The aligned crops and the
-frozen trunk's features are cached, so the detection pass and the trunk run once, not per loss.
+are 'guard' people, never trained: a candidate (an epoch's weights, or their WiSE-FT blend with the
+base model at α < 1) only counts if their score holds (engine.train), and thresholds are calibrated
+on validation + guard faces, for the base model as well, so both sides are calibrated the same way.
+Nothing is chosen on the unseen people: they are the test. The aligned crops and the frozen trunk's
+features are cached, so the detection pass and the trunk run once, not per loss.
+
+Table columns: 'epochs' is kept epoch / epochs run (0: nothing beat the base model, which is
+returned), 'α' the kept blend's weight of the fine-tuned model.
 """
 
 from __future__ import annotations
@@ -115,7 +119,7 @@ def _figs(r: dict, which: str) -> tuple[float, float]:
 
 
 HEADER = (f"{'loss':<12} {'seen BCubed F':>16} {'seen TAR@1e-3':>16} {'unseen BCubed F':>16} {'unseen TAR@1e-3':>16}"
-          f" {'epochs':>6} {'train s':>8}")
+          f" {'epochs':>6} {'α':>5} {'train s':>8}")
 
 
 def row(name: str, r: dict, base: dict) -> str:
@@ -124,7 +128,9 @@ def row(name: str, r: dict, base: dict) -> str:
         for v, b in zip(_figs(r, which), _figs(base, which), strict=False):
             cells.append(f"{v:6.2f} ({v - b:+5.2f})")
     ep = f"{r.get('best_epoch', '-')}/{r.get('epochs_run', '-')}"
-    return f"{name:<12} " + " ".join(f"{c:>16}" for c in cells) + f" {ep:>6} {r.get('train_seconds', 0):8.0f}"
+    a = r.get("alpha")
+    a = "-" if a is None or not r.get("best_epoch") else f"{a:.2f}"
+    return f"{name:<12} " + " ".join(f"{c:>16}" for c in cells) + f" {ep:>6} {a:>5} {r.get('train_seconds', 0):8.0f}"
 
 
 def choose_default(report: dict) -> dict:

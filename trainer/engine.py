@@ -158,8 +158,10 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
 
     `features` may hold the frozen trunk's outputs already computed ('train', 'train_flip', 'val'),
     as the loss benchmark does to share them across losses; they must match `trainable_units`.
-    `guard` holds faces of people the training never sees: an epoch only counts as better if their
-    score stays within GUARD_TOLERANCE of the base model's, so strangers are never traded for family."""
+    `guard` holds faces of people the training never sees: a candidate (an epoch's weights or a
+    WiSE-FT blend of them with the base model) only counts as better if their score
+    (validation.guard_score) stays within GUARD_TOLERANCE of the base model's, so strangers are never
+    traded for family. result.best_alpha says which blend was kept."""
     world = int(os.environ.get("WORLD_SIZE", 1))
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
