@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--albums", type=Path, help="folder with a sub-folder of photos per person")
     src.add_argument("--db", type=Path, help="library: train on its named and confirmed people")
     src.add_argument("--aligned", type=Path, help="folder per person of already aligned 112×112 crops")
-    p.add_argument("--loss", choices=LOSS_NAMES, default="cosface", help="training loss (default cosface: see faceapp bench losses)")
+    p.add_argument("--loss", choices=LOSS_NAMES, default=None,
+                   help="training loss (default: the config file's, else the trainer's default, arcface: "
+                        "see faceapp bench losses)")
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="loss parameter, e.g. m=0.5 (repeatable)")
     p.add_argument("--epochs", type=int, default=None, help="most epochs (early stopping may end sooner)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -44,7 +46,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from trainer.pipeline import run_finetune
 
     cfg = TrainConfig.from_file(args.config)[0] if args.config else TrainConfig()
-    cfg.loss, cfg.device, cfg.resume = args.loss, args.device, args.resume
+    cfg.loss = args.loss or cfg.loss  # a config file's loss holds unless --loss is given
+    cfg.device, cfg.resume = args.device, args.resume
     try:
         cfg.loss_params = {**cfg.loss_params, **dict(parse_param(t) for t in args.param)}
     except ValueError as exc:
