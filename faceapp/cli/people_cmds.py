@@ -202,6 +202,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from faceapp.core.embed import Embedder
     from faceapp.jobs.calibrate import calibrate, embed_dataset
 
+    if not args.out and not args.db:
+        raise CLIError("say where the calibration goes: --out FILE, --db LIBRARY, or both")
     model = Path(args.model) if args.model else paths.SFACE
     embedder = Embedder(model)
     xs, labels, sources = [], [], {}
@@ -211,8 +213,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         labels += [f"{Path(d).name}/{v}" for v in lab]
         sources[Path(d).name] = {"faces": len(lab), "people": len(set(lab))}
     rec = calibrate(np.concatenate(xs), labels, sources, embedder.info.model_id)
-    rec["command"] = "faceapp calibrate " + " ".join(args.dirs) + f" --out {args.out}"
-    Path(args.out).write_text(json.dumps(rec, indent=2) + "\n")
+    rec["command"] = "faceapp calibrate " + " ".join(args.dirs) + (f" --out {args.out}" if args.out else "")
+    if args.out:
+        Path(args.out).write_text(json.dumps(rec, indent=2) + "\n")
+    if args.db:  # stored with the model in the library: verify and clustering read it from there
+        from faceapp.jobs.models import model_row_for_file
+        from faceapp.storage import models as model_store
+
+        db = open_db(args)
+        model_store.store_calibration(db, model_row_for_file(db, model), rec)
     print(json.dumps({k: rec[k] for k in ("thresholds", "tar_at_far", "pairs")}, indent=2))
     return 0
 
@@ -275,6 +284,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--overwrite", action="store_true", help="xmp: replace sidecars not written by faceapp")
     sp = sub.add_parser("calibrate", help="measure verification thresholds on folder-per-person data")
     sp.add_argument("dirs", nargs="+")
-    sp.add_argument("--out", required=True, help="calibration JSON to write")
+    sp.add_argument("--out", help="calibration JSON to write")
     sp.add_argument("--model", help="ONNX model (default: bundled SFace)")
+    sp.add_argument("--db", type=Path, default=None,
+                    help="also store the calibration with the model in this library (verify and clustering use it)")
     sp.set_defaults(func=cmd_calibrate)

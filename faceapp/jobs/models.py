@@ -34,6 +34,16 @@ def register_model_file(db: Database, path: str | Path, activate: bool = False) 
     return model_store.register_model(db, info.model_id, path, meta, activate=activate)
 
 
+def model_row_for_file(db: Database, path: str | Path) -> int:
+    """The library's row for the model in this file (same model_id), registered first if it has none;
+    an existing row is not refreshed, so what was stored with it (a calibration) stays."""
+    info = read_model_info(path)
+    row = db.execute("SELECT id FROM models WHERE model_id = ?", [info.model_id]).fetchone()
+    if row:
+        return int(row[0])
+    return register_model_file(db, path, activate=model_store.active_model(db) is None)
+
+
 def ensure_active_model(db: Database) -> dict:
     """The active model row; the bundled SFace is registered and activated when there is none."""
     row = model_store.active_model(db)

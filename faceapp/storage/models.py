@@ -41,6 +41,18 @@ def register_model(db: Database, model_id: str, path: str | Path, metadata: dict
     return int(rid)
 
 
+def store_calibration(db: Database, model_row: int, calibration: dict) -> None:
+    """Keep a calibration (thresholds, TAR, FAR curve, what it was measured on) with the model row."""
+    keys = ("thresholds", "tar_at_far", "far_curve", "pairs", "calibrated_on", "created")
+    with transaction(db):
+        row = db.execute("SELECT metadata FROM models WHERE id = ?", [model_row]).fetchone()
+        if row is None:
+            raise KeyError(f"no model row {model_row}")
+        meta = json.loads(row[0])
+        meta.update({k: calibration[k] for k in keys if k in calibration})
+        db.execute("UPDATE models SET metadata = ? WHERE id = ?", [json.dumps(meta), model_row])
+
+
 def set_active(db: Database, model_row: int) -> None:
     with transaction(db):
         db.execute("UPDATE models SET active = (id = ?)", [model_row])

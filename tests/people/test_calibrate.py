@@ -51,3 +51,32 @@ def test_embed_dataset_takes_aligned_crops_as_they_are(tmp_path):
     x, lab = embed_dataset(tmp_path, Embedder(paths.SFACE, device="cpu"))
     assert x.shape == (4, 128) and lab == labels
     assert np.linalg.norm(x, axis=1) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_calibration_stored_with_the_model_is_what_verify_uses(tmp_path):
+    from faceapp.cli import main
+    from faceapp.jobs.verify import model_thresholds
+    from faceapp.storage.db import open_library
+
+    rng = np.random.default_rng(3)
+    for person in range(6):  # aligned crops: each person a base image plus small noise
+        (tmp_path / "set" / f"p{person}").mkdir(parents=True)
+        base = rng.integers(0, 255, (112, 112, 3)).astype(np.int16)
+        for k in range(3):
+            img = np.clip(base + rng.integers(-20, 20, base.shape), 0, 255).astype(np.uint8)
+            cv2.imwrite(str(tmp_path / "set" / f"p{person}" / f"{k}.png"), img)
+    lib = tmp_path / "lib.db"
+    assert main(["calibrate", str(tmp_path / "set"), "--db", str(lib)]) == 0
+    db = open_library(lib)
+    stored = model_thresholds(db)
+    shipped = json.loads(paths.SFACE_CALIBRATION.read_text())["thresholds"]
+    assert set(stored) >= {"1e-2"} and stored != shipped
+    meta = json.loads(db.execute("SELECT metadata FROM models WHERE model_id = 'sface-2021dec'").fetchone()[0])
+    assert meta["calibrated_on"] == {"set": {"faces": 18, "people": 6}} and meta["far_curve"]
+
+
+def test_calibrate_needs_somewhere_to_put_the_result(tmp_path, capsys):
+    from faceapp.cli import main
+
+    assert main(["calibrate", str(tmp_path)]) != 0
+    assert "--out" in capsys.readouterr().err
