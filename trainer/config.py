@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass
 class TrainConfig:
-    loss: str = "arcface"  # faceapp bench losses (seeds 0, 1): largest gain on trained people, strangers within 0.5
+    loss: str = "adacos"  # faceapp bench losses, seeds 0 and 1 (one-SE selection): largest gain on trained people, strangers within 0.5
     loss_params: dict = field(default_factory=dict)
     backbone: str = "sface"  # 'sface' fine-tunes the base model; others train from scratch
     base_model: str | None = None  # ONNX file of the base SFace model (default: bundled)
@@ -23,7 +23,8 @@ class TrainConfig:
     weight_decay: float = 5e-4
     distill: float = 2.0  # weight of mean(1 − cos(f(x), f_base(x))): keeps strangers' geometry (LwF)
     head_warmup: int = 1  # epochs training only the class weights first (LP-FT); 0 to skip
-    wise_alphas: tuple = (0.25, 0.5, 0.75)  # WiSE-FT blends with the base model also scored each epoch; () for none
+    wise_alphas: tuple = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # WiSE-FT blends also scored each epoch
+    select_se: float = 1.0  # keep the candidate nearest the base model within this many SEs of the best; 0: the best
     l2sp: float = 0.0  # weight of Σ‖w − w_base‖² over trainable weights (L2-SP)
     device: str = "auto"  # auto | cpu | cuda
     trainable_units: int | None = None  # None: last 2 conv units on CPU, everything on CUDA

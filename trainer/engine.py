@@ -16,8 +16,16 @@
 * Weight-space ensembling with the base model (WiSE-FT, Wortsman et al. 2022; cfg.wise_alphas):
   after every epoch the weights θ = (1−α)·θ_base + α·θ_ft are scored for each α of the grid as well.
 * A checkpoint after every epoch (resume=True picks it up); early stopping on held-out faces
-  (mean TAR over FAR 1e-3…1e-1 on every pair of the validation faces); the best (epoch, α) is kept:
-  the highest validation score among those whose guard people's score holds.
+  (mean TAR over FAR 1e-3…1e-1 on every pair of the validation faces) whose guard people's score holds.
+* What is kept (cfg.select_se, the one-standard-error rule of Breiman et al. 1984 pointed at the base
+  model): of every candidate of the run whose guard score holds — the base model itself, each
+  epoch's weights and their blends — the one closest to the base model in weight space whose
+  validation score is within select_se standard errors of the best. ~180 validation faces and 15
+  guard people cannot tell apart candidates a few tenths of a point apart, and among those the one
+  that moved least from the base model risks least for people the training never saw (the best on
+  validation alone cost strangers up to 0.9 points of TAR@1e-3 in `faceapp bench losses`). The
+  standard error is that of the paired difference to the best, by half-sampling the validation
+  people (validation.score_diff_se). The same rule for every loss; select_se=0 keeps the best.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ from trainer.features import compute_features, embed_crops, tail_embed
 from trainer.losses import build_loss
 from trainer.progress import Progress, print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
-from trainer.validation import GUARD_TOLERANCE, guard_score, val_score
+from trainer.validation import GUARD_TOLERANCE, guard_score, score_diff_se, val_score
 
 
 @dataclass
@@ -57,6 +65,7 @@ class TrainResult:
     trainable_units: int | None = None
     stopped_early: bool = False
     best_alpha: float = 1.0  # WiSE-FT weight of the fine-tuned model in the kept weights (0: the base model)
+    selection: dict = field(default_factory=dict)  # the best candidate, its standard error, and what was kept
 
 
 def interpolate(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
@@ -81,6 +90,33 @@ def choose(candidates: list[dict], best_score: float, guard_floor: float | None)
     ok = [c for c in candidates if c["val_score"] > best_score + 1e-4
           and (guard_floor is None or c["guard_score"] >= guard_floor)]
     return max(ok, key=lambda c: (c["val_score"], -c["alpha"])) if ok else None
+
+
+def within_noise(candidates: list[dict], n_se: float, se: Callable[[dict, dict], float]) -> dict | None:
+    """The one-standard-error rule toward the base model. candidates: dicts with 'val_score',
+    'distance' (weight-space distance from the base model) and 'ok' (the guard holds). Returns the
+    candidate nearest the base model (then the higher score) among the ok ones whose validation score
+    is at least best − n_se · se(candidate, best), best being the ok candidate with the highest score
+    (nearer the base on ties); None when none is ok. se is only asked about candidates nearer than the
+    best, nearest first, and no further once one qualifies."""
+    ok = [c for c in candidates if c["ok"]]
+    if not ok:
+        return None
+    best = max(ok, key=lambda c: (c["val_score"], -c["distance"]))
+    if n_se <= 0:
+        return best
+    for c in sorted(ok, key=lambda c: (c["distance"], -c["val_score"])):
+        if c is best or c["distance"] >= best["distance"]:
+            return best
+        if c["val_score"] >= best["val_score"] - n_se * se(c, best):
+            return c
+    return best
+
+
+def _distance(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor]) -> float:
+    """L2 distance between two state dicts over their floating tensors."""
+    return float(sum(((t.detach().float().cpu() - base[k].float().cpu()) ** 2).sum() for k, t in tuned.items()
+                     if t.is_floating_point()) ** 0.5)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -228,14 +264,22 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     alphas = sorted({float(a) for a in cfg.wise_alphas if 0 < a <= 1} | {1.0})
     use_guard = use_guard and val is not None and len(val) > 0  # the guard only steers the choice on val
 
-    def score_now() -> dict:
+    def score_now(keep_emb: list | None = None) -> dict:
         ev = embed_set("val")
+        if keep_emb is not None:
+            keep_emb.append(ev)
         out = {"val_score": val_score(ev, val.labels)}
         if use_guard:
             out["guard_score"] = guard_score(ev, val.labels, embed_set("guard"), guard.labels)
         return out
 
-    guard_base = score_now()["guard_score"] if use_guard else 0.0
+    base_val_emb: list = []
+    guard_base = score_now(base_val_emb)["guard_score"] if use_guard else 0.0
+    guard_floor = guard_base - GUARD_TOLERANCE if use_guard else None
+    # every candidate of the run ({'epoch', 'alpha', 'val_score', 'guard_score', 'distance', 'ok', 'emb'})
+    # and the weights of each epoch that has one the guard lets through, for the final choice
+    pool: list[dict] = []
+    epoch_states: dict[int, dict] = {}
     ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
     if ckpt and cfg.resume and ckpt.exists():
         state = torch.load(ckpt, map_location=dev, weights_only=False)
@@ -245,11 +289,14 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         start_epoch, result.history = state["epoch"], state["history"]
         best_score, best_state, bad = state["best_score"], state["best_state"], state["bad"]
         result.best_epoch, result.best_alpha = state.get("best_epoch", 0), state.get("best_alpha", 1.0)
+        pool, epoch_states = state.get("pool", []), state.get("epoch_states", {})
     if val is not None and len(val) and best_score < 0:
-        best_score = val_score(embed_set("val"), val.labels)
+        best_score = val_score(base_val_emb[0] if base_val_emb else embed_set("val"), val.labels)
         result.history.append({"epoch": 0, "loss": None, "val_score": best_score, "seconds": 0.0,
                                **({"guard_score": guard_base} if use_guard else {})})
         best_state = copy.deepcopy(net.state_dict())
+        pool.append({"epoch": 0, "alpha": 0.0, "val_score": best_score, "guard_score": guard_base, "distance": 0.0,
+                     "ok": True, "emb": base_val_emb[0] if base_val_emb else embed_set("val")})
     if start_epoch == 0 and head_params and cfg.head_warmup > 0:
         _warm_head(cfg, data, model, loss_fn, head_params, feats if frozen else None, dev, result, rank, world,
                    progress)
@@ -294,15 +341,21 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         stop = False
         if val is not None and len(val):
             tuned = copy.deepcopy(net.state_dict())
+            dist_e = _distance(base_state, tuned)
             cands = []
             for a in alphas:  # WiSE-FT: this epoch's weights and their blends with the base model
                 net.load_state_dict(tuned if a == 1 else interpolate(base_state, tuned, a))
-                cands.append({"alpha": a, **score_now()})
+                embs: list = []
+                cands.append({"alpha": a, **score_now(embs)})
+                pool.append({"epoch": epoch + 1, **cands[-1], "distance": a * dist_e, "emb": embs[0],
+                             "ok": guard_floor is None or cands[-1]["guard_score"] >= guard_floor})
             net.load_state_dict(tuned)
+            if any(c["ok"] for c in pool if c["epoch"] == epoch + 1):
+                epoch_states[epoch + 1] = tuned
             rec.update({k: v for k, v in cands[-1].items() if k != "alpha"})  # the epoch's own weights
             if len(cands) > 1:
                 rec["wise"] = cands
-            pick = choose(cands, best_score, guard_base - GUARD_TOLERANCE if use_guard else None)
+            pick = choose(cands, best_score, guard_floor)  # early stopping: did the best move on?
             if pick is not None:
                 best_score, bad = pick["val_score"], 0
                 best_state = tuned if pick["alpha"] == 1 else interpolate(base_state, tuned, pick["alpha"])
@@ -316,11 +369,27 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
             torch.save({"net": net.state_dict(), "loss": loss_fn.state_dict(), "opt": opt.state_dict(),
                         "epoch": epoch + 1, "history": result.history, "best_score": best_score,
                         "best_state": best_state, "bad": bad, "best_epoch": result.best_epoch,
-                        "best_alpha": result.best_alpha,
+                        "best_alpha": result.best_alpha, "pool": pool, "epoch_states": epoch_states,
                         "config": cfg.to_dict()}, ckpt)
         if stop:
             result.stopped_early = True
             break
+    if len(pool) > 1 and cfg.select_se > 0:  # the one-SE rule over the whole run (see the module's docstring)
+        cache: dict[int, float] = {}
+
+        def se(c: dict, best: dict) -> float:
+            if id(c) not in cache:
+                cache[id(c)] = score_diff_se(best["emb"], c["emb"], val.labels, seed=cfg.seed)
+            return cache[id(c)]
+
+        best = max((c for c in pool if c["ok"]), key=lambda c: (c["val_score"], -c["distance"]))
+        kept = within_noise(pool, cfg.select_se, se)
+        result.best_epoch, result.best_alpha = kept["epoch"], kept["alpha"]
+        best_state = (copy.deepcopy(base_state) if kept["epoch"] == 0 else
+                      interpolate(base_state, epoch_states[kept["epoch"]], kept["alpha"]))
+        result.selection = {"best": {k: best[k] for k in ("epoch", "alpha", "val_score", "guard_score")},
+                            "kept": {k: kept[k] for k in ("epoch", "alpha", "val_score", "guard_score")},
+                            "se": se(kept, best) if kept is not best else None, "n_se": cfg.select_se}
     if best_state is not None:
         net.load_state_dict(best_state)
     else:

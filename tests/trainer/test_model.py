@@ -72,3 +72,14 @@ def test_tiny_cpu_finetune_loss_falls_and_export_loads_in_app(real_crops, tmp_pa
     ours = embed_crops(res.net, val.crops)
     assert np.abs(app - ours).max() < 1e-4
     assert json.loads(info.raw["normalization"])["std"] == 1.0
+
+
+def test_trunk_features_fast_rewrite_matches_plain_onnxruntime(real_crops) -> None:
+    from trainer.backbones import load_sface
+    from trainer.features import trunk_features
+
+    trunk, _ = load_sface().split(2)
+    crops = real_crops.crops[:8]
+    fast = trunk_features(trunk, crops, dtype=np.float32)
+    plain = trunk_features(trunk, crops, dtype=np.float32, fast=False)
+    assert np.allclose(fast, plain, atol=1e-4, rtol=1e-4)
