@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--db", type=Path, help="library: train on its named and confirmed people")
     src.add_argument("--aligned", type=Path, help="folder per person of already aligned 112×112 crops")
     p.add_argument("--loss", choices=LOSS_NAMES, default=None,
-                   help="training loss (default: the config file's, else the trainer's default, arcface: "
+                   help="training loss (default: the config file's, else the trainer's, adacos: "
                         "see faceapp bench losses)")
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="loss parameter, e.g. m=0.5 (repeatable)")
     p.add_argument("--epochs", type=int, default=None, help="most epochs (early stopping may end sooner)")
