@@ -66,6 +66,11 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     log(f"trained in {res.seconds:.0f} s on {res.device}"
         f" ({f'last {res.trainable_units} units' if res.trainable_units is not None else 'whole network'}),"
         f" best epoch {res.best_epoch}{', stopped early' if res.stopped_early else ''}")
+    if res.selection and res.best_epoch == 0:
+        log("kept the base model: no candidate was clearly better on your held-out faces without costing the guard people")
+    elif res.selection:
+        log(f"kept epoch {res.best_epoch} blended with the base model (WiSE-FT weight {res.best_alpha:.1f}): the "
+            "candidate nearest the base within one standard error of the best validation score")
     model_id = new_model_id(cfg.loss, res.net)
     params = {**_defaults(cfg.loss, res.net.embedding_size, tr.num_classes), **cfg.loss_params}
     scratch = cfg.backbone != "sface"
@@ -95,7 +100,7 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     report = write_report(out, before, after, res.history, {
         "model_id": model_id, "model_path": str(path), "loss": cfg.loss, "loss_params": params,
         "config": cfg.to_dict(), "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
-        "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
+        "selection": res.selection, "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
     for name, r in (("before", before.get("heldout")), ("after", after.get("heldout"))):
         if r is None:
             continue

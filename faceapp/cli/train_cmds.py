@@ -58,8 +58,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg.trainable_units = args.trainable_units
     out = args.out or paths.data_dir() / "training" / f"{cfg.loss}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
     data, source = _load(args)
+    reasons = {"no-face": "no face found", "not-found": "none of its faces looks like the album's person",
+               "ambiguous": "two faces look about equally like the album's person"}
     for src, why in data.skipped[:20]:
-        print(f"left out {src}: {why}")
+        print(f"left out {src}: {reasons.get(why, why)}")
     if len(data.skipped) > 20:
         print(f"… and {len(data.skipped) - 20} more (see report.json)")
     try:
