@@ -1,4 +1,4 @@
-"""The one-standard-error rule toward the base model (engine.within_noise) and the bootstrapped
+"""The one-standard-error rule toward the base model (selection.within_noise) and the bootstrapped
 standard error of a validation-score difference (validation.score_diff_se)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.engine import within_noise
+from trainer.selection import within_noise
 from trainer.validation import score_diff_se, val_score
 
 

@@ -9,7 +9,7 @@ import torch
 
 from trainer.backbones import load_sface
 from trainer.config import TrainConfig
-from trainer.engine import choose, interpolate
+from trainer.selection import choose, interpolate
 
 
 def _tuned_pair() -> tuple[torch.nn.Module, dict, dict]:

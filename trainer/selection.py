@@ -1,0 +1,59 @@
+"""Which weights a fine-tune keeps: WiSE-FT blends with the base model (Wortsman et al. 2022) and
+the rules that pick among the candidates of a run (see trainer.engine's docstring for why)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+
+def interpolate(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
+    """WiSE-FT: state dict (1−α)·base + α·tuned for floating tensors (exactly `base` at α = 0 and
+    `tuned` at α = 1); integer buffers (BatchNorm's batch counters) come from `tuned`."""
+    out = {}
+    for k, t in tuned.items():
+        b = base[k]
+        if not t.is_floating_point() or alpha == 1:
+            out[k] = t.detach().clone()
+        elif alpha == 0:
+            out[k] = b.detach().clone().to(t)
+        else:
+            out[k] = torch.lerp(b.to(t), t, alpha)
+    return out
+
+
+def choose(candidates: list[dict], best_score: float, guard_floor: float | None) -> dict | None:
+    """The candidate ({'alpha', 'val_score', 'guard_score'}) with the highest validation score above
+    best_score (by more than 1e-4) whose guard score is at least guard_floor (None: no guard);
+    ties go to the smaller α (closer to the base model). None when no candidate qualifies."""
+    ok = [c for c in candidates if c["val_score"] > best_score + 1e-4
+          and (guard_floor is None or c["guard_score"] >= guard_floor)]
+    return max(ok, key=lambda c: (c["val_score"], -c["alpha"])) if ok else None
+
+
+def within_noise(candidates: list[dict], n_se: float, se: Callable[[dict, dict], float]) -> dict | None:
+    """The one-standard-error rule toward the base model. candidates: dicts with 'val_score',
+    'distance' (weight-space distance from the base model) and 'ok' (the guard holds). Returns the
+    candidate nearest the base model (then the higher score) among the ok ones whose validation score
+    is at least best − n_se · se(candidate, best), best being the ok candidate with the highest score
+    (nearer the base on ties); None when none is ok. se is only asked about candidates nearer than the
+    best, nearest first, and no further once one qualifies."""
+    ok = [c for c in candidates if c["ok"]]
+    if not ok:
+        return None
+    best = max(ok, key=lambda c: (c["val_score"], -c["distance"]))
+    if n_se <= 0:
+        return best
+    for c in sorted(ok, key=lambda c: (c["distance"], -c["val_score"])):
+        if c is best or c["distance"] >= best["distance"]:
+            return best
+        if c["val_score"] >= best["val_score"] - n_se * se(c, best):
+            return c
+    return best
+
+
+def distance(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor]) -> float:
+    """L2 distance between two state dicts over their floating tensors."""
+    return float(sum(((t.detach().float().cpu() - base[k].float().cpu()) ** 2).sum() for k, t in tuned.items()
+                     if t.is_floating_point()) ** 0.5)
