@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 import numpy as np
 from sqlite_utils import Database
@@ -28,10 +31,13 @@ from faceapp.core.cluster import (
 from faceapp.core.knn import top2_by_group
 from faceapp.core.prototypes import group_prototypes
 from faceapp.jobs.verify import model_thresholds
+from faceapp.storage import decisions
 from faceapp.storage import people as store
 from faceapp.storage.faces import embeddings
 from faceapp.storage.tx import transaction
 
+T = TypeVar("T")
+R = TypeVar("R")
 DEFAULT_MARGIN = 0.05  # best person must beat the runner-up by this much cosine
 
 
@@ -92,28 +98,51 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
     t = threshold if threshold is not None else threshold_from_calibration(th, far)
     refine_t = refine_threshold_from_calibration(th, far) if th else None  # none when the threshold is given
     curve = model_far_curve(db) if th else None
-    ids, x = library_vectors(db)
-    prev = store.assignments(db)
-    named = {p.id for p in store.list_persons(db, include_hidden=True) if p.name}
-    photo_of = store.face_photos(db)
-    fixed = np.array([prev[f][0] if f in prev and prev[f][1] in store.DECIDED else -1 for f in ids.tolist()], np.int64)
-    group = np.array([prev[f][0] if f in prev and prev[f][0] in named else -1 for f in ids.tolist()], np.int64)
-    rej = store.rejections(db)
-    pos = {f: i for i, f in enumerate(ids.tolist())}
-    cons = Constraints(photo=[photo_of[f] for f in ids.tolist()], fixed=fixed, group=group,
-                       rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
-    res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t, far_curve=curve), cons)
-    rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of, named)
-    with transaction(db):
+
+    def plan():
+        ids, x = library_vectors(db)
+        prev = store.assignments(db)
+        named = {p.id for p in store.list_persons(db, include_hidden=True) if p.name}
+        photo_of = store.face_photos(db)
+        fixed = np.array([prev[f][0] if f in prev and prev[f][1] in store.DECIDED else -1 for f in ids.tolist()], np.int64)
+        group = np.array([prev[f][0] if f in prev and prev[f][0] in named else -1 for f in ids.tolist()], np.int64)
+        rej = store.rejections(db)
+        pos = {f: i for i, f in enumerate(ids.tolist())}
+        cons = Constraints(photo=[photo_of[f] for f in ids.tolist()], fixed=fixed, group=group,
+                           rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
+        res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t, far_curve=curve), cons)
+        return ids, res, prev, rej, photo_of, named, fixed
+
+    def write(p):
+        ids, res, prev, rej, photo_of, named, fixed = p
+        rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of, named)
         store.replace_proposals(db, rows)
         removed = store.delete_empty_people(db, store.persons_with_decisions(db))
         store.drop_prototypes(db)
+        return ids, res, rows, kept, new_people, removed, fixed
+
+    ids, res, rows, kept, new_people, removed, fixed = write_if_unchanged(db, plan, write)
     person_prototypes(db)  # rebuilt once here, read by every incremental assignment until the next change
     return ReclusterStats(
         faces=len(ids), clusters=int(res.labels.max() + 1) if len(ids) else 0, people_kept=kept,
         people_new=new_people, people_removed=removed, unsorted=int(len(ids) - len(rows) - int((fixed >= 0).sum())),
         decided=int((fixed >= 0).sum()), threshold=t, seconds=time.perf_counter() - t0,
     )
+
+
+def write_if_unchanged(db: Database, plan: Callable[[], T], write: Callable[[T], R], retries: int = 2) -> R:
+    """Plan outside the write lock (the user can go on deciding while a big library clusters), then
+    write the plan only if no decision came in meanwhile; else plan again. The last try plans inside
+    the write lock, so a plan is never written over a decision it did not see."""
+    for attempt in range(retries + 1):
+        locked = attempt == retries
+        with transaction(db) if locked else nullcontext():
+            seen = decisions.version(db)
+            planned = plan()
+            with transaction(db):
+                if locked or decisions.version(db) == seen:
+                    return write(planned)
+    raise AssertionError("unreachable: the last try always writes")
 
 
 def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, photo_of: dict,
@@ -207,27 +236,34 @@ def assign_new(db: Database, far: str = DEFAULT_FAR, margin: float = DEFAULT_MAR
     t0 = time.perf_counter()
     t = threshold if threshold is not None else threshold_from_calibration(model_thresholds(db), far)
     model = ensure_active_model(db)["id"]
-    ids, x = _vectors_where(db, model, "e.face_id NOT IN (SELECT face_id FROM face_assignments)", [])
-    protos, proto_owner = person_prototypes(db, model) if len(ids) else (np.zeros((0, 0)), np.zeros(0, np.int64))
-    if not len(ids) or not len(protos):
-        return AssignStats(len(ids), 0, len(ids), t, margin, time.perf_counter() - t0)
-    g1, s1, g2, s2 = top2_by_group(x, protos, proto_owner)
-    photo_of = store.face_photos(db, ids.tolist())
-    photos = sorted(set(photo_of.values()))
-    taken: set[tuple[int, int]] = set()
-    for k in range(0, len(photos), 900):
-        chunk = photos[k : k + 900]
-        taken |= set(db.execute(
-            "SELECT a.person_id, f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
-            f"WHERE f.photo_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-    rej = store.rejections(db)
-    rows = []
-    for f, p, s, s_2 in zip(ids.tolist(), g1.tolist(), s1.tolist(), s2.tolist(), strict=True):
-        if p < 0 or s < t or s - s_2 < margin or p in rej.get(f, ()) or (p, photo_of[f]) in taken:
-            continue
-        taken.add((p, photo_of[f]))
-        rows.append((f, p, s))
-    with transaction(db):
-        for f, p, s in rows:
+
+    def plan() -> tuple[int, list[tuple[int, int, float]]]:
+        ids, x = _vectors_where(db, model, "e.face_id NOT IN (SELECT face_id FROM face_assignments)", [])
+        protos, proto_owner = person_prototypes(db, model) if len(ids) else (np.zeros((0, 0)), np.zeros(0, np.int64))
+        if not len(ids) or not len(protos):
+            return len(ids), []
+        g1, s1, g2, s2 = top2_by_group(x, protos, proto_owner)
+        photo_of = store.face_photos(db, ids.tolist())
+        photos = sorted(set(photo_of.values()))
+        taken: set[tuple[int, int]] = set()
+        for k in range(0, len(photos), 900):
+            chunk = photos[k : k + 900]
+            taken |= set(db.execute(
+                "SELECT a.person_id, f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+                f"WHERE f.photo_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        rej = store.rejections(db)
+        rows = []
+        for f, p, s, s_2 in zip(ids.tolist(), g1.tolist(), s1.tolist(), s2.tolist(), strict=True):
+            if p < 0 or s < t or s - s_2 < margin or p in rej.get(f, ()) or (p, photo_of[f]) in taken:
+                continue
+            taken.add((p, photo_of[f]))
+            rows.append((f, p, s))
+        return len(ids), rows
+
+    def write(planned: tuple[int, list[tuple[int, int, float]]]) -> tuple[int, list[tuple[int, int, float]]]:
+        for f, p, s in planned[1]:
             store.assign(db, f, p, "auto", s)
-    return AssignStats(len(ids), len(rows), len(ids) - len(rows), t, margin, time.perf_counter() - t0)
+        return planned
+
+    n, rows = write_if_unchanged(db, plan, write)
+    return AssignStats(n, len(rows), n - len(rows), t, margin, time.perf_counter() - t0)

@@ -93,6 +93,18 @@ def record(db: Database, action: str, before: dict, summary: dict | None = None)
         ).lastrowid)
 
 
+def version(db: Database) -> tuple:
+    """A fingerprint that changes whenever a decision is recorded or undone, or faces come or go: a
+    job that plans outside the write lock (re-clustering) checks it before writing its plan."""
+    return db.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM history), (SELECT coalesce(sum(undone), 0) FROM history),"
+        " (SELECT count(*) FROM faces), (SELECT coalesce(max(id), 0) FROM faces),"
+        " (SELECT count(*) FROM face_rejections), (SELECT count(*) FROM not_faces),"
+        " (SELECT count(*) FROM face_assignments WHERE source NOT IN ('cluster', 'auto')),"
+        " (SELECT count(*) FROM persons), (SELECT coalesce(sum(hidden), 0) FROM persons)"
+    ).fetchone()
+
+
 def last_undoable(db: Database) -> dict | None:
     r = db.execute("SELECT id, at, action, payload FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1").fetchone()
     if not r:

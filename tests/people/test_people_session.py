@@ -171,3 +171,47 @@ def test_undo_after_a_recluster_keeps_one_face_per_photo(db, lib):
     assert lib.person(f1) is None and lib.person(f2) == ann
     assert ann not in store.rejections(db).get(f1, set())
     lib.check_one_face_per_photo()
+
+
+def test_a_decision_made_while_the_library_clusters_is_never_overwritten(db, make_lib, monkeypatch):
+    """Re-clustering plans outside the write lock; a decision that lands meanwhile makes it plan again."""
+    import faceapp.jobs.recluster as rc
+
+    lib = make_lib(per=8, seed=3)
+    people.recluster(db)
+    byt = _person_by_truth(db, lib)
+    face = lib.faces_of_truth(0)[0]
+    other = byt[1]
+    real, calls = rc.cluster, []
+
+    def cluster_then_user_acts(*a, **k):
+        calls.append(1)
+        if len(calls) == 1:  # the user moves a face and rejects another while the clustering runs
+            people.confirm_faces(db, [face], other)
+            people.reject_faces(db, [lib.faces_of_truth(2)[0]], byt[2])
+        return real(*a, **k)
+
+    monkeypatch.setattr(rc, "cluster", cluster_then_user_acts)
+    people.recluster(db)
+    assert len(calls) == 2  # the first plan was dropped, not written
+    a = store.assignments(db)
+    assert a[face][0] == other and a[face][1] in store.DECIDED
+    assert a.get(lib.faces_of_truth(2)[0], (None,))[0] != byt[2]
+    lib.check_one_face_per_photo()
+
+
+def test_the_last_try_plans_under_the_write_lock(db, make_lib, monkeypatch):
+    import faceapp.jobs.recluster as rc
+
+    make_lib(per=6, seed=4)
+    versions = iter(range(1000))
+    monkeypatch.setattr(rc.decisions, "version", lambda _db: next(versions))  # every look sees a change
+    planned, locked = [], []
+
+    def plan():
+        planned.append(1)
+        locked.append(db.conn.in_transaction)
+        return len(planned)
+
+    assert rc.write_if_unchanged(db, plan, lambda p: p, retries=2) == 3
+    assert locked == [False, False, True]
