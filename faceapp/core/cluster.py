@@ -22,7 +22,7 @@ here is tuned on a benchmark's labels.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -150,8 +150,12 @@ def _prejoin_fixed(st: _State, fixed: Sequence[int] | None) -> None:
             first[p] = i
 
 
-def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | None = None) -> ClusterResult:
-    """Cluster N×D L2-normalised embeddings under the user's constraints."""
+def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | None = None,
+            step: Callable[[str], None] | None = None) -> ClusterResult:
+    """Cluster N×D L2-normalised embeddings under the user's constraints. `step(stage)` is called
+    before each stage (neighbours, linking, refining, chance, labels): for progress, and a caller
+    may raise from it to cancel."""
+    step = step or (lambda _stage: None)
     x = as_f32(x)
     n = len(x)
     c = constraints or Constraints()
@@ -159,15 +163,20 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
     _prejoin_fixed(st, c.fixed)
     roots, drop = None, None
     if n >= 2:
+        step("neighbours")
         a0, b0, s0 = similar_pairs(x, params.threshold, k=params.k, exact=params.exact)
+        step("linking")
         a, b, s = rnn_rounds(st, a0, b0, params.threshold)
         heap_merges(st, a, b, s, params.threshold)
         if params.refine is not None:
+            step("refining")
             roots = _refined(st, c, a0, b0, s0, max(params.refine, params.threshold))
         if params.far_curve:
+            step("chance")
             if roots is None:
                 roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
             drop = _chance_pairs(st, x, roots, a0, b0, s0, params.far_curve)
+    step("labels")
     return _labels(st, x, params.min_size, roots, drop)
 
 

@@ -29,7 +29,8 @@ def scan_job(db_path: Path, roots: list[str], settings: AppSettings, recluster: 
             stats = scanner.scan(roots, progress=token.report, should_stop=token.should_stop).as_dict()
             if recluster and not stats["cancelled"]:
                 token.report("clustering", force=True)
-                stats["people"] = services.recluster(db, settings.strictness, should_stop=token.should_stop)
+                stats["people"] = services.recluster(db, settings.strictness, progress=_stage(token),
+                                                     should_stop=token.should_stop)
             return stats
         finally:
             db.conn.close()
@@ -37,12 +38,16 @@ def scan_job(db_path: Path, roots: list[str], settings: AppSettings, recluster: 
     return run
 
 
+def _stage(token: Token) -> Callable[[str], None]:
+    return lambda stage: token.report(f"clustering: {stage}", force=True)
+
+
 def recluster_job(db_path: Path, strictness: float) -> Callable[[Token], object]:
     def run(token: Token) -> object:
         db = open_library(db_path)
         try:
             token.report("clustering", force=True)
-            return services.recluster(db, strictness, should_stop=token.should_stop)
+            return services.recluster(db, strictness, progress=_stage(token), should_stop=token.should_stop)
         finally:
             db.conn.close()
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from faceapp.jobs.recluster import AssignStats, ReclusterStats, assign_new, recluster  # noqa: F401
+from faceapp.jobs.recluster import AssignStats, ReclusterCancelled, ReclusterStats, assign_new, recluster  # noqa: F401
 from faceapp.storage import decisions
 from faceapp.storage import people as store
 from faceapp.storage.people import PersonRow  # noqa: F401

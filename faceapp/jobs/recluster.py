@@ -92,14 +92,23 @@ def model_far_curve(db: Database) -> list[list[float]]:
     return [[float(f), float(t)] for f, t in curve]
 
 
-def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None) -> ReclusterStats:
+class ReclusterCancelled(Exception):
+    """Raised from a `step` callback to stop a re-cluster; nothing is written."""
+
+
+def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None,
+              step: Callable[[str], None] | None = None) -> ReclusterStats:
+    """Re-cluster the active model's faces. `step(stage)` reports progress (reading, then the
+    clustering's stages); raising ReclusterCancelled from it stops before anything is written."""
     t0 = time.perf_counter()
+    step = step or (lambda _stage: None)
     th = model_thresholds(db) if threshold is None else {}
     t = threshold if threshold is not None else threshold_from_calibration(th, far)
     refine_t = refine_threshold_from_calibration(th, far) if th else None  # none when the threshold is given
     curve = model_far_curve(db) if th else None
 
     def plan():
+        step("reading")
         ids, x = library_vectors(db)
         prev = store.assignments(db)
         named = {p.id for p in store.list_persons(db, include_hidden=True) if p.name}
@@ -110,7 +119,8 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
         pos = {f: i for i, f in enumerate(ids.tolist())}
         cons = Constraints(photo=[photo_of[f] for f in ids.tolist()], fixed=fixed, group=group,
                            rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
-        res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t, far_curve=curve), cons)
+        res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t, far_curve=curve), cons, step)
+        step("writing")
         return ids, res, prev, rej, photo_of, named, fixed
 
     def write(p):

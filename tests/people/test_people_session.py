@@ -215,3 +215,33 @@ def test_the_last_try_plans_under_the_write_lock(db, make_lib, monkeypatch):
 
     assert rc.write_if_unchanged(db, plan, lambda p: p, retries=2) == 3
     assert locked == [False, False, True]
+
+
+def test_recluster_reports_its_stages_and_a_cancel_writes_nothing(db, make_lib):
+    from faceapp.gui import services
+    from faceapp.gui.progress_text import describe_progress
+
+    make_lib(per=6, seed=5)
+    people.recluster(db)
+    before = store.assignments(db)
+    persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    stages = []
+    people.recluster(db, step=stages.append)
+    assert stages[0] == "reading" and stages[-1] == "writing"
+    assert {"neighbours", "linking", "labels"} <= set(stages)
+
+    def stop_at_linking(stage):
+        if stage == "linking":
+            raise people.ReclusterCancelled
+
+    db.execute("DELETE FROM face_assignments WHERE source = 'cluster' AND rowid % 2 = 0")  # something to redo
+    partial = store.assignments(db)
+    with pytest.raises(people.ReclusterCancelled):
+        people.recluster(db, step=stop_at_linking)
+    assert store.assignments(db) == partial and db.execute("SELECT count(*) FROM persons").fetchone()[0] == persons
+    # the GUI's service: a stop request returns {"cancelled": True}, progress text names the stage
+    seen = []
+    assert services.recluster(db, progress=seen.append, should_stop=lambda: len(seen) >= 2) == {"cancelled": True}
+    assert store.assignments(db) == partial and seen == ["reading", "neighbours"]
+    assert "look-alikes" in describe_progress("clustering: neighbours")
+    assert len(before) > len(partial)

@@ -19,11 +19,22 @@ def _far_for(strictness: float) -> str:
 
 
 def recluster(db: Database, strictness: float = 0.5, progress: Progress = None, should_stop: Stop = None) -> dict:
-    """Group faces again; every decision is a constraint the clusterer keeps."""
-    if thresholds(db):
-        return P.recluster(db, far=_far_for(strictness)).as_dict()
-    # An uncalibrated model: OpenCV's published SFace cosine threshold, nudged by strictness.
-    return P.recluster(db, threshold=0.363 + 0.1 * (strictness - 0.5)).as_dict()
+    """Group faces again; every decision is a constraint the clusterer keeps. Progress is reported
+    per stage; a stop request ends it between stages with nothing written ({"cancelled": True})."""
+
+    def step(stage: str) -> None:
+        if should_stop is not None and should_stop():
+            raise P.ReclusterCancelled
+        if progress is not None:
+            progress(stage)
+
+    try:
+        if thresholds(db):
+            return P.recluster(db, far=_far_for(strictness), step=step).as_dict()
+        # An uncalibrated model: OpenCV's published SFace cosine threshold, nudged by strictness.
+        return P.recluster(db, threshold=0.363 + 0.1 * (strictness - 0.5), step=step).as_dict()
+    except P.ReclusterCancelled:
+        return {"cancelled": True}
 
 
 def list_people(db: Database, include_hidden: bool = False) -> list[Person]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 from PySide6.QtCore import Signal
@@ -22,26 +21,12 @@ from PySide6.QtWidgets import (
 
 from faceapp.gui.background import scan_job
 from faceapp.gui.context import LibraryContext
+from faceapp.gui.progress_text import describe_progress
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.workers import Task, run_task
 from faceapp.storage import photos as photo_store
 from faceapp.storage import roots as root_store
 from faceapp.storage.faces import face_count
-
-
-def _eta(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "–"
-    m, s = divmod(int(seconds + 0.5), 60)
-    return f"{m} min {s:02d} s" if m else f"{s} s"
-
-
-def describe_progress(p: object) -> str:
-    """One line for the status label from a ScanProgress (or a phase name)."""
-    if isinstance(p, str):
-        return {"clustering": "Grouping faces into people…"}.get(p, p)
-    return (f"{p.done} / {p.total} photos · {p.faces} faces · {p.errors} failed · "
-            f"{p.rate:.1f} photos/s · ETA {_eta(p.eta)}")
 
 
 class LibraryView(QWidget):

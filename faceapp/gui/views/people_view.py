@@ -21,6 +21,7 @@ from faceapp.gui.background import recluster_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.people_model import PeopleModel
+from faceapp.gui.progress_text import describe_progress
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
@@ -93,6 +94,7 @@ class PeopleView(QWidget):
         self.regroup_button.setEnabled(False)
         self.summary.setText("Re-grouping people…")
         self.task = run_task(recluster_job(self.ctx.path, self.ctx.settings.strictness), name="recluster",
+                             on_progress=lambda p: self.summary.setText(describe_progress(p)),
                              on_done=self._regrouped, on_error=self._regroup_failed)
         return self.task
 
