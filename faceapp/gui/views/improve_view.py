@@ -56,7 +56,7 @@ class ImproveView(QWidget):
         self.source = QComboBox()
         self.source.addItem("People named in this library", "library")
         self.source.addItem("An album folder (one sub-folder per person)…", "folder")
-        self.epochs = QSpinBox(minimum=1, maximum=200, value=5)
+        self.epochs = QSpinBox(minimum=1, maximum=200, value=6)  # trainer.config.TrainConfig.epochs; early stopping may end sooner
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setCurrentText(ctx.settings.device)
