@@ -31,7 +31,7 @@ def export_onnx(module: nn.Module, path: str | Path, input_size: int = 112, outp
                           opset_version=opset, dynamo=False, do_constant_folding=True)
 
 
-def trunk_features(trunk: nn.Module, crops: np.ndarray, flip: bool = False, batch: int = 64,
+def trunk_features(trunk: nn.Module, crops: np.ndarray, flip: bool = False, batch: int = 8,
                    dtype: type = np.float16, fast: bool = True) -> np.ndarray:
     """Trunk outputs (N×C×H×W, float16 to halve the memory) of crops, through onnxruntime. fast:
     PRelu rewritten as min/mul/add (faceapp.core.onnx_rewrite; the same function, ~40 % faster on CPU)."""
