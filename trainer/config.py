@@ -37,6 +37,7 @@ class TrainConfig:
     seed: int = 0
     out_dir: str | None = None  # checkpoints; resume from out_dir/checkpoint.pt when resume=True
     resume: bool = False
+    keep_checkpoint: bool = False  # run_finetune removes out_dir/checkpoint.pt (~300 MB on CPU) once a run has finished
     workers: int = 2
 
     def to_dict(self) -> dict:

@@ -51,7 +51,7 @@ from trainer.features import compute_features, embed_crops, tail_embed
 from trainer.losses import build_loss
 from trainer.progress import Progress, print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
-from trainer.selection import choose, distance, interpolate, within_noise
+from trainer.selection import changed, choose, distance, interpolate, restore, within_noise
 from trainer.validation import GUARD_TOLERANCE, guard_score, score_diff_se, val_score
 
 
@@ -301,7 +301,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
                              "ok": guard_floor is None or cands[-1]["guard_score"] >= guard_floor})
             net.load_state_dict(tuned)
             if any(c["ok"] for c in pool if c["epoch"] == epoch + 1):
-                epoch_states[epoch + 1] = tuned
+                epoch_states[epoch + 1] = changed(base_state, tuned)  # a delta: checkpoints stay small
             rec.update({k: v for k, v in cands[-1].items() if k != "alpha"})  # the epoch's own weights
             if len(cands) > 1:
                 rec["wise"] = cands
@@ -336,7 +336,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         kept = within_noise(pool, cfg.select_se, se)
         result.best_epoch, result.best_alpha = kept["epoch"], kept["alpha"]
         best_state = (copy.deepcopy(base_state) if kept["epoch"] == 0 else
-                      interpolate(base_state, epoch_states[kept["epoch"]], kept["alpha"]))
+                      interpolate(base_state, restore(base_state, epoch_states[kept["epoch"]]), kept["alpha"]))
         result.selection = {"best": {k: best[k] for k in ("epoch", "alpha", "val_score", "guard_score")},
                             "kept": {k: kept[k] for k in ("epoch", "alpha", "val_score", "guard_score")},
                             "se": se(kept, best) if kept is not best else None, "n_se": cfg.select_se}

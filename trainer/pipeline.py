@@ -107,6 +107,9 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
         log(f"{name:>6}: TAR@FAR1e-3 {r['verification']['tar_at_far1e-3']:.4f}  10-fold acc "
             f"{r['verification']['tenfold_accuracy'] or float('nan'):.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
             f"NMI {r['clustering']['nmi']:.4f}")
+    ckpt = Path(cfg.out_dir) / "checkpoint.pt"
+    if not cfg.keep_checkpoint and ckpt.exists():  # the run finished: its resume point only costs disk space
+        ckpt.unlink()
     return report
 
 

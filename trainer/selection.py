@@ -57,3 +57,15 @@ def distance(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor]) -> f
     """L2 distance between two state dicts over their floating tensors."""
     return float(sum(((t.detach().float().cpu() - base[k].float().cpu()) ** 2).sum() for k, t in tuned.items()
                      if t.is_floating_point()) ** 0.5)
+
+
+def changed(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The entries of `tuned` that differ from `base`: what an epoch's weights add to the base model.
+    On CPU only the last units train, so this is a few MB where the whole state is ~40 MB."""
+    return {k: t.detach().clone() for k, t in tuned.items()
+            if k not in base or t.shape != base[k].shape or not torch.equal(t, base[k].to(t.device))}
+
+
+def restore(base: dict[str, torch.Tensor], delta: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A full state dict from the base model and a `changed` delta."""
+    return {**base, **delta}

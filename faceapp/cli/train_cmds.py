@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "not only those the user confirmed")
     p.add_argument("--out", type=Path, default=None, help="folder for model.onnx, report.json/png, checkpoints")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    p.add_argument("--keep-checkpoint", action="store_true",
+                   help="keep --out/checkpoint.pt after the run finishes (to train on later with --resume)")
     p.add_argument("--no-activate", action="store_true", help="--db: do not switch the library to the new model")
     p.add_argument("--config", type=Path, help="JSON/TOML file of TrainConfig fields (flags override it)")
     p.set_defaults(func=cmd_train)
@@ -48,6 +50,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = TrainConfig.from_file(args.config)[0] if args.config else TrainConfig()
     cfg.loss = args.loss or cfg.loss  # a config file's loss holds unless --loss is given
     cfg.device, cfg.resume = args.device, args.resume
+    cfg.keep_checkpoint = cfg.keep_checkpoint or args.keep_checkpoint
     try:
         cfg.loss_params = {**cfg.loss_params, **dict(parse_param(t) for t in args.param)}
     except ValueError as exc:

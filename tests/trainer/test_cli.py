@@ -46,6 +46,7 @@ def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys
     out = capsys.readouterr().out
     assert rc == 0, out
     assert (tmp_path / "run" / "report.png").exists() and (tmp_path / "run" / "report.json").exists()
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()  # a finished run leaves no ~300 MB resume point
     db = open_library(path)
     active = model_store.active_model(db)
     assert active["model_id"].startswith("sface-ft-cosface-")

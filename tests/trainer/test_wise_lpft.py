@@ -121,3 +121,16 @@ def test_guard_score_sees_trained_classes_widening_toward_strangers() -> None:
     wide /= np.linalg.norm(wide, axis=1, keepdims=True)
     assert val_score(wide, vl) >= val_score(val, vl) - 0.05
     assert guard_score(wide, vl, guard, gl) < before - 0.3
+
+
+def test_epoch_weights_are_kept_as_a_delta_from_the_base():
+    import torch
+
+    from trainer.selection import changed, restore
+
+    base = {"frozen": torch.ones(3), "head": torch.zeros(2), "count": torch.tensor(5)}
+    tuned = {"frozen": torch.ones(3), "head": torch.tensor([0.5, -1.0]), "count": torch.tensor(7)}
+    delta = changed(base, tuned)
+    assert set(delta) == {"head", "count"}
+    full = restore(base, delta)
+    assert all(torch.equal(full[k], tuned[k]) for k in tuned)
