@@ -51,7 +51,7 @@ from trainer.features import compute_features, embed_crops, tail_embed
 from trainer.losses import build_loss
 from trainer.progress import Progress, print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
-from trainer.selection import changed, choose, distance, interpolate, restore, within_noise
+from trainer.selection import best_of, changed, choose, distance, interpolate, restore, within_noise
 from trainer.validation import GUARD_TOLERANCE, guard_score, score_diff_se, val_score
 
 
@@ -332,7 +332,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
                 cache[id(c)] = score_diff_se(best["emb"], c["emb"], val.labels, seed=cfg.seed)
             return cache[id(c)]
 
-        best = max((c for c in pool if c["ok"]), key=lambda c: (c["val_score"], -c["distance"]))
+        best = best_of(pool)
         kept = within_noise(pool, cfg.select_se, se)
         result.best_epoch, result.best_alpha = kept["epoch"], kept["alpha"]
         best_state = (copy.deepcopy(base_state) if kept["epoch"] == 0 else

@@ -32,6 +32,12 @@ def choose(candidates: list[dict], best_score: float, guard_floor: float | None)
     return max(ok, key=lambda c: (c["val_score"], -c["alpha"])) if ok else None
 
 
+def best_of(candidates: list[dict]) -> dict | None:
+    """The ok candidate with the highest validation score (nearer the base model on ties); None if none."""
+    ok = [c for c in candidates if c["ok"]]
+    return max(ok, key=lambda c: (c["val_score"], -c["distance"])) if ok else None
+
+
 def within_noise(candidates: list[dict], n_se: float, se: Callable[[dict, dict], float]) -> dict | None:
     """The one-standard-error rule toward the base model. candidates: dicts with 'val_score',
     'distance' (weight-space distance from the base model) and 'ok' (the guard holds). Returns the
@@ -39,10 +45,10 @@ def within_noise(candidates: list[dict], n_se: float, se: Callable[[dict, dict],
     is at least best − n_se · se(candidate, best), best being the ok candidate with the highest score
     (nearer the base on ties); None when none is ok. se is only asked about candidates nearer than the
     best, nearest first, and no further once one qualifies."""
-    ok = [c for c in candidates if c["ok"]]
-    if not ok:
+    best = best_of(candidates)
+    if best is None:
         return None
-    best = max(ok, key=lambda c: (c["val_score"], -c["distance"]))
+    ok = [c for c in candidates if c["ok"]]
     if n_se <= 0:
         return best
     for c in sorted(ok, key=lambda c: (c["distance"], -c["val_score"])):

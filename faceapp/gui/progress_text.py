@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import math
 
+# faceapp.core.cluster's stages (and recluster's reading/writing) in words
+CLUSTER_STAGES = {"reading": "reading faces", "neighbours": "finding look-alikes", "linking": "linking faces",
+                  "refining": "checking each face", "chance": "checking lone pairs", "labels": "naming groups",
+                  "writing": "saving"}
+
 
 def _eta(seconds: float) -> str:
     if not math.isfinite(seconds):
@@ -15,11 +20,8 @@ def _eta(seconds: float) -> str:
 def describe_progress(p: object) -> str:
     """One line for the status label from a ScanProgress (or a phase name)."""
     if isinstance(p, str):
-        stages = {"reading": "reading faces", "neighbours": "finding look-alikes", "linking": "linking faces",
-                  "refining": "checking each face", "chance": "checking lone pairs", "labels": "naming groups",
-                  "writing": "saving"}
         if p.startswith("clustering:"):
-            return f"Grouping faces into people… ({stages.get(p.split(':', 1)[1].strip(), p)})"
+            return f"Grouping faces into people… ({CLUSTER_STAGES.get(p.split(':', 1)[1].strip(), p)})"
         return {"clustering": "Grouping faces into people…"}.get(p, p)
     return (f"{p.done} / {p.total} photos · {p.faces} faces · {p.errors} failed · "
             f"{p.rate:.1f} photos/s · ETA {_eta(p.eta)}")
