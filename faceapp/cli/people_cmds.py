@@ -190,6 +190,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     except export.ExportError as exc:
         raise CLIError(str(exc)) from exc
     print_json(res.as_dict())
+    if args.what == "xmp":  # the JSON is for scripts; people get one line on stderr
+        import sys
+
+        print(f"xmp: {res.written} written, {res.merged} merged into other tools' sidecars "
+              f"({res.unchanged} already up to date), {res.skipped} left untouched, {len(res.errors)} errors",
+              file=sys.stderr)
     return 0
 
 
@@ -275,13 +281,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--far", default="1e-3", choices=["1e-2", "1e-3", "1e-4"])
     sp.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     sp.add_argument("--json", action="store_true")
-    sp = p("export", "person albums, CSV/JSON, or XMP sidecars with face regions", cmd_export)
+    sp = p("export", "person albums, CSV/JSON, or XMP face regions (merged into existing sidecars)", cmd_export)
     sp.add_argument("what", choices=["albums", "csv", "json", "xmp"])
-    sp.add_argument("--out", help="folder (albums), file (csv/json); xmp: sidecars beside photos unless given")
+    sp.add_argument("--out", help="folder (albums), file (csv/json); xmp: sidecars beside photos (photo.xmp, or the "
+                    "photo.jpg.xmp already there or needed when two photos share a name) unless given")
     sp.add_argument("--mode", choices=["copy", "hardlink", "symlink"], default="copy")
     sp.add_argument("--people", nargs="+", help="only these people (ids or names)")
     sp.add_argument("--unnamed", action="store_true", help="albums: unnamed people too")
-    sp.add_argument("--overwrite", action="store_true", help="xmp: replace sidecars not written by faceapp")
+    sp.add_argument("--overwrite", action="store_true",
+                    help="xmp: replace other tools' sidecars whole instead of merging faceapp's face regions into "
+                         "them (either way the original is kept once as <sidecar>.faceapp-bak)")
     sp = sub.add_parser("calibrate", help="measure verification thresholds on folder-per-person data")
     sp.add_argument("dirs", nargs="+")
     sp.add_argument("--out", help="calibration JSON to write")

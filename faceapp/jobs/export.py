@@ -7,9 +7,10 @@
 Albums: one folder per person, named after the person (unsafe characters replaced; two people
 with one name get "Ann", "Ann (2)"); two photos with one file name get "x.jpg", "x (2).jpg".
 Re-running an export adds only what is missing. Hidden people and not-a-face marks are left out.
-XMP sidecars (photo.xmp beside each photo, or under out_dir mirroring the paths) carry MWG face
-regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and Iptc4xmpExt:PersonInImage.
-A sidecar not written by faceapp is left alone unless overwrite=True.
+XMP sidecars (beside each photo, or under out_dir mirroring the paths; photo.xmp or photo.jpg.xmp,
+see xmp_sidecar) carry MWG face regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and
+Iptc4xmpExt:PersonInImage. A sidecar another tool wrote is merged into, never replaced (xmp_merge),
+unless overwrite=True; either way its original is kept once as <sidecar>.faceapp-bak.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from faceapp.jobs.xmp import XMP_MARK, xmp_document
+from faceapp.jobs.xmp_rdf import XmpError
+from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
 
 
 class ExportError(ValueError):
@@ -33,8 +35,10 @@ class ExportError(ValueError):
 
 @dataclass
 class ExportResult:
-    written: int = 0
-    skipped: int = 0  # already there (albums) or a foreign sidecar kept (xmp)
+    written: int = 0  # xmp: sidecars faceapp owns, new or rewritten whole (overwrite=True: foreign ones too)
+    skipped: int = 0  # already there (albums); xmp: a foreign sidecar left untouched (its reason in errors)
+    merged: int = 0  # xmp: other tools' sidecars that got faceapp's regions, the rest kept
+    unchanged: int = 0  # xmp: of written + merged, those that already held exactly this (not rewritten)
     people: int = 0
     out: str = ""
     errors: list[str] = field(default_factory=list)
@@ -58,6 +62,7 @@ def face_table(db: Database, person_ids: list[int] | None = None, named_only: bo
     if named_only:
         out = [r for r in out if r["person"]]
     for r in out:
+        r["named"] = bool(r["person"])  # xmp merges: only a real name replaces another tool's face region
         r["person"] = r["person"] or f"Person {r['person_id']}"
     return out
 
@@ -146,11 +151,9 @@ def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_id
     return ExportResult(written=len(rows), people=len({r["person_id"] for r in rows}), out=str(out))
 
 
-def sidecar_path(photo: str, out_dir: str | Path | None = None) -> Path:
-    p = Path(photo)
-    if out_dir is None:
-        return p.with_suffix(".xmp")
-    return Path(out_dir) / p.relative_to(p.anchor).with_suffix(".xmp")
+def sidecar_path(photo: str, out_dir: str | Path | None = None, library: list[str] | None = None) -> Path:
+    """The sidecar export_xmp uses for photo (naming rules in xmp_sidecar); library: the other photos."""
+    return SidecarNamer(out_dir, library or ()).path(photo)
 
 
 def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | None = None,
@@ -160,21 +163,24 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
     by_photo: dict[str, list[dict]] = {}
     for r in rows:
         by_photo.setdefault(r["photo"], []).append(r)
+    namer = SidecarNamer(out_dir, (p for (p,) in db.execute("SELECT path FROM photos")))
     for photo, faces in sorted(by_photo.items()):
-        dst = sidecar_path(photo, out_dir)
-        if dst.exists() and not overwrite and XMP_MARK not in dst.read_text(errors="replace"):
-            res.skipped += 1
-            continue
         w, h = faces[0]["photo_width"], faces[0]["photo_height"]
         if not w or not h:
             res.errors.append(f"{photo}: size unknown")
             continue
+        dst = namer.path(photo)
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.write_text(xmp_document(w, h, faces), encoding="utf-8")
+            kind, changed = write_sidecar(dst, w, h, faces, overwrite)
+        except XmpError as exc:
+            res.skipped += 1
+            res.errors.append(f"{dst}: not written by faceapp and {exc}; left untouched")
+            continue
         except OSError as exc:
             res.errors.append(f"{dst}: {exc.strerror or exc}")
             continue
-        res.written += 1
+        res.merged += kind == "merged"
+        res.written += kind == "written"
+        res.unchanged += not changed
     res.people = len({r["person_id"] for r in rows})
     return res

@@ -1,0 +1,152 @@
+"""Merge faceapp's face regions into an XMP sidecar another photo tool wrote, keeping all the rest.
+
+    merge_regions(data, width, height, faces) -> bytes
+
+Only two properties change: mwg-rs:Regions (AppliedToDimensions becomes the photo's size; the
+RegionList holds the other tool's regions by the rules in xmp_regions, then ours) and
+Iptc4xmpExt:PersonInImage (its names, less those of replaced regions, plus every Face name of the
+merged list). Each is rewritten where it was; every other property, namespace, comment and the
+xpacket wrapper stay. The result carries no XMP_MARK: it stays the user's sidecar, so the next
+export merges again (to the same bytes) instead of replacing it.
+"""
+
+from __future__ import annotations
+
+from xml.dom.minidom import Document, Element
+from xml.sax.saxutils import escape, quoteattr
+
+from faceapp.jobs.xmp import mwg_area
+from faceapp.jobs.xmp_rdf import (
+    RDF,
+    elements,
+    fields,
+    fragment,
+    is_a,
+    items,
+    keep_namespaces,
+    parse,
+    prefix_for,
+    scope,
+    serialize,
+    text,
+)
+from faceapp.jobs.xmp_regions import MWG_RS, ST_AREA, ST_DIM, Region, foreign_regions, plan
+
+IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
+
+
+def _find(descs: list[Element], uri: str, local: str) -> tuple[Element, Element] | None:
+    for d in descs:
+        for c in elements(d):
+            if is_a(c, uri, local):
+                return d, c
+    return None
+
+
+def _indent(el: Element) -> str:
+    prev = el.previousSibling
+    if prev is not None and prev.nodeType == prev.TEXT_NODE and "\n" in prev.data:
+        return prev.data.rsplit("\n", 1)[1]
+    return " "
+
+
+def _put(doc: Document, desc: Element, new: Element, old: Element | None, indent: str) -> None:
+    """new in old's place, or appended to desc on a line of its own."""
+    if old is not None:
+        desc.replaceChild(new, old)
+        return
+    tail = desc.lastChild
+    if tail is not None and tail.nodeType == tail.TEXT_NODE and not tail.data.strip():
+        desc.insertBefore(doc.createTextNode("\n" + indent), tail)
+        desc.insertBefore(new, tail)
+    else:
+        desc.appendChild(doc.createTextNode("\n" + indent))
+        desc.appendChild(new)
+        desc.appendChild(doc.createTextNode("\n" + _indent(desc)))
+
+
+def _child_indent(desc: Element) -> str:
+    kids = elements(desc)
+    return _indent(kids[0]) if kids else _indent(desc) + " "
+
+
+def _our_li(r: Region, p: dict[str, str], ind: str) -> str:
+    cx, cy, w, h = r.box
+    m, a, rdf = p["mwg-rs"], p["stArea"], p["rdf"]
+    return (
+        f"<{rdf}:li>\n{ind} <{rdf}:Description {m}:Name={quoteattr(r.name)} {m}:Type=\"Face\">\n"
+        f'{ind}  <{m}:Area {a}:x="{cx:.6f}" {a}:y="{cy:.6f}" {a}:w="{w:.6f}" {a}:h="{h:.6f}" {a}:unit="normalized"/>\n'
+        f"{ind} </{rdf}:Description>\n{ind}</{rdf}:li>"
+    )
+
+
+def _regions(doc: Document, desc: Element, old: Element | None, merged: list[Region], width: int, height: int) -> None:
+    p = {"rdf": prefix_for(desc, RDF, "rdf"), "mwg-rs": prefix_for(desc, MWG_RS, "mwg-rs"),
+         "stDim": prefix_for(desc, ST_DIM, "stDim"), "stArea": prefix_for(desc, ST_AREA, "stArea")}
+    ns = {v: u for v, u in zip(p.values(), (RDF, MWG_RS, ST_DIM, ST_AREA), strict=True)}
+    ind = _indent(old) if old is not None else _child_indent(desc)
+    m, d, rdf = p["mwg-rs"], p["stDim"], p["rdf"]
+    new = fragment(doc, (
+        f'<{m}:Regions {rdf}:parseType="Resource">\n'
+        f'{ind} <{m}:AppliedToDimensions {d}:w="{int(width)}" {d}:h="{int(height)}" {d}:unit="pixel"/>\n'
+        f"{ind} <{m}:RegionList>\n{ind}  <{rdf}:Bag/>\n{ind} </{m}:RegionList>\n{ind}</{m}:Regions>"), ns)
+    bag = elements(elements(new)[1])[0]
+    moved = []
+    for r in merged:
+        bag.appendChild(doc.createTextNode(f"\n{ind}   "))
+        if r.node is not None:
+            moved.append((r.node, scope(r.node)))
+            bag.appendChild(r.node)  # the other tool's region, exactly as it was
+        else:
+            bag.appendChild(fragment(doc, _our_li(r, p, ind + "   "), ns))
+    bag.appendChild(doc.createTextNode(f"\n{ind}  "))
+    for (uri, local), v in (fields(old).items() if old is not None else ()):
+        if uri == MWG_RS and local in ("AppliedToDimensions", "RegionList"):
+            continue  # any other field of the struct (none in MWG 2.0) goes along
+        if isinstance(v, str):
+            v = fragment(doc, f"<{prefix_for(desc, uri, 'ns')}:{local}>{escape(v)}</{prefix_for(desc, uri, 'ns')}:{local}>",
+                         {prefix_for(desc, uri, "ns"): uri})
+        else:
+            moved.append((v, scope(v)))
+        new.insertBefore(doc.createTextNode(f"\n{ind} "), new.lastChild)
+        new.insertBefore(v, new.lastChild)
+    _put(doc, desc, new, old, ind)
+    for node, before in moved:
+        keep_namespaces(node, before)
+
+
+def _people(doc: Document, descs: list[Element], home: Element, merged: list[Region], replaced: set[str]) -> None:
+    found = _find(descs, IPTC_EXT, "PersonInImage")
+    desc, old = found if found else (home, None)
+    kept = {r.name for r in merged if r.name}
+    names = [n for n in (text(li) for li in items(old)) if n and (n not in replaced or n in kept)]
+    names += [r.name for r in merged if r.is_face and r.name]
+    names = list(dict.fromkeys(names))
+    if not names:
+        return
+    pi, rdf = prefix_for(desc, IPTC_EXT, "Iptc4xmpExt"), prefix_for(desc, RDF, "rdf")
+    ind = _indent(old) if old is not None else _child_indent(desc)
+    lis = "".join(f"{ind}  <{rdf}:li>{escape(n)}</{rdf}:li>\n" for n in names)
+    new = fragment(doc, f"<{pi}:PersonInImage>\n{ind} <{rdf}:Bag>\n{lis}{ind} </{rdf}:Bag>\n{ind}</{pi}:PersonInImage>",
+                   {pi: IPTC_EXT, rdf: RDF})
+    _put(doc, desc, new, old, ind)
+
+
+def merge_regions(data: bytes, width: int, height: int, faces: list[dict]) -> bytes:
+    """faces: dicts with x, y, w, h (pixels), person (name) and named (the person has a real name).
+    Raises XmpError (the sidecar must then be left untouched)."""
+    doc, rdf = parse(data)
+    descs = [d for d in elements(rdf) if is_a(d, RDF, "Description")]
+    if not descs:
+        r = prefix_for(rdf, RDF, "rdf")
+        desc = fragment(doc, f'<{r}:Description {r}:about=""/>', {r: RDF})
+        rdf.appendChild(desc)
+        descs = [desc]
+    found = _find(descs, MWG_RS, "Regions")
+    desc, old = found if found else (descs[0], None)
+    foreign = foreign_regions(old, width, height) if old is not None else []
+    ours = [Region("Face", f["person"], mwg_area(f["x"], f["y"], f["w"], f["h"], width, height), face=f) for f in faces]
+    merged, replaced = plan(foreign, ours)
+    _regions(doc, desc, old, merged, width, height)
+    _people(doc, descs, desc, merged, replaced)
+    return serialize(doc, data)

@@ -1,0 +1,122 @@
+"""Where a photo's XMP sidecar lives, and writing one without ever losing the user's.
+
+Naming. Photo tools disagree: digiKam and darktable use `photo.jpg.xmp`, Lightroom `photo.xmp`.
+  1. an existing `photo.jpg.xmp` is used (unambiguous; any letter case);
+  2. else `photo.xmp` (existing or new: faceapp's naming so far), unless another file of the
+     folder shares the stem (`a.jpg` + `a.png`, or RAW + JPEG, whose `a.xmp` belongs to the RAW in
+     Lightroom): then `photo.jpg.xmp`, so two photos never share, nor take over, one sidecar.
+With out_dir the sidecars mirror the photos' folders under it, named by the same rules.
+
+Writing. A sidecar faceapp wrote (XMP_MARK) is rewritten whole; any other is merged into
+(xmp_merge), or replaced whole with overwrite=True. Before the first change to a sidecar faceapp
+did not write, its bytes are kept once as `<sidecar>.faceapp-bak` (an existing backup is never
+replaced). Writes go to a temporary file in the same folder, then os.replace; identical bytes are
+not rewritten, so a second export changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from faceapp.jobs.xmp import XMP_MARK, xmp_document
+from faceapp.jobs.xmp_merge import merge_regions
+
+BACKUP = ".faceapp-bak"
+_COMPANIONS = {".xmp", ".aae", ".thm", ".json", ".txt", BACKUP}  # files beside a photo that are not photos
+
+
+class SidecarNamer:
+    """Chooses sidecar paths for one export run (folder listings are read once and cached)."""
+
+    def __init__(self, out_dir: str | Path | None = None, library: Iterable[str] = ()) -> None:
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self._listing: dict[Path, dict[str, str]] = {}
+        self._stems: dict[tuple[Path, str], set[str]] = {}
+        for photo in library:
+            p = Path(photo)
+            self._stems.setdefault((p.parent, p.stem.casefold()), set()).add(p.name)
+
+    def _names(self, folder: Path) -> dict[str, str]:
+        """casefolded file name → the name as on disk (an exact-case name wins a clash)."""
+        if folder not in self._listing:
+            try:
+                names = sorted(e.name for e in os.scandir(folder) if e.is_file())
+            except OSError:
+                names = []
+            found: dict[str, str] = {}
+            for n in names:
+                found.setdefault(n.casefold(), n)
+            self._listing[folder] = found
+        return self._listing[folder]
+
+    def _shared(self, p: Path) -> bool:
+        others = {n for n in self._stems.get((p.parent, p.stem.casefold()), ()) if n != p.name}
+        for n in self._names(p.parent).values():
+            q = Path(n)
+            if n != p.name and q.stem.casefold() == p.stem.casefold() and q.suffix.casefold() not in _COMPANIONS:
+                others.add(n)
+        return bool(others)
+
+    def _find(self, folder: Path, name: str) -> Path | None:
+        if (folder / name).is_file():
+            return folder / name
+        on_disk = self._names(folder).get(name.casefold())
+        return folder / on_disk if on_disk else None
+
+    def path(self, photo: str) -> Path:
+        p = Path(photo)
+        folder = p.parent if self.out_dir is None else self.out_dir / p.parent.relative_to(p.anchor)
+        long = self._find(folder, p.name + ".xmp")
+        if long is not None:
+            return long
+        if self._shared(p):
+            return folder / (p.name + ".xmp")
+        return self._find(folder, p.stem + ".xmp") or folder / (p.stem + ".xmp")
+
+
+def atomic_write(dst: Path, data: bytes) -> None:
+    """dst gets data whole or not at all; an existing file's permissions are kept."""
+    tmp = dst.with_name(f".{dst.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if dst.exists():
+            shutil.copymode(dst, tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def keep_backup(dst: Path, data: bytes) -> None:
+    bak = dst.with_name(dst.name + BACKUP)
+    if not bak.exists():
+        atomic_write(bak, data)
+        shutil.copystat(dst, bak)
+
+
+def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwrite: bool = False) -> tuple[str, bool]:
+    """("written" | "merged", whether any byte changed). Raises XmpError for a foreign sidecar that
+    cannot be merged (it is left untouched) and OSError."""
+    if dst.is_symlink():
+        dst = Path(os.path.realpath(dst))
+    old = dst.read_bytes() if dst.exists() else None
+    ours = old is None or XMP_MARK.encode() in old
+    if ours or overwrite:
+        kind, new = "written", xmp_document(width, height, faces).encode("utf-8")
+    else:
+        kind, new = "merged", merge_regions(old, width, height, faces)
+    if new == old:
+        return kind, False
+    if not ours:
+        keep_backup(dst, old)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(dst, new)
+    return kind, True
