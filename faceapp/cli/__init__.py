@@ -57,9 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    from faceapp.storage.db import NotALibrary
+
     try:
         return int(args.func(args) or 0)
-    except CLIError as exc:
+    except (CLIError, NotALibrary) as exc:
         print(f"faceapp: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

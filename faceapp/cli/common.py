@@ -15,9 +15,13 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
 
 
 def open_db(args: argparse.Namespace):
-    from faceapp.storage.db import open_library
+    from faceapp.cli import CLIError
+    from faceapp.storage.db import NotALibrary, open_library
 
-    return open_library(args.db or paths.default_db())
+    try:
+        return open_library(args.db or paths.default_db())
+    except NotALibrary as exc:
+        raise CLIError(str(exc)) from None
 
 
 def print_json(obj: object) -> None:

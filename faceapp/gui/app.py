@@ -41,7 +41,17 @@ def run(db_path: str | Path | None = None) -> int:
 
     if BROKEN_PYSIDE:
         print(f"faceapp: warning: {ADVICE}", file=sys.stderr)
+    from faceapp.storage.db import NotALibrary
+
     app = application()
-    window = open_window(db_path)
+    try:
+        window = open_window(db_path)
+    except NotALibrary as exc:
+        from PySide6.QtWidgets import QMessageBox
+
+        print(f"faceapp: {exc}", file=sys.stderr)
+        QMessageBox.critical(None, "faceapp", f"{exc}\n\nStart faceapp with --db on a library file, "
+                             "or choose another library in Settings.")
+        return 2
     window.show()
     return app.exec()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QListWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
 
 from faceapp.gui.context import LibraryContext
-from faceapp.gui.settings import qsettings
+from faceapp.gui.library_switch import ask_new, ask_open, recent_libraries, remember, switch_library
+from faceapp.gui.settings import qsettings, save_settings
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.views.library_view import LibraryView
 from faceapp.gui.views.people_view import PeopleView
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(str(ctx.path))
         ctx.message.connect(self._say)
         self.show_view("People" if face_count(ctx.db) else "Library")
+        remember(ctx.path)
 
     def _add_page(self, title: str, widget: QWidget | None) -> None:
         self.nav.addItem(title)
@@ -69,6 +72,14 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        for text, keys, ask in (("&Open library…", QKeySequence.StandardKey.Open, ask_open),
+                                ("&New library…", QKeySequence.StandardKey.New, ask_new)):
+            action = QAction(text, self, shortcut=QKeySequence(keys))
+            action.triggered.connect(lambda _=False, ask=ask: (path := ask(self)) and self.open_library(path))
+            file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
         settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
         settings.triggered.connect(self.open_settings)
         file_menu.addAction(settings)
@@ -133,10 +144,29 @@ class MainWindow(QMainWindow):
         dlg.show()
         return dlg
 
+    def open_library(self, path: str | Path) -> MainWindow | None:
+        """Switch this window's library (see faceapp.gui.library_switch); None when refused."""
+        return switch_library(self, path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        others = [p for p in recent_libraries() if Path(p) != self.ctx.path.resolve()]
+        for p in others:
+            self.recent_menu.addAction(p, lambda p=p: self.open_library(p))
+        if not others:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
     def open_settings(self) -> None:
         from faceapp.gui.views.settings_dialog import SettingsDialog
 
+        before = self.ctx.settings.db_path
         SettingsDialog(self.ctx.settings, self).exec()
+        if self.ctx.settings.db_path != before:  # a new location: switch now, or keep the open one and say why
+            target = self.ctx.settings.library_path()
+            self.ctx.settings.db_path = before
+            save_settings(self.ctx.settings)
+            if target.resolve() != self.ctx.path.resolve():
+                self.open_library(target)
 
     def _say(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

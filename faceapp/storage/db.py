@@ -11,10 +11,40 @@ from sqlite_utils import Database
 from faceapp.storage.migrations import apply_migrations
 
 
+class NotALibrary(ValueError):
+    """The file exists but is not a faceapp library: faceapp will not write its tables into it."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_library_file(path: str | Path) -> None:
+    """Refuse a file that is not a faceapp library: not SQLite at all, or another program's database
+    (tables but no faceapp migration record). A missing or empty file is a new library."""
+    p = Path(path)
+    if not p.exists() or p.stat().st_size == 0:
+        return
+    if p.is_dir():
+        raise NotALibrary(f"{p} is a folder, not a library file")
+    with p.open("rb") as f:
+        if f.read(16) != SQLITE_HEADER:
+            raise NotALibrary(f"{p} is not a faceapp library (not an SQLite database)")
+    conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+    if tables and "_migrations" not in tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise NotALibrary(f"{p} is another program's database (tables: {shown}); faceapp will not write into it")
+
+
 def open_library(path: str | Path = ":memory:") -> Database:
-    """Autocommit connection; write paths group their statements with storage.tx.transaction."""
+    """Autocommit connection; write paths group their statements with storage.tx.transaction.
+    Raises NotALibrary for a file that is not a faceapp library (see check_library_file)."""
     memory = str(path) == ":memory:"
     if not memory:
+        check_library_file(path)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False, isolation_level=None)
     db = Database(conn)

@@ -82,3 +82,28 @@ def test_face_ids_are_never_reused_after_the_newest_face_is_dropped(tmp_path):
     db = open_library(tmp_path / "lib.db")  # the mark survives a reopen
     save_photo(db, "/x/b.jpg", 10, 1.0, "h3", faces=[face(0)])
     assert db.execute("SELECT max(id) FROM faces").fetchone()[0] == newest + 1
+
+
+def test_open_library_refuses_files_that_are_not_faceapp_libraries(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from faceapp.storage.db import NotALibrary, open_library
+
+    text = tmp_path / "notes.db"
+    text.write_text("not a database")
+    foreign = tmp_path / "digikam.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE Albums (id INTEGER)")
+    conn.commit()
+    conn.close()
+    for path, words in ((text, "not an SQLite database"), (foreign, "another program's database")):
+        before = path.read_bytes()
+        with pytest.raises(NotALibrary, match=words):
+            open_library(path)
+        assert path.read_bytes() == before
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    open_library(empty).conn.close()  # an empty file is a new library
+    open_library(empty).conn.close()  # and a library opens again

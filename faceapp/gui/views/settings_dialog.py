@@ -41,7 +41,7 @@ class SettingsDialog(QDialog):
         self.device.setCurrentText(settings.device)
         form = QFormLayout(self)
         form.addRow("Library database", row)
-        form.addRow("", QLabel("<small>A new location takes effect the next time faceapp starts.</small>"))
+        form.addRow("", QLabel("<small>Saving a new location opens that library (a new file starts an empty one).</small>"))
         form.addRow("Detector size (long side, px)", self.det_size)
         form.addRow("Detector threshold", self.det_threshold)
         form.addRow("Clustering strictness (0 lenient – 1 strict)", self.strictness)

@@ -1,0 +1,52 @@
+"""File → Open / New library: switch without a restart, refuse what would lose or damage data."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from faceapp.gui.library_switch import recent_libraries
+from faceapp.gui.settings import load_settings
+
+
+def test_switch_to_a_new_library_replaces_the_window_and_is_remembered(window, tmp_path, qtbot, settle):
+    old_path = window.ctx.path
+    new = window.open_library(tmp_path / "second.db")
+    assert new is not None and new is not window
+    qtbot.addWidget(new)
+    settle(new)
+    assert new.ctx.path == (tmp_path / "second.db").resolve()
+    assert not window.isVisible()
+    assert new.people.isVisible() is False  # an empty library opens on the Library view
+    assert new.stack.currentWidget() is new.library
+    assert load_settings().library_path() == (tmp_path / "second.db").resolve()
+    assert recent_libraries()[:2] == [str(new.ctx.path), str(old_path.resolve())]
+    back = new.open_library(old_path)  # and back again: the grouped library opens on People
+    assert back is not None
+    qtbot.addWidget(back)
+    settle(back)
+    assert back.stack.currentWidget() is back.people
+    back.close()
+
+
+def test_foreign_database_is_refused_and_left_untouched(window, tmp_path):
+    foreign = tmp_path / "other_app.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE albums (id INTEGER)")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    assert window.open_library(foreign) is None
+    assert window.isVisible()
+    assert "another program's database" in window.statusBar().currentMessage()
+    assert foreign.read_bytes() == before
+    assert load_settings().library_path() != foreign
+
+
+def test_no_switch_while_a_job_writes_to_the_open_library(window, tmp_path):
+    window.ctx.busy.add("scan")
+    try:
+        assert window.open_library(tmp_path / "x.db") is None
+        assert "Stop the running scan" in window.statusBar().currentMessage()
+        assert not (tmp_path / "x.db").exists()
+    finally:
+        window.ctx.busy.discard("scan")
