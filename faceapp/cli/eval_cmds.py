@@ -99,16 +99,16 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
 
         extra = {f"faceapp@{far}": (lambda v=v, far=far: run_faceapp(x, photo, v, refine_threshold_from_calibration(th, far), curve))
                  for far, v in sorted(th.items()) if far != args.far}
-    rows = compare(x, photo, labeled, truth, t, refine, methods=methods, extra=extra, far_curve=curve)
+    labels: dict[str, np.ndarray] = {}
+    rows = compare(x, photo, labeled, truth, t, refine, methods=methods, extra=extra, far_curve=curve, labels_out=labels)
     info = {"dir": str(root), "photos_scanned": stats.processed, "photos_unchanged": stats.skipped,
             "faces": int(len(ids)), "labeled_faces": int(labeled.sum()), "people": len(set(truth)),
             "photos_without_face": faceless, "people_half": args.people, "threshold": round(t, 4), "refine": round(refine, 4) if refine else None, "far": args.far, "scan_seconds": round(scan_s, 1)}
     oracle = None
     if args.oracle:  # where faceapp's loss lies (labels known): for reading, not for choosing
-        from faceapp.core.cluster_eval import run_faceapp
         from faceapp.core.cluster_oracle import oracle_report
 
-        oracle = {k: round(v, 4) for k, v in oracle_report(x, run_faceapp(x, photo, t, refine, curve), labeled, truth).items()}
+        oracle = {k: round(v, 4) for k, v in oracle_report(x, labels["faceapp"], labeled, truth).items()}
     if args.json:
         print_json({**info, "methods": rows, **({"oracle_bcubed_f": oracle} if oracle else {})})
     else:

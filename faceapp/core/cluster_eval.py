@@ -52,8 +52,10 @@ def compare(
     methods: Sequence[str] = ("faceapp", "immich-dbscan", "hdbscan-default"),
     extra: dict[str, Callable[[], np.ndarray]] | None = None,
     far_curve: Sequence[Sequence[float]] | None = None,
+    labels_out: dict[str, np.ndarray] | None = None,
 ) -> list[dict]:
-    """One report per method: BCubed/pairwise P/R/F, NMI, clusters, unsorted, seconds."""
+    """One report per method: BCubed/pairwise P/R/F, NMI, clusters, unsorted, seconds. Each method's
+    labels (all faces) go into `labels_out` when given."""
     runners: dict[str, Callable[[], np.ndarray]] = {
         "faceapp": lambda: run_faceapp(x, photo, threshold, refine, far_curve),
         "immich-dbscan": lambda: run_immich_dbscan(x),
@@ -65,6 +67,8 @@ def compare(
         t0 = time.perf_counter()
         labels = np.asarray(runners[name]())
         secs = time.perf_counter() - t0
+        if labels_out is not None:
+            labels_out[name] = labels
         rep = cluster_report(list(truth), labels[labeled])
         out.append({"method": name, **{k: round(v, 4) if isinstance(v, float) else v for k, v in rep.items()},
                     "seconds": round(secs, 2)})
