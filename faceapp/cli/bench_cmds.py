@@ -11,6 +11,7 @@ BENCH_MODULES = [
     "faceapp.bench.scan_bench",
     "faceapp.bench.people_bench",
     "faceapp.bench.losses_bench",
+    "faceapp.bench.review_bench",
 ]
 
 
