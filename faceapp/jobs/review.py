@@ -1,10 +1,14 @@
 """The review queue: the clicks that fix the most, first.
 
-Four kinds of item, interleaved so one kind never buries the others:
+Four kinds of item, taking turns so one kind never buries the others:
 - merge:     two people whose prototypes are close (and who never share a photo) — one click joins them
 - uncertain: a proposed face almost as close to another person as to its own (smallest margin first)
-- suggest:   an unsorted face close to one person ("is this Ann?")
+- suggest:   an unsorted face close to one person ("is this Ann?"), a clear margin over the runner-up first
 - outlier:   a proposed face far from the rest of its person
+Merge suggestions rank by how much the pair stands out from each person's other neighbours (centroid
+cosine minus the best other partner's: the rule new faces are placed by, best beats runner-up), and a
+person is in at most one of them at a time. The GUI answers the first item and reads the queue again,
+so the kinds take turns across answers: the first kind shown moves on with every decision recorded.
 Accepting confirms the face (or merges the people); rejecting records "not this person" (or dismisses
 the merge suggestion for good). Hidden people are left out. Decided faces never appear.
 
@@ -71,8 +75,9 @@ def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list
             cands = [(int(g), float(v)) for g, v in ((g1[i], s1[i]), (g2[i], s2[i])) if g >= 0 and int(g) not in refused]
             if cands and cands[0][1] >= t_loose:
                 p, v = cands[0]
-                suggest.append(ReviewItem(f"suggest:{f}:{p}", "suggest", p, f, None, v,
-                                          f"is face {f} {label[p]}? (similarity {v:.2f})"))
+                runner_up = float(s2[i]) if int(g1[i]) == p else float(s1[i])  # a refused best still competes
+                suggest.append((v - runner_up, ReviewItem(f"suggest:{f}:{p}", "suggest", p, f, None, v,
+                                                          f"is face {f} {label[p]}? (similarity {v:.2f})")))
             continue
         p, src, _ = a
         if src in store.DECIDED or p not in people:
@@ -89,37 +94,64 @@ def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list
                                        f"face {f} is far from the rest of {label[p]} ({own:.2f})"))
     uncertain.sort(key=lambda it: it.score)
     outliers.sort(key=lambda it: it.score)
-    suggest.sort(key=lambda it: -it.score)
-    queue = [it for group in zip_longest(merges, uncertain, suggest, outliers) for it in group if it is not None]
+    suggest = [it for _, it in sorted(suggest, key=lambda m_it: -m_it[0])]
+    kinds = [k for k in (merges, uncertain, suggest, outliers) if k]
+    if not kinds:
+        return []
+    turn = _decisions(db) % len(kinds)
+    kinds = kinds[turn:] + kinds[:turn]
+    queue = [it for group in zip_longest(*kinds) for it in group if it is not None]
     return queue[:limit]
+
+
+def _decisions(db: Database) -> int:
+    """Decisions recorded and not undone: the turn of the kinds (the GUI always answers the first item)."""
+    return int(db.execute("SELECT count(*) FROM history WHERE undone = 0").fetchone()[0])
 
 
 def _merges(db: Database, protos: np.ndarray, powner: np.ndarray, xs: np.ndarray, owners: np.ndarray, t: float,
             label: dict) -> list[ReviewItem]:
-    """Pairs of people with close prototypes, ranked by their mean pairwise cosine (the clustering's own
-    measure: the pairs that only just missed a merge come first); below `t` they are not offered."""
+    """Pairs of people with close prototypes whose mean pairwise cosine reaches `t`, best first by how
+    far the pair's centroid cosine beats each one's next-best partner; one suggestion per person."""
     a, b, _ = similar_pairs(protos, t, k=32)
     uniq, inv = np.unique(owners, return_inverse=True)
     sums = np.zeros((len(uniq), xs.shape[1]))
     add_by_group(sums, inv, xs)
     n = np.bincount(inv).astype(np.float64)
+    norm = np.maximum(np.linalg.norm(sums, axis=1), 1e-12)
     idx = {int(p): i for i, p in enumerate(uniq)}
-    best: dict[tuple[int, int], float] = {}
+    cos: dict[tuple[int, int], float] = {}
     for i, j in zip(a.tolist(), b.tolist(), strict=True):
         p, q = sorted((int(powner[i]), int(powner[j])))
-        if p != q and (p, q) not in best:
-            ip, iq = idx[p], idx[q]
-            v = float(sums[ip] @ sums[iq]) / (n[ip] * n[iq])
-            if v >= t:
-                best[(p, q)] = v
+        if p != q and (p, q) not in cos:
+            cos[(p, q)] = float(sums[idx[p]] @ sums[idx[q]]) / (norm[idx[p]] * norm[idx[q]])
+    near: dict[int, list[tuple[float, int]]] = {}
+    for (p, q), c in cos.items():
+        near.setdefault(p, []).append((c, q))
+        near.setdefault(q, []).append((c, p))
+    for v in near.values():
+        v.sort(reverse=True)
+
+    def next_best(p: int, q: int) -> float:
+        return next((c for c, o in near[p] if o != q), 0.0)
+
     dismissed = store.dismissed_merges(db)
     together = {tuple(r) for r in db.execute(
         "SELECT DISTINCT min(a1.person_id, a2.person_id), max(a1.person_id, a2.person_id) FROM face_assignments a1 "
         "JOIN faces f1 ON f1.id = a1.face_id JOIN faces f2 ON f2.photo_id = f1.photo_id AND f2.id != f1.id "
         "JOIN face_assignments a2 ON a2.face_id = f2.id WHERE a1.person_id != a2.person_id").fetchall()}
-    items = [ReviewItem(f"merge:{p}:{q}", "merge", p, None, q, v, f"{label[p]} and {label[q]} the same person? ({v:.2f})")
-             for (p, q), v in best.items() if (p, q) not in dismissed and (p, q) not in together]
-    return sorted(items, key=lambda it: -it.score)
+    ranked = []
+    for (p, q), c in cos.items():
+        v = float(sums[idx[p]] @ sums[idx[q]]) / (n[idx[p]] * n[idx[q]])
+        if v >= t and (p, q) not in dismissed and (p, q) not in together:
+            ranked.append((c - max(next_best(p, q), next_best(q, p)), p, q, v))
+    items, shown = [], set()
+    for _, p, q, v in sorted(ranked, reverse=True):
+        if p not in shown and q not in shown:
+            shown |= {p, q}
+            items.append(ReviewItem(f"merge:{p}:{q}", "merge", p, None, q, v,
+                                    f"{label[p]} and {label[q]} the same person? ({v:.2f})"))
+    return items
 
 
 def accept_items(db: Database, items: Iterable[ReviewItem]) -> int:

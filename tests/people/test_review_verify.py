@@ -87,3 +87,66 @@ def test_verify_image_files(db, sample_album):
     diff = verify(db, str(pair[0]), str(other[0]), device="cpu")
     assert same.similarity > diff.similarity
     assert not diff.same
+
+
+def _set_vector(db, face_id: int, v: np.ndarray) -> None:
+    v = (v / np.linalg.norm(v)).astype(np.float32)
+    db.execute("UPDATE embeddings SET vector = ? WHERE face_id = ?", [v.tobytes(), face_id])
+
+
+def test_merge_suggestions_one_per_person(db, make_lib):
+    lib = make_lib(people=3, per=12, seed=5, group_photos=0)
+    people.recluster(db)
+    ann = lib.faces_of_truth(0)
+    a = lib.person(ann[0])
+    people.split_person(db, a, ann[4:8])  # Ann wrongly in three parts: two merges are right, one person in both
+    people.split_person(db, a, ann[8:])
+    parts = {lib.person(f) for f in ann}
+    merges = [it for it in review.review_queue(db, limit=100) if it.kind == "merge"]
+    assert merges and {merges[0].person_id, merges[0].other_person_id} <= parts
+    shown = [p for it in merges for p in (it.person_id, it.other_person_id)]
+    assert len(shown) == len(set(shown))  # a person is in one merge suggestion at a time
+    review.accept_items(db, merges[:1])
+    nxt = [it for it in review.review_queue(db, limit=100) if it.kind == "merge"]
+    assert nxt and {nxt[0].person_id, nxt[0].other_person_id} <= {lib.person(f) for f in ann}
+
+
+def test_suggestions_with_a_clear_margin_first(db, make_lib):
+    lib = make_lib(people=3, per=8, seed=6, group_photos=0)
+    people.recluster(db)
+    fa, fb = lib.faces_of_truth(0), lib.faces_of_truth(1)
+    clear, torn = fa[0], fa[1]
+    noise = np.random.default_rng(0).normal(size=128).astype(np.float32)
+    _set_vector(db, clear, lib.vec[fa[2]] + 1.2 * noise / np.linalg.norm(noise))  # only Ann, and less like her
+    _set_vector(db, torn, lib.vec[fa[2]] + lib.vec[fb[2]])  # as close to Bob as to Ann, and closer to both
+    people.reject_faces(db, [clear, torn])  # both unsorted now, never Ann again ...
+    db.execute("DELETE FROM face_rejections")  # ... except that we only wanted them unsorted
+    sug = [it for it in review.review_queue(db, limit=100) if it.kind == "suggest"]
+    order = [it.face_id for it in sug]
+    assert clear in order and torn in order
+    by_face = {it.face_id: it for it in sug}
+    assert by_face[torn].score > by_face[clear].score  # the torn face is more similar ...
+    assert order.index(clear) < order.index(torn)  # ... but the clear margin comes first
+
+
+def test_kinds_take_turns_across_answers(db, make_lib):
+    """The GUI answers the first item and reads the queue again: each answer moves the turn on, so
+    while the same kinds are waiting the first item's kind changes with every answer."""
+    lib = make_lib(people=4, per=8, seed=2, group_photos=0)
+    people.recluster(db)
+    for label in (0, 1):
+        faces = lib.faces_of_truth(label)
+        people.split_person(db, lib.person(faces[0]), faces[4:])
+    served, compared, before = [], 0, None
+    for _ in range(8):
+        queue = review.review_queue(db, limit=1000)
+        kinds = {it.kind for it in queue}
+        if len(kinds) < 2:
+            break
+        if kinds == before:
+            assert queue[0].kind != served[-1]
+            compared += 1
+        served.append(queue[0].kind)
+        before = kinds
+        review.reject_items(db, queue[:1])
+    assert compared >= 2 and len(set(served)) >= 2
