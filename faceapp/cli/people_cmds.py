@@ -186,7 +186,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         elif args.what in ("csv", "json"):
             res = export.export_table(db, args.out, fmt=args.what, person_ids=people)
         else:
-            res = export.export_xmp(db, overwrite=args.overwrite, person_ids=people, out_dir=args.out)
+            res = export.export_xmp(db, overwrite=args.overwrite, person_ids=people, out_dir=args.out,
+                                    include_unnamed=args.unnamed)
     except export.ExportError as exc:
         raise CLIError(str(exc)) from exc
     print_json(res.as_dict())
@@ -287,7 +288,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "photo.jpg.xmp already there or needed when two photos share a name) unless given")
     sp.add_argument("--mode", choices=["copy", "hardlink", "symlink"], default="copy")
     sp.add_argument("--people", nargs="+", help="only these people (ids or names)")
-    sp.add_argument("--unnamed", action="store_true", help="albums: unnamed people too")
+    sp.add_argument("--unnamed", action="store_true", help="albums: unnamed people too; xmp: merge unnamed people "
+                    "into other tools' sidecars too, as \"Person N\" (faceapp's own sidecars always have them)")
     sp.add_argument("--overwrite", action="store_true",
                     help="xmp: replace other tools' sidecars whole instead of merging faceapp's face regions into "
                          "them (either way the original is kept once as <sidecar>.faceapp-bak)")

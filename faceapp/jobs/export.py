@@ -2,7 +2,7 @@
 
     export_albums(db, out_dir, mode="copy", person_ids=None, include_unnamed=False) -> ExportResult
     export_table(db, out_file, fmt="csv"|"json", person_ids=None) -> ExportResult
-    export_xmp(db, overwrite=False, person_ids=None, out_dir=None) -> ExportResult
+    export_xmp(db, overwrite=False, person_ids=None, out_dir=None, include_unnamed=False) -> ExportResult
 
 Albums: one folder per person, named after the person (unsafe characters replaced; two people
 with one name get "Ann", "Ann (2)"); two photos with one file name get "x.jpg", "x (2).jpg".
@@ -10,7 +10,9 @@ Re-running an export adds only what is missing. Hidden people and not-a-face mar
 XMP sidecars (beside each photo, or under out_dir mirroring the paths; photo.xmp or photo.jpg.xmp,
 see xmp_sidecar) carry MWG face regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and
 Iptc4xmpExt:PersonInImage. A sidecar another tool wrote is merged into, never replaced (xmp_merge),
-unless overwrite=True; either way its original is kept once as <sidecar>.faceapp-bak.
+unless overwrite=True; either way its original is kept once as <sidecar>.faceapp-bak. Only named
+people go into another tool's sidecar (include_unnamed=True: all), and regions faceapp merged on an
+earlier run are rewritten from the library each time, so stale ones leave.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.jobs.xmp import mwg_area
 from faceapp.jobs.xmp_rdf import XmpError
-from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
+from faceapp.jobs.xmp_sidecar import SidecarNamer, is_foreign, write_sidecar
 
 
 class ExportError(ValueError):
@@ -156,29 +159,54 @@ def sidecar_path(photo: str, out_dir: str | Path | None = None, library: list[st
     return SidecarNamer(out_dir, library or ()).path(photo)
 
 
+def _photo_boxes(db: Database) -> dict[str, tuple[int, int, dict[int, tuple]]]:
+    """photo -> (width, height, face id -> the MWG area faceapp writes), for every face in the library."""
+    out: dict[str, tuple[int, int, dict[int, tuple]]] = {}
+    for path, w, h, fid, x, y, fw, fh in db.execute(
+            "SELECT ph.path, ph.width, ph.height, f.id, f.x, f.y, f.w, f.h FROM faces f "
+            "JOIN photos ph ON ph.id = f.photo_id ORDER BY ph.path, f.id").fetchall():
+        if w and h:
+            out.setdefault(path, (w, h, {}))[2][fid] = tuple(round(v, 6) for v in mwg_area(x, y, fw, fh, w, h))
+    return out
+
+
 def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | None = None,
-               out_dir: str | Path | None = None) -> ExportResult:
+               out_dir: str | Path | None = None, include_unnamed: bool = False) -> ExportResult:
+    """include_unnamed: merge unnamed people ("Person N") into other tools' sidecars too.
+    Another tool's sidecar that holds regions faceapp merged earlier is brought up to date even
+    where none of its photo's faces is exported now (a face since marked "not a face", say)."""
     rows = face_table(db, person_ids)
     res = ExportResult(out=str(out_dir or "beside photos"))
     by_photo: dict[str, list[dict]] = {}
     for r in rows:
         by_photo.setdefault(r["photo"], []).append(r)
+    library: dict[str, dict[int, dict]] = {}
+    for r in face_table(db):
+        library.setdefault(r["photo"], {})[r["face_id"]] = r
+    boxes = _photo_boxes(db)
     namer = SidecarNamer(out_dir, (p for (p,) in db.execute("SELECT path FROM photos")))
-    for photo, faces in sorted(by_photo.items()):
-        w, h = faces[0]["photo_width"], faces[0]["photo_height"]
-        if not w or not h:
+    for photo in sorted(set(by_photo) | set(boxes)):
+        faces = by_photo.get(photo, [])
+        if photo not in boxes:
             res.errors.append(f"{photo}: size unknown")
             continue
+        w, h, areas = boxes[photo]
         dst = namer.path(photo)
+        if not faces and not is_foreign(dst):
+            continue  # nothing to export here and no other tool's sidecar that may hold stale regions
         try:
-            kind, changed = write_sidecar(dst, w, h, faces, overwrite)
+            kind, changed = write_sidecar(dst, w, h, faces, overwrite and bool(faces), include_unnamed,
+                                          library.get(photo), areas)
         except XmpError as exc:
-            res.skipped += 1
-            res.errors.append(f"{dst}: not written by faceapp and {exc}; left untouched")
+            if faces:
+                res.skipped += 1
+                res.errors.append(f"{dst}: not written by faceapp and {exc}; left untouched")
             continue
         except OSError as exc:
             res.errors.append(f"{dst}: {exc.strerror or exc}")
             continue
+        if not faces and not changed:
+            continue  # a sidecar of a photo not exported, without anything of ours: not counted
         res.merged += kind == "merged"
         res.written += kind == "written"
         res.unchanged += not changed

@@ -8,6 +8,12 @@ Iptc4xmpExt:PersonInImage (its names, less those of replaced regions, plus every
 merged list). Each is rewritten where it was; every other property, namespace, comment and the
 xpacket wrapper stay. The result carries no XMP_MARK: it stays the user's sidecar, so the next
 export merges again (to the same bytes) instead of replacing it.
+
+Our regions carry faceapp:face (xmp_regions.MARK). On the next run they are taken out first, with
+their names in PersonInImage, and written again from the library: the faces of this run, plus any
+earlier one still exportable but outside this run's people. A face since marked "not a face",
+rejected, hidden, unnamed or removed so leaves the sidecar. With nothing of ours to write or take
+out, the sidecar's bytes are returned as they were.
 """
 
 from __future__ import annotations
@@ -30,7 +36,18 @@ from faceapp.jobs.xmp_rdf import (
     serialize,
     text,
 )
-from faceapp.jobs.xmp_regions import MWG_RS, ST_AREA, ST_DIM, Region, foreign_regions, plan
+from faceapp.jobs.xmp_regions import (
+    MARK,
+    MARK_NS,
+    MWG_RS,
+    ST_AREA,
+    ST_DIM,
+    Box,
+    Region,
+    earlier_ours,
+    foreign_regions,
+    plan,
+)
 
 IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 
@@ -65,6 +82,14 @@ def _put(doc: Document, desc: Element, new: Element, old: Element | None, indent
         desc.appendChild(doc.createTextNode("\n" + _indent(desc)))
 
 
+def _drop(el: Element) -> None:
+    """el and the line break before it."""
+    prev = el.previousSibling
+    if prev is not None and prev.nodeType == prev.TEXT_NODE and not prev.data.strip():
+        el.parentNode.removeChild(prev)
+    el.parentNode.removeChild(el)
+
+
 def _child_indent(desc: Element) -> str:
     kids = elements(desc)
     return _indent(kids[0]) if kids else _indent(desc) + " "
@@ -73,8 +98,10 @@ def _child_indent(desc: Element) -> str:
 def _our_li(r: Region, p: dict[str, str], ind: str) -> str:
     cx, cy, w, h = r.box
     m, a, rdf = p["mwg-rs"], p["stArea"], p["rdf"]
+    fid = (r.face or {}).get("face_id")
+    mark = f' {p["faceapp"]}:{MARK}="{int(fid)}"' if fid is not None else ""
     return (
-        f"<{rdf}:li>\n{ind} <{rdf}:Description {m}:Name={quoteattr(r.name)} {m}:Type=\"Face\">\n"
+        f"<{rdf}:li>\n{ind} <{rdf}:Description {m}:Name={quoteattr(r.name)} {m}:Type=\"Face\"{mark}>\n"
         f'{ind}  <{m}:Area {a}:x="{cx:.6f}" {a}:y="{cy:.6f}" {a}:w="{w:.6f}" {a}:h="{h:.6f}" {a}:unit="normalized"/>\n'
         f"{ind} </{rdf}:Description>\n{ind}</{rdf}:li>"
     )
@@ -84,6 +111,9 @@ def _regions(doc: Document, desc: Element, old: Element | None, merged: list[Reg
     p = {"rdf": prefix_for(desc, RDF, "rdf"), "mwg-rs": prefix_for(desc, MWG_RS, "mwg-rs"),
          "stDim": prefix_for(desc, ST_DIM, "stDim"), "stArea": prefix_for(desc, ST_AREA, "stArea")}
     ns = {v: u for v, u in zip(p.values(), (RDF, MWG_RS, ST_DIM, ST_AREA), strict=True)}
+    if any(r.face and r.face.get("face_id") is not None for r in merged):
+        p["faceapp"] = prefix_for(desc, MARK_NS, "faceapp")
+        ns[p["faceapp"]] = MARK_NS
     ind = _indent(old) if old is not None else _child_indent(desc)
     m, d, rdf = p["mwg-rs"], p["stDim"], p["rdf"]
     new = fragment(doc, (
@@ -123,6 +153,8 @@ def _people(doc: Document, descs: list[Element], home: Element, merged: list[Reg
     names += [r.name for r in merged if r.is_face and r.name]
     names = list(dict.fromkeys(names))
     if not names:
+        if old is not None:
+            _drop(old)
         return
     pi, rdf = prefix_for(desc, IPTC_EXT, "Iptc4xmpExt"), prefix_for(desc, RDF, "rdf")
     ind = _indent(old) if old is not None else _child_indent(desc)
@@ -132,9 +164,12 @@ def _people(doc: Document, descs: list[Element], home: Element, merged: list[Reg
     _put(doc, desc, new, old, ind)
 
 
-def merge_regions(data: bytes, width: int, height: int, faces: list[dict]) -> bytes:
-    """faces: dicts with x, y, w, h (pixels), person (name) and named (the person has a real name).
-    Raises XmpError (the sidecar must then be left untouched)."""
+def merge_regions(data: bytes, width: int, height: int, faces: list[dict], library: dict[int, dict] | None = None,
+                  boxes: dict[int, Box] | None = None) -> bytes:
+    """faces: this run's, dicts with x, y, w, h (pixels), person (name), named (a real name) and
+    face_id. library: face id -> such a dict, for every face of the photo that may be exported
+    now; boxes: face id -> its MWG area, for every face of the photo (any state). Raises XmpError
+    (the sidecar must then be left untouched)."""
     doc, rdf = parse(data)
     descs = [d for d in elements(rdf) if is_a(d, RDF, "Description")]
     if not descs:
@@ -144,9 +179,20 @@ def merge_regions(data: bytes, width: int, height: int, faces: list[dict]) -> by
         descs = [desc]
     found = _find(descs, MWG_RS, "Regions")
     desc, old = found if found else (descs[0], None)
-    foreign = foreign_regions(old, width, height) if old is not None else []
-    ours = [Region("Face", f["person"], mwg_area(f["x"], f["y"], f["w"], f["h"], width, height), face=f) for f in faces]
-    merged, replaced = plan(foreign, ours)
-    _regions(doc, desc, old, merged, width, height)
-    _people(doc, descs, desc, merged, replaced)
+    found = earlier_ours(foreign_regions(old, width, height) if old is not None else [], boxes or {})
+    earlier = [r for r in found if r.earlier]
+    todo: dict[object, dict] = {f.get("face_id", ("no id", k)): f for k, f in enumerate(faces)}
+    for r in earlier:
+        if r.was is not None and r.was in (library or {}):
+            todo.setdefault(r.was, library[r.was])
+    if not todo and not earlier:
+        return data
+    ours = [Region("Face", f["person"], mwg_area(f["x"], f["y"], f["w"], f["h"], width, height), face=f)
+            for f in sorted(todo.values(), key=lambda f: f.get("face_id", 0))]  # one order, whatever the selection
+    merged, replaced = plan(found, ours)
+    if merged:
+        _regions(doc, desc, old, merged, width, height)
+    elif old is not None:
+        _drop(old)
+    _people(doc, descs, desc, merged, replaced | {r.name for r in earlier})
     return serialize(doc, data)

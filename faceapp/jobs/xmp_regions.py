@@ -6,6 +6,12 @@ Rules (the user's photo tool is trusted wherever faceapp knows less):
 - one that overlaps ours (IoU of the normalised boxes >= 0.5, or its centre inside our box) is
   replaced by ours when our person has a name, else kept and our unnamed face is left out.
 Boxes are MWG areas: (centre x, centre y, w, h), normalised to the image.
+
+A region faceapp merged in on an earlier run is not foreign: it carries MARK (faceapp:face="<face
+id>") on its rdf:Description, which exiftool keeps through in-place edits. A tag-by-tag copy
+(exiftool -tagsfromfile) drops unknown fields, so a Face region without the mark whose box is
+exactly one faceapp writes for a face of this photo (6 decimals) counts as ours too. Ours are
+removed on every run and written again from the library's current state (earlier_ours).
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from faceapp.jobs.xmp_rdf import XmpError, fields, items, text
 MWG_RS = "http://www.metadataworkinggroup.com/schemas/regions/"
 ST_AREA = "http://ns.adobe.com/xmp/sType/Area#"
 ST_DIM = "http://ns.adobe.com/xap/1.0/sType/Dimensions#"
+MARK_NS = "https://faceapp.invalid/ns/xmp/1.0/"  # faceapp:face on a region: the library face it stands for
+MARK = "face"
+_EXACT = 2e-6  # faceapp writes areas with 6 decimals
 
 Box = tuple[float, float, float, float]
 
@@ -31,6 +40,9 @@ class Region:
     box: Box | None
     node: Element | None = None
     face: dict | None = None
+    mark: str = ""  # faceapp:face as read back ("" on another tool's region)
+    earlier: bool = False  # faceapp merged it on an earlier run (earlier_ours)
+    was: int | None = None  # then: the library face it still stands for, if any
 
     @property
     def is_face(self) -> bool:
@@ -68,8 +80,26 @@ def foreign_regions(regions: Element, width: int, height: int) -> list[Region]:
                 box = (xywh[0] / wh[0], xywh[1] / wh[1], xywh[2] / wh[0], xywh[3] / wh[1])
             elif xywh and unit == "normalized":
                 box = (xywh[0], xywh[1], xywh[2], xywh[3])
-        out.append(Region(text(rf.get((MWG_RS, "Type"))), text(rf.get((MWG_RS, "Name"))), box, node=li))
+        out.append(Region(text(rf.get((MWG_RS, "Type"))), text(rf.get((MWG_RS, "Name"))), box, node=li,
+                          mark=text(rf.get((MARK_NS, MARK)))))
     return out
+
+
+def _same(a: Box, b: Box) -> bool:
+    return all(abs(u - v) <= _EXACT for u, v in zip(a, b, strict=True))
+
+
+def earlier_ours(regions: list[Region], boxes: dict[int, Box]) -> list[Region]:
+    """Flags (earlier, was) faceapp's regions of an earlier run among those read back.
+    boxes: face id -> the area faceapp writes, for every face of the photo in the library (any state).
+    A marked region's id counts only where its box is still that face's (another library's ids differ)."""
+    for r in regions:
+        exact = [fid for fid, b in boxes.items() if r.box and _same(r.box, b)]
+        if r.mark:
+            r.earlier, r.was = True, (int(r.mark) if r.mark.isdigit() and int(r.mark) in exact else None)
+        elif r.is_face and exact:
+            r.earlier, r.was = True, exact[0]
+    return regions
 
 
 def _corners(b: Box) -> Box:
@@ -90,12 +120,18 @@ def overlaps(theirs: Box, ours: Box) -> bool:
 
 
 def plan(foreign: list[Region], ours: list[Region]) -> tuple[list[Region], set[str]]:
-    """The merged region list (foreign ones in their places, our new ones after them) and the
-    names of the foreign regions that ours replaced."""
+    """The merged region list (foreign ones in their places, ours where they were on the last run,
+    our new ones after them) and the names of the foreign regions that ours replaced."""
     merged: list[Region] = []
     used: set[int] = set()
     replaced: set[str] = set()
     for r in foreign:
+        if r.earlier:  # faceapp's own from the last run: its face, written anew in its place, or nothing
+            same = [j for j, o in enumerate(ours) if j not in used and r.was is not None and o.face
+                    and o.face.get("face_id") == r.was]
+            merged += [ours[j] for j in same[:1]]
+            used.update(same[:1])
+            continue
         hits = [j for j, o in enumerate(ours) if r.is_face and r.box and o.box and overlaps(r.box, o.box)]
         if not hits:
             merged.append(r)

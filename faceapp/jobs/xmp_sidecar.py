@@ -8,7 +8,9 @@ Naming. Photo tools disagree: digiKam and darktable use `photo.jpg.xmp`, Lightro
 With out_dir the sidecars mirror the photos' folders under it, named by the same rules.
 
 Writing. A sidecar faceapp wrote (XMP_MARK) is rewritten whole; any other is merged into
-(xmp_merge), or replaced whole with overwrite=True. Before the first change to a sidecar faceapp
+(xmp_merge), or replaced whole with overwrite=True. Only named people's faces are merged into
+another tool's sidecar (include_unnamed=True: "Person N" too): there a placeholder would show as a
+real person in the user's photo tool; faceapp's own sidecars keep every face as before. Before the first change to a sidecar faceapp
 did not write, its bytes are kept once as `<sidecar>.faceapp-bak` (an existing backup is never
 replaced). Writes go to a temporary file in the same folder, then os.replace; identical bytes are
 not rewritten, so a second export changes nothing.
@@ -102,9 +104,20 @@ def keep_backup(dst: Path, data: bytes) -> None:
         shutil.copystat(dst, bak)
 
 
-def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwrite: bool = False) -> tuple[str, bool]:
-    """("written" | "merged", whether any byte changed). Raises XmpError for a foreign sidecar that
-    cannot be merged (it is left untouched) and OSError."""
+def is_foreign(dst: Path) -> bool:
+    """A sidecar is there and another tool wrote it."""
+    try:
+        return dst.is_file() and XMP_MARK.encode() not in dst.read_bytes()
+    except OSError:
+        return False
+
+
+def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwrite: bool = False,
+                  include_unnamed: bool = False, library: dict[int, dict] | None = None,
+                  boxes: dict | None = None) -> tuple[str, bool]:
+    """("written" | "merged", whether any byte changed). library and boxes: the photo's faces, for
+    refreshing regions merged on earlier runs (xmp_merge.merge_regions). Raises XmpError for a
+    foreign sidecar that cannot be merged (it is left untouched) and OSError."""
     if dst.is_symlink():
         dst = Path(os.path.realpath(dst))
     old = dst.read_bytes() if dst.exists() else None
@@ -112,7 +125,11 @@ def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwri
     if ours or overwrite:
         kind, new = "written", xmp_document(width, height, faces).encode("utf-8")
     else:
-        kind, new = "merged", merge_regions(old, width, height, faces)
+        def keep(f: dict) -> bool:
+            return include_unnamed or f.get("named", True)
+
+        lib = {k: f for k, f in (library or {}).items() if keep(f)}
+        kind, new = "merged", merge_regions(old, width, height, [f for f in faces if keep(f)], lib, boxes)
     if new == old:
         return kind, False
     if not ours:

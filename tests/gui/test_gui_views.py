@@ -181,8 +181,21 @@ def test_export_tables_and_xmp_into_a_folder(qtbot, window, tmp_path, settle):
     rows = json.loads((tmp_path / "json" / "faces.json").read_text())
     assert {r["person_id"] for r in rows} == {person.id} and len(rows) == person.faces
     assert (tmp_path / "csv" / "faces.csv").read_text().count("\n") == person.faces + 1
-    sidecars = list((tmp_path / "xmp").rglob("*.xmp"))
+    sidecars = sorted((tmp_path / "xmp").rglob("*.xmp"))
     assert len(sidecars) == person.photos and "mwg-rs" in sidecars[0].read_text()
+    assert view.status.text().startswith(f"XMP: {person.photos} written, 0 merged")
+
+    # another tool's sidecar in the folder: the view reports it merged, like `faceapp export xmp`
+    services.rename(window.ctx.db, person.id, "Georgina")
+    sidecars[0].write_text('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+                           '22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+                           'xmp:Rating="4"/></rdf:RDF></x:xmpmeta>')
+    with qtbot.waitSignal(view.task_finished, timeout=30_000) as sig:
+        qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    assert sig.args[0]["merged"] == 1 and sig.args[0]["written"] == person.photos - 1
+    assert view.status.text().startswith(f"XMP: {person.photos - 1} written, 1 merged into other tools' sidecars "
+                                         "(0 already up to date)"), view.status.text()
+    assert 'xmp:Rating="4"' in sidecars[0].read_text() and "Georgina" in sidecars[0].read_text()
 
 
 @pytest.mark.slow

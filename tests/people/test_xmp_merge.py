@@ -14,7 +14,7 @@ from faceapp.jobs import export, people
 from faceapp.jobs.xmp import XMP_MARK, mwg_area
 from faceapp.jobs.xmp_merge import merge_regions
 from faceapp.jobs.xmp_rdf import XmpError, parse
-from faceapp.jobs.xmp_regions import MWG_RS, foreign_regions
+from faceapp.jobs.xmp_regions import MARK_NS, MWG_RS, foreign_regions
 from faceapp.jobs.xmp_sidecar import SidecarNamer
 
 needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None,
@@ -174,7 +174,7 @@ def test_second_export_changes_no_byte_and_backup_is_made_once(db, photos):
 
 @needs_exiftool
 def test_digikam_style_sidecar_is_found_and_merged(db, photos):
-    photo, face = _one(photos, named=False)
+    photo, face = _one(photos, named=True)
     side = Path(photo + ".xmp")
     _exiftool_sidecar(side, [], "-XMP-xmp:Rating=3", "-XMP-dc:Subject=family")
     res = export.export_xmp(db)
@@ -209,3 +209,105 @@ def test_overwrite_replaces_whole_but_keeps_the_one_backup(db, photos):
     assert side.with_name(side.name + ".faceapp-bak").read_bytes() == b"not even xml"
     res = export.export_xmp(db, overwrite=True)  # ours now: rewritten as before, the backup untouched
     assert res.unchanged == len(photos) and side.with_name(side.name + ".faceapp-bak").read_bytes() == b"not even xml"
+
+
+def _regions(path: Path) -> list[tuple[str, tuple]]:
+    info = _read(path).get("RegionInfo", {"RegionList": []})
+    return [(r["Name"], (r["Area"]["X"], r["Area"]["Y"], r["Area"]["W"], r["Area"]["H"])) for r in info["RegionList"]]
+
+
+@needs_exiftool
+def test_our_earlier_region_follows_rename_and_not_a_face_foreign_ones_stay(db, photos):
+    photo, face = _one(photos, named=True)
+    side = Path(photo).with_suffix(".xmp")
+    near = (_area(face)[0] + 0.002, *_area(face)[1:])  # another tool's box on our face, not exactly ours
+    _exiftool_sidecar(side, [("Rex", "Pet", (0.5, 0.5, 0.1, 0.1)), ("Zed", "Face", (0.8, 0.8, 0.1, 0.1))],
+                      "-XMP-iptcExt:PersonInImage=Zed")
+    export.export_xmp(db)
+    info = _read(side)
+    assert info["RegionInfo"]["RegionList"][2]["Face"] == face["face_id"]  # the mark, as exiftool reads it
+    assert f'faceapp:face="{face["face_id"]}"' in side.read_text() and MARK_NS in side.read_text()
+    # the user's tool edits the sidecar in place: the mark survives, so the region is still known as ours
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-xmp:Rating=5", str(side)], check=True)
+    assert "faceapp:face" in side.read_text()
+    people.name_person(db, face["person_id"], "Annabel")
+    assert export.export_xmp(db).merged == 1
+    assert [n for n, _ in _regions(side)] == ["Rex", "Zed", "Annabel"]  # not "Ann" beside "Annabel"
+    assert _read(side)["PersonInImage"] == ["Zed", "Annabel"] and _read(side)["Rating"] == 5
+    people.mark_not_face(db, [face["face_id"]])
+    res = export.export_xmp(db)  # the photo has no face to export any more: its sidecar is still visited
+    assert res.merged == 1 and res.errors == []
+    assert _regions(side) == [("Rex", (0.5, 0.5, 0.1, 0.1)), ("Zed", (0.8, 0.8, 0.1, 0.1))]
+    assert _read(side)["PersonInImage"] in ("Zed", ["Zed"]) and _read(side)["Rating"] == 5
+    # a foreign region exactly where faceapp's stale one was, but not faceapp's box: never removed
+    side.unlink()
+    _exiftool_sidecar(side, [("Carl", "Face", near)])
+    before = side.read_bytes()
+    export.export_xmp(db)
+    assert side.read_bytes() == before
+    assert export.export_xmp(db).merged == 0  # nothing of ours in it: not counted, not rewritten
+
+
+@needs_exiftool
+def test_mark_dropped_by_a_tag_copy_falls_back_to_our_exact_box(db, photos, tmp_path):
+    photo, face = _one(photos, named=True)
+    side = Path(photo).with_suffix(".xmp")
+    _exiftool_sidecar(side, [("Zed", "Face", (0.8, 0.8, 0.1, 0.1))])
+    export.export_xmp(db)
+    copy = tmp_path / "copy.xmp"  # exiftool copies known tags only: faceapp:face is lost
+    subprocess.run(["exiftool", "-q", "-o", str(copy), "-tagsfromfile", str(side), "-xmp:all"], check=True)
+    assert "faceapp:face" not in copy.read_text() and [n for n, _ in _regions(copy)] == ["Zed", "Ann"]
+    shutil.move(copy, side)
+    people.reject_faces(db, [face["face_id"]], face["person_id"])  # "not Ann"
+    assert export.export_xmp(db).merged == 1
+    assert [n for n, _ in _regions(side)] == ["Zed"]
+
+
+def test_foreign_face_regions_are_never_taken_for_ours():
+    """No mark and a box that is not exactly one faceapp writes: another tool's, whatever its name."""
+    face = {"face_id": 3, "x": 40, "y": 40, "w": 100, "h": 120, "person": "Ann", "named": True}
+    a = mwg_area(40, 40, 100, 120, 640, 480)
+    theirs = _lightroom_xmp([("Ann", a[0] + 1e-4, a[1], a[2], a[3]), ("Person 3", 0.9, 0.9, 0.05, 0.05)])
+    boxes = {3: tuple(round(v, 6) for v in a), 4: (0.9, 0.9, 0.05, 0.06)}
+    assert merge_regions(theirs, 640, 480, [], {}, boxes) == theirs  # Ann's face is "not a face" now
+    merged = merge_regions(theirs, 640, 480, [face], {3: face}, boxes)
+    doc, _ = parse(merged)
+    regions = foreign_regions(doc.getElementsByTagNameNS(MWG_RS, "Regions")[0], 640, 480)
+    assert [(r.name, r.mark) for r in regions] == [("Ann", "3"), ("Person 3", "")]  # theirs replaced by ours
+    assert merge_regions(merged, 640, 480, [face], {3: face}, boxes) == merged
+
+
+def test_unnamed_people_stay_out_of_other_tools_sidecars(db, photos):
+    photo, face = _one(photos, named=False)
+    side = Path(photo).with_suffix(".xmp")
+    side.write_bytes(_lightroom_xmp([]))
+    res = export.export_xmp(db)
+    assert side.read_bytes() == _lightroom_xmp([]) and not side.with_name(side.name + ".faceapp-bak").exists()
+    assert res.merged == 1 and res.unchanged == 1  # counted, nothing to add
+    assert b"Person " not in side.read_bytes()
+    own = next(Path(p).with_suffix(".xmp") for p, fs in photos.items() if not fs[0]["named"] and p != photo)
+    assert "Person " in own.read_text()  # faceapp's own sidecars keep the placeholders, as before
+    export.export_xmp(db, include_unnamed=True)
+    assert face["person"].encode() in side.read_bytes()
+    # named later: the region turns into the name; unnamed again: it leaves the user's sidecar
+    people.name_person(db, face["person_id"], "Cleo")
+    export.export_xmp(db)
+    assert b'Name="Cleo"' in side.read_bytes() and face["person"].encode() not in side.read_bytes()
+    people.name_person(db, face["person_id"], None)
+    export.export_xmp(db)
+    assert b"Cleo" not in side.read_bytes() and b"mwg-rs:Regions" not in side.read_bytes()
+    assert b"other-tool:keep" in side.read_bytes()
+
+
+def test_exporting_other_people_keeps_our_earlier_region_current(db, photos):
+    photo, face = _one(photos, named=True)
+    side = Path(photo).with_suffix(".xmp")
+    side.write_bytes(_lightroom_xmp([]))
+    export.export_xmp(db)
+    merged = side.read_bytes()
+    others = [p.id for p in people.list_people(db) if p.id != face["person_id"]]
+    res = export.export_xmp(db, person_ids=others[:1])
+    assert side.read_bytes() == merged and res.merged == 0
+    people.name_person(db, face["person_id"], "Anne")
+    export.export_xmp(db, person_ids=others[:1])  # not selected, still exportable: brought up to date
+    assert b'Name="Anne"' in side.read_bytes() and b'Name="Ann"' not in side.read_bytes()

@@ -22,4 +22,16 @@ def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] |
         r = E.export_xmp(db, person_ids=person_ids, out_dir=out_dir)
     else:
         raise ValueError(f"unknown export {what!r}")
-    return {"written": r.written, "skipped": r.skipped, "people": r.people, "into": r.out, "errors": len(r.errors)}
+    out = {"written": r.written, "skipped": r.skipped, "people": r.people, "into": r.out, "errors": len(r.errors)}
+    if what == "xmp":  # other tools' sidecars faceapp merged into, and sidecars that already held exactly this
+        out |= {"merged": r.merged, "unchanged": r.unchanged}
+    return out
+
+
+def summary(result: dict) -> str:
+    """One line for people, as `faceapp export` prints it."""
+    if "merged" in result:
+        return (f"XMP: {result['written']} written, {result['merged']} merged into other tools' sidecars "
+                f"({result['unchanged']} already up to date), {result['skipped']} left untouched, "
+                f"{result['errors']} errors · {result['people']} people · into {result['into']}")
+    return "Exported: " + " · ".join(f"{k} {v}" for k, v in result.items())

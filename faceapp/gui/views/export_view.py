@@ -22,6 +22,7 @@ from faceapp.gui import services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.qtcompat import emit, variant
+from faceapp.gui.services.export import summary as export_summary
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
@@ -144,7 +145,7 @@ class ExportView(QWidget):
     def _done(self, result: dict) -> None:
         self.result = result
         self._finish()
-        self.status.setText("Exported: " + " · ".join(f"{k} {v}" for k, v in result.items()))
+        self.status.setText(export_summary(result))
         emit(self.task_finished, result)
 
     def _failed(self, text: str) -> None:
