@@ -288,8 +288,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "photo.jpg.xmp already there or needed when two photos share a name) unless given")
     sp.add_argument("--mode", choices=["copy", "hardlink", "symlink"], default="copy")
     sp.add_argument("--people", nargs="+", help="only these people (ids or names)")
-    sp.add_argument("--unnamed", action="store_true", help="albums: unnamed people too; xmp: merge unnamed people "
-                    "into other tools' sidecars too, as \"Person N\" (faceapp's own sidecars always have them)")
+    sp.add_argument("--unnamed", action="store_true", help="albums: unnamed people too; xmp: regions for unnamed people "
+                    "too, named \"Person N\" (by default only named people, as other tools show the name as a person)")
     sp.add_argument("--overwrite", action="store_true",
                     help="xmp: replace other tools' sidecars whole instead of merging faceapp's face regions into "
                          "them (either way the original is kept once as <sidecar>.faceapp-bak)")

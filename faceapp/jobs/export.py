@@ -11,8 +11,8 @@ XMP sidecars (beside each photo, or under out_dir mirroring the paths; photo.xmp
 see xmp_sidecar) carry MWG face regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and
 Iptc4xmpExt:PersonInImage. A sidecar another tool wrote is merged into, never replaced (xmp_merge),
 unless overwrite=True; either way its original is kept once as <sidecar>.faceapp-bak. Only named
-people go into another tool's sidecar (include_unnamed=True: all), and regions faceapp merged on an
-earlier run are rewritten from the library each time, so stale ones leave.
+people get regions (include_unnamed=True: all), and regions faceapp wrote on an earlier run are
+rewritten from the library each time, so stale ones leave (from its own sidecars too).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlite_utils import Database
 
 from faceapp.jobs.xmp import mwg_area
 from faceapp.jobs.xmp_rdf import XmpError
-from faceapp.jobs.xmp_sidecar import SidecarNamer, is_foreign, write_sidecar
+from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
 
 
 class ExportError(ValueError):
@@ -172,9 +172,10 @@ def _photo_boxes(db: Database) -> dict[str, tuple[int, int, dict[int, tuple]]]:
 
 def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | None = None,
                out_dir: str | Path | None = None, include_unnamed: bool = False) -> ExportResult:
-    """include_unnamed: merge unnamed people ("Person N") into other tools' sidecars too.
-    Another tool's sidecar that holds regions faceapp merged earlier is brought up to date even
+    """include_unnamed: unnamed people ("Person N") get regions too (by default only named people,
+    since other tools show a region's name as a real person; people picked in person_ids always do). A sidecar that holds regions faceapp merged earlier is brought up to date even
     where none of its photo's faces is exported now (a face since marked "not a face", say)."""
+    include_unnamed = include_unnamed or person_ids is not None  # people picked by hand count as asked for (as albums)
     rows = face_table(db, person_ids)
     res = ExportResult(out=str(out_dir or "beside photos"))
     by_photo: dict[str, list[dict]] = {}
@@ -192,8 +193,8 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
             continue
         w, h, areas = boxes[photo]
         dst = namer.path(photo)
-        if not faces and not is_foreign(dst):
-            continue  # nothing to export here and no other tool's sidecar that may hold stale regions
+        if not faces and not dst.exists():
+            continue  # nothing to export here and no sidecar that may hold stale regions
         try:
             kind, changed = write_sidecar(dst, w, h, faces, overwrite and bool(faces), include_unnamed,
                                           library.get(photo), areas)
@@ -205,8 +206,8 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
         except OSError as exc:
             res.errors.append(f"{dst}: {exc.strerror or exc}")
             continue
-        if not faces and not changed:
-            continue  # a sidecar of a photo not exported, without anything of ours: not counted
+        if kind == "none" or not faces and not changed:
+            continue  # nothing written, or a sidecar of a photo not exported with nothing of ours: not counted
         res.merged += kind == "merged"
         res.written += kind == "written"
         res.unchanged += not changed

@@ -115,21 +115,27 @@ def is_foreign(dst: Path) -> bool:
 def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwrite: bool = False,
                   include_unnamed: bool = False, library: dict[int, dict] | None = None,
                   boxes: dict | None = None) -> tuple[str, bool]:
-    """("written" | "merged", whether any byte changed). library and boxes: the photo's faces, for
-    refreshing regions merged on earlier runs (xmp_merge.merge_regions). Raises XmpError for a
-    foreign sidecar that cannot be merged (it is left untouched) and OSError."""
+    """("written" | "merged" | "none", whether any byte changed). Unnamed people ("Person N") go in
+    only with include_unnamed; a sidecar of faceapp's own that has nothing left to say is rewritten
+    without regions (stale ones leave), and none is created for nothing ("none"). library and boxes:
+    the photo's faces, for refreshing regions merged on earlier runs (xmp_merge.merge_regions).
+    Raises XmpError for a foreign sidecar that cannot be merged (it is left untouched) and OSError."""
     if dst.is_symlink():
         dst = Path(os.path.realpath(dst))
     old = dst.read_bytes() if dst.exists() else None
     ours = old is None or XMP_MARK.encode() in old
+
+    def keep(f: dict) -> bool:
+        return include_unnamed or f.get("named", True)
+
+    faces = [f for f in faces if keep(f)]
+    if old is None and not faces:
+        return "none", False
     if ours or overwrite:
         kind, new = "written", xmp_document(width, height, faces).encode("utf-8")
     else:
-        def keep(f: dict) -> bool:
-            return include_unnamed or f.get("named", True)
-
         lib = {k: f for k, f in (library or {}).items() if keep(f)}
-        kind, new = "merged", merge_regions(old, width, height, [f for f in faces if keep(f)], lib, boxes)
+        kind, new = "merged", merge_regions(old, width, height, faces, lib, boxes)
     if new == old:
         return kind, False
     if not ours:

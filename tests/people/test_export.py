@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from faceapp.jobs import export, people
-from faceapp.jobs.xmp import mwg_area
+from faceapp.jobs.xmp import XMP_MARK, mwg_area
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_xmp_read_back_by_exiftool(db, named, tmp_path):
         pytest.skip("exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")
     res = export.export_xmp(db, out_dir=tmp_path / "xmp")
     assert res.written > 0 and res.errors == []
-    table = export.face_table(db)
+    table = [r for r in export.face_table(db) if r["named"]]  # unnamed people get no region by default
     checked = 0
     for photo in sorted({r["photo"] for r in table})[:6]:
         side = export.sidecar_path(photo, tmp_path / "xmp")
@@ -119,3 +119,23 @@ def test_xmp_leaves_foreign_sidecars_alone(db, named, tmp_path):
     assert res.skipped == 1 and res.written > 0
     export.export_xmp(db, overwrite=True)
     assert "faceapp" in side.read_text()
+
+
+def test_xmp_names_only_named_people_unless_asked_and_own_sidecars_lose_stale_regions(db, named, tmp_path):
+    out = tmp_path / "xmp"
+    table = export.face_table(db)
+    unnamed_only = sorted({r["photo"] for r in table} - {r["photo"] for r in table if r["named"]})
+    assert unnamed_only, "the fixture should have photos with unnamed people only"
+    export.export_xmp(db, out_dir=out)
+    assert not export.sidecar_path(unnamed_only[0], out).exists()  # no sidecar saying only "Person N"
+    export.export_xmp(db, out_dir=out, include_unnamed=True)
+    assert "Person " in export.sidecar_path(unnamed_only[0], out).read_text()
+    # a face of a named person marked "not a face": its region leaves faceapp's own sidecar on the next export
+    face = next(r for r in table if r["named"])
+    side = export.sidecar_path(face["photo"], out)
+    assert face["person"] in side.read_text()
+    people.mark_not_face(db, [face["face_id"]])
+    others = [r for r in export.face_table(db) if r["photo"] == face["photo"] and r["named"]]
+    export.export_xmp(db, out_dir=out)
+    text = side.read_text()
+    assert text.count('mwg-rs:Type="Face"') == len(others) and XMP_MARK in text
