@@ -28,6 +28,19 @@ def file_db(tmp_path):
     return open_library(tmp_path / "library.db")
 
 
+@pytest.fixture
+def foreign_db(tmp_path) -> Path:
+    """Another program's SQLite database (a table of its own, no faceapp migrations)."""
+    import sqlite3
+
+    path = tmp_path / "other_app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE albums (id INTEGER)")
+    conn.commit()
+    conn.close()
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, monkeypatch):
     """Never touch the real user data dir from a test."""

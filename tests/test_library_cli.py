@@ -37,14 +37,8 @@ def test_embed_writes_npz(tmp_path):
     assert (z["emb"][:3] @ z["emb"][:3].T).min() > 0.3  # one person
 
 
-def test_a_foreign_database_is_a_clear_error_and_stays_as_it_was(tmp_path, capsys):
-    import sqlite3
-
-    foreign = tmp_path / "photos.db"
-    conn = sqlite3.connect(foreign)
-    conn.execute("CREATE TABLE images (id INTEGER)")
-    conn.commit()
-    conn.close()
+def test_a_foreign_database_is_a_clear_error_and_stays_as_it_was(foreign_db, capsys):
+    foreign = foreign_db
     before = foreign.read_bytes()
     for argv in (["people", "--db", str(foreign)], ["scan", str(paths.SAMPLE_ALBUM), "--db", str(foreign)]):
         assert main(argv) == 2

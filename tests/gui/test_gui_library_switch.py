@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from faceapp.gui.library_switch import recent_libraries
 from faceapp.gui.settings import load_settings
 
@@ -28,12 +26,8 @@ def test_switch_to_a_new_library_replaces_the_window_and_is_remembered(window, t
     back.close()
 
 
-def test_foreign_database_is_refused_and_left_untouched(window, tmp_path):
-    foreign = tmp_path / "other_app.db"
-    conn = sqlite3.connect(foreign)
-    conn.execute("CREATE TABLE albums (id INTEGER)")
-    conn.commit()
-    conn.close()
+def test_foreign_database_is_refused_and_left_untouched(window, foreign_db):
+    foreign = foreign_db
     before = foreign.read_bytes()
     assert window.open_library(foreign) is None
     assert window.isVisible()

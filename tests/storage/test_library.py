@@ -84,21 +84,14 @@ def test_face_ids_are_never_reused_after_the_newest_face_is_dropped(tmp_path):
     assert db.execute("SELECT max(id) FROM faces").fetchone()[0] == newest + 1
 
 
-def test_open_library_refuses_files_that_are_not_faceapp_libraries(tmp_path):
-    import sqlite3
-
+def test_open_library_refuses_files_that_are_not_faceapp_libraries(tmp_path, foreign_db):
     import pytest
 
     from faceapp.storage.db import NotALibrary, open_library
 
     text = tmp_path / "notes.db"
     text.write_text("not a database")
-    foreign = tmp_path / "digikam.db"
-    conn = sqlite3.connect(foreign)
-    conn.execute("CREATE TABLE Albums (id INTEGER)")
-    conn.commit()
-    conn.close()
-    for path, words in ((text, "not an SQLite database"), (foreign, "another program's database")):
+    for path, words in ((text, "not an SQLite database"), (foreign_db, "another program's database")):
         before = path.read_bytes()
         with pytest.raises(NotALibrary, match=words):
             open_library(path)
