@@ -106,11 +106,12 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
             "photos_without_face": faceless, "people_half": args.people, "threshold": round(t, 4), "refine": round(refine, 4) if refine else None, "far": args.far, "scan_seconds": round(scan_s, 1)}
     oracle = None
     if args.oracle:  # where faceapp's loss lies (labels known): for reading, not for choosing
-        from faceapp.core.cluster_oracle import oracle_report
+        from faceapp.core.cluster_oracle import oracle_report, separability
 
         oracle = {k: round(v, 4) for k, v in oracle_report(x, labels["faceapp"], labeled, truth).items()}
+        sep = {k: round(v, 4) for k, v in separability(x[labeled], truth).items()}
     if args.json:
-        print_json({**info, "methods": rows, **({"oracle_bcubed_f": oracle} if oracle else {})})
+        print_json({**info, "methods": rows, **({"oracle_bcubed_f": oracle, "separability": sep} if oracle else {})})
     else:
         print("  ".join(f"{k}={v}" for k, v in info.items()))
         _table(rows, ["method", "bcubed_p", "bcubed_r", "bcubed_f", "pairwise_p", "pairwise_r", "pairwise_f", "nmi",
@@ -118,6 +119,8 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
         if oracle:
             print("faceapp BCubed F with one kind of error fixed by the labels: "
                   + "  ".join(f"{k}={v}" for k, v in oracle.items()))
+            print("the embeddings alone, labels known (share of labeled faces): "
+                  + "  ".join(f"{k}={v}" for k, v in sep.items()))
     if tmp:
         db.conn.close()
         tmp.cleanup()

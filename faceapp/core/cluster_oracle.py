@@ -11,6 +11,11 @@ by someone who knows the labels. Diagnostics for reading a benchmark, never for 
 
 A person's main cluster holds most of their labeled faces. Only the labeled faces are scored, as in
 faceapp.core.cluster_eval; unlabeled faces keep their clusters.
+
+`separability` reads the embeddings alone, with the labels known and no clustering at all: the share
+of faces whose nearest other face is the same person, and whose own person's mean (without the face)
+is nearer than every other person's, and the BCubed F of the people every face would form if it joined
+the person whose mean is nearest: what knowing every person's true mean would give a placement rule.
 """
 
 from __future__ import annotations
@@ -81,3 +86,31 @@ def _best_placement(x: np.ndarray, labels: np.ndarray, lab_idx: np.ndarray, t: n
         if best == main.get(t[k], -2):
             out[k] = best
     return out
+
+
+def separability(x: np.ndarray, truth: Sequence[str], block: int = 2048) -> dict[str, float]:
+    """{"nearest-neighbour": share of faces whose most similar other face is the same person,
+    "nearest-person-mean": share whose own person's mean direction (leaving the face out) beats every
+    other person's, "nearest-person-mean-f": BCubed F with every face placed by that rule}, over the
+    labeled faces `x` (unit rows) and their `truth`."""
+    x = np.asarray(x, np.float32)
+    codes = np.unique(np.asarray(truth), return_inverse=True)[1]
+    sums = np.zeros((codes.max() + 1, x.shape[1]), np.float64)
+    np.add.at(sums, codes, x)
+    nn_ok = mean_ok = 0
+    placed = np.empty(len(x), np.int64)
+    for lo in range(0, len(x), block):
+        xb, cb = x[lo : lo + block], codes[lo : lo + block]
+        rows = np.arange(len(xb))
+        sim = xb @ x.T
+        sim[rows, rows + lo] = -np.inf
+        nn_ok += int((codes[sim.argmax(1)] == cb).sum())
+        dots = xb @ sums.T  # (block, people): each person's sum against each face
+        score = dots / np.maximum(np.linalg.norm(sums, axis=1), 1e-12)
+        own_norm = np.linalg.norm(sums[cb] - xb, axis=1)  # the face's own person without the face
+        own = (dots[rows, cb] - (xb * xb).sum(1)) / np.maximum(own_norm, 1e-12)
+        score[rows, cb] = np.where(own_norm > 1e-6, own, -np.inf)  # a person of one face has no mean without it
+        placed[lo : lo + block] = score.argmax(1)
+        mean_ok += int((placed[lo : lo + block] == cb).sum())
+    return {"nearest-neighbour": nn_ok / len(x), "nearest-person-mean": mean_ok / len(x),
+            "nearest-person-mean-f": bcubed(list(codes), placed)[2]}

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from faceapp.core.cluster_oracle import oracle_report
+from faceapp.core.cluster_oracle import oracle_report, separability
 
 
 def _unit(v):
@@ -34,3 +34,19 @@ def test_best_placement_moves_a_face_only_to_its_own_person():
     from faceapp.core.metrics import bcubed
 
     assert abs(r["best-placement"] - bcubed(truth, [0, 0, 1, 1, 0, -1])[2]) < 1e-12
+
+
+def test_separability_counts_faces_nearer_another_person():
+    a, b = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]
+    # three faces of a and two of b; the last face of a looks like b (nearest face and nearest mean: b)
+    x = _unit([a, [0.95, 0.05, 0.0], [0.9, 0.0, 0.1], b, [0.05, 0.95, 0.0], [0.1, 0.9, 0.0]])
+    truth = ["a", "a", "a", "b", "b", "a"]
+    r = separability(x, truth, block=4)  # a block smaller than the set: the blocks must agree with one pass
+    assert r == separability(x, truth)
+    assert r["nearest-neighbour"] == 5 / 6 and r["nearest-person-mean"] == 5 / 6
+    from faceapp.core.metrics import bcubed
+
+    assert r["nearest-person-mean-f"] == bcubed(truth, [0, 0, 0, 1, 1, 1])[2]
+    # a person of one face has no mean without it: that face cannot count as placed
+    r1 = separability(_unit([a, a, b]), ["a", "a", "c"])
+    assert r1["nearest-person-mean"] == 2 / 3
