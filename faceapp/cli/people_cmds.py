@@ -1,4 +1,4 @@
-"""cluster, people, name, merge, split, confirm, reject, not-face, hide, undo, review, verify, export, calibrate."""
+"""cluster, people, name, merge, split, confirm, reject, not-face, hide, undo, review, verify, export, import, calibrate."""
 
 from __future__ import annotations
 
@@ -200,6 +200,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from faceapp.jobs.xmp_import import import_xmp
+
+    db = open_db(args)
+    res = _act(import_xmp, db, dry_run=args.dry_run)
+    if args.json:
+        print_json(res.as_dict())
+    else:
+        print("\n".join(res.lines()))
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     import json
 
@@ -293,6 +305,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--overwrite", action="store_true",
                     help="xmp: replace other tools' sidecars whole instead of merging faceapp's face regions into "
                          "them (either way the original is kept once as <sidecar>.faceapp-bak)")
+    sp = p("import", "import face names other tools wrote (XMP sidecars and embedded XMP) as decisions", cmd_import)
+    sp.add_argument("what", choices=["xmp"])
+    sp.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
+    sp.add_argument("--json", action="store_true")
     sp = sub.add_parser("calibrate", help="measure verification thresholds on folder-per-person data")
     sp.add_argument("dirs", nargs="+")
     sp.add_argument("--out", help="calibration JSON to write")
