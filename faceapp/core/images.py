@@ -147,3 +147,17 @@ def load(path: str, max_side: int | None = None) -> LoadedImage:
     except OSError as exc:
         raise ImageError("unreadable", exc.strerror or str(exc)) from exc
     return decode(data, max_side)
+
+
+def orientation_of(path: str) -> tuple[int, tuple[int, int]]:
+    """(EXIF orientation, upright (width, height)) from the file's header only; raises OSError or
+    ImageError when the file can't be opened as an image."""
+    try:
+        with Image.open(path) as img:
+            o = int(img.getexif().get(0x0112, 1) or 1) if hasattr(img, "getexif") else 1
+            w, h = img.size
+    except UnidentifiedImageError as exc:
+        raise ImageError("not-an-image", "unrecognised format") from exc
+    except (SyntaxError, ValueError, EOFError) as exc:
+        raise ImageError("corrupt", str(exc)) from exc
+    return (o if 1 <= o <= 8 else 1), ((h, w) if o in (5, 6, 7, 8) else (w, h))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.core.images import ImageError, orientation_of
 from faceapp.jobs.xmp import mwg_area
 from faceapp.jobs.xmp_rdf import XmpError
 from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
@@ -160,21 +161,35 @@ def sidecar_path(photo: str, out_dir: str | Path | None = None, library: list[st
 
 
 def _photo_boxes(db: Database) -> dict[str, tuple[int, int, dict[int, tuple]]]:
-    """photo -> (width, height, face id -> the MWG area faceapp writes), for every face in the library."""
+    """photo -> (width, height, face id -> pixel box on the upright photo), for every face in the library."""
     out: dict[str, tuple[int, int, dict[int, tuple]]] = {}
     for path, w, h, fid, x, y, fw, fh in db.execute(
             "SELECT ph.path, ph.width, ph.height, f.id, f.x, f.y, f.w, f.h FROM faces f "
             "JOIN photos ph ON ph.id = f.photo_id ORDER BY ph.path, f.id").fetchall():
         if w and h:
-            out.setdefault(path, (w, h, {}))[2][fid] = tuple(round(v, 6) for v in mwg_area(x, y, fw, fh, w, h))
+            out.setdefault(path, (w, h, {}))[2][fid] = (x, y, fw, fh)
     return out
+
+
+def _orientation(photo: str, w: int, h: int) -> int | str:
+    """The photo's EXIF orientation (MWG areas refer to the image as stored), or why it can't be known."""
+    try:
+        o, size = orientation_of(photo)
+    except (OSError, ImageError) as exc:
+        return f"cannot read the photo's orientation ({getattr(exc, 'strerror', None) or exc})"
+    if size != (w, h):
+        return f"the photo is {size[0]}x{size[1]} now, {w}x{h} when scanned: scan it again"
+    return o
 
 
 def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | None = None,
                out_dir: str | Path | None = None, include_unnamed: bool = False) -> ExportResult:
     """include_unnamed: unnamed people ("Person N") get regions too (by default only named people,
-    since other tools show a region's name as a real person; people picked in person_ids always do). A sidecar that holds regions faceapp merged earlier is brought up to date even
-    where none of its photo's faces is exported now (a face since marked "not a face", say)."""
+    since other tools show a region's name as a real person; people picked in person_ids always do).
+    A sidecar that holds regions faceapp merged earlier is brought up to date even where none of its
+    photo's faces is exported now (a face since marked "not a face", say). Regions are written on the
+    image as stored (MWG), so each photo's EXIF orientation is read from its file; a photo that can't
+    be read, or whose size changed since the scan, gets no sidecar (an error says why)."""
     include_unnamed = include_unnamed or person_ids is not None  # people picked by hand count as asked for (as albums)
     rows = face_table(db, person_ids)
     res = ExportResult(out=str(out_dir or "beside photos"))
@@ -191,13 +206,18 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
         if photo not in boxes:
             res.errors.append(f"{photo}: size unknown")
             continue
-        w, h, areas = boxes[photo]
+        w, h, pixels = boxes[photo]
         dst = namer.path(photo)
         if not faces and not dst.exists():
             continue  # nothing to export here and no sidecar that may hold stale regions
+        o = _orientation(photo, w, h)
+        if isinstance(o, str):
+            res.errors.append(f"{photo}: {o}; its sidecar is left as it is")
+            continue
+        areas = {fid: tuple(round(v, 6) for v in mwg_area(*b, w, h, o)) for fid, b in pixels.items()}
         try:
             kind, changed = write_sidecar(dst, w, h, faces, overwrite and bool(faces), include_unnamed,
-                                          library.get(photo), areas)
+                                          library.get(photo), areas, o)
         except XmpError as exc:
             if faces:
                 res.skipped += 1

@@ -1,7 +1,9 @@
 """XMP sidecar text with MWG face regions (the Metadata Working Group's region schema).
 
 MWG areas are normalised to the image and give the region's *centre* (x, y) and size (w, h);
-AppliedToDimensions records the pixel size the regions refer to.
+AppliedToDimensions records the pixel size the regions refer to. Both refer to the image *as stored*,
+before its EXIF orientation is applied (digiKam, Lightroom and exiftool read them so), while faceapp
+keeps face boxes on the upright image: `mwg_area` and `stored_size` turn one frame into the other.
 """
 
 from __future__ import annotations
@@ -15,18 +17,45 @@ def _clip(v: float) -> float:
     return min(1.0, max(0.0, v))
 
 
-def mwg_area(x: float, y: float, w: float, h: float, width: int, height: int) -> tuple[float, float, float, float]:
-    """(cx, cy, w, h) normalised, from a pixel box (left, top, width, height), clipped to the image."""
+Box = tuple[float, float, float, float]
+TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+def to_upright(box: Box, orientation: int) -> Box:
+    """A normalised centre box on the stored image, on the image turned upright by EXIF orientation."""
+    u, v, w, h = box
+    x, y = {2: (1 - u, v), 3: (1 - u, 1 - v), 4: (u, 1 - v), 5: (v, u), 6: (1 - v, u), 7: (1 - v, 1 - u),
+            8: (v, 1 - u)}.get(orientation, (u, v))
+    return (x, y, h, w) if orientation in TURNED else (x, y, w, h)
+
+
+def to_stored(box: Box, orientation: int) -> Box:
+    """The inverse of to_upright: a normalised centre box on the upright image, on the stored one."""
+    x, y, w, h = box
+    u, v = {2: (1 - x, y), 3: (1 - x, 1 - y), 4: (x, 1 - y), 5: (y, x), 6: (y, 1 - x), 7: (1 - y, 1 - x),
+            8: (1 - y, x)}.get(orientation, (x, y))
+    return (u, v, h, w) if orientation in TURNED else (u, v, w, h)
+
+
+def stored_size(width: int, height: int, orientation: int = 1) -> tuple[int, int]:
+    """The stored pixel size of a photo whose upright size is width × height."""
+    return (height, width) if orientation in TURNED else (width, height)
+
+
+def mwg_area(x: float, y: float, w: float, h: float, width: int, height: int, orientation: int = 1) -> Box:
+    """(cx, cy, w, h) normalised on the stored image, from a pixel box (left, top, width, height) on
+    the upright image of width × height, clipped to the image."""
     x0, y0 = _clip(x / width), _clip(y / height)
     x1, y1 = _clip((x + w) / width), _clip((y + h) / height)
-    return (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+    return to_stored(((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0), orientation)
 
 
-def xmp_document(width: int, height: int, faces: list[dict]) -> str:
-    """faces: dicts with x, y, w, h (pixels) and person (name)."""
+def xmp_document(width: int, height: int, faces: list[dict], orientation: int = 1) -> str:
+    """faces: dicts with x, y, w, h (pixels on the upright image of width × height) and person (name)."""
     regions = []
+    sw, sh = stored_size(width, height, orientation)
     for f in faces:
-        cx, cy, w, h = mwg_area(f["x"], f["y"], f["w"], f["h"], width, height)
+        cx, cy, w, h = mwg_area(f["x"], f["y"], f["w"], f["h"], width, height, orientation)
         regions.append(
             "      <rdf:li>\n"
             f"       <rdf:Description mwg-rs:Name={quoteattr(f['person'])} mwg-rs:Type=\"Face\">\n"
@@ -48,7 +77,7 @@ def xmp_document(width: int, height: int, faces: list[dict]) -> str:
         '    xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"\n'
         '    xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/">\n'
         '   <mwg-rs:Regions rdf:parseType="Resource">\n'
-        f'    <mwg-rs:AppliedToDimensions stDim:w="{int(width)}" stDim:h="{int(height)}" stDim:unit="pixel"/>\n'
+        f'    <mwg-rs:AppliedToDimensions stDim:w="{int(sw)}" stDim:h="{int(sh)}" stDim:unit="pixel"/>\n'
         "    <mwg-rs:RegionList>\n"
         "     <rdf:Bag>\n"
         + "".join(regions)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.core.images import ImageError, orientation_of
 from faceapp.jobs import people
 from faceapp.jobs.xmp import XMP_MARK, mwg_area
 from faceapp.jobs.xmp_match import Match, PhotoFaces, decide, match_photo
@@ -85,8 +86,9 @@ class _Sidecars(SidecarNamer):
         return None, p.name != short and short.casefold() in self._names(q.parent)
 
 
-def _photo_xmp(path: str, sidecars: _Sidecars, own: dict, upright: tuple[int, int], res: ImportResult) -> Found:
-    """Every named region of one photo from its sidecar, then its embedded packet."""
+def _photo_xmp(path: str, sidecars: _Sidecars, pixels: dict, upright: tuple[int, int], res: ImportResult) -> Found:
+    """Every named region of one photo from its sidecar, then its embedded packet. pixels: face id ->
+    (x, y, w, h) on the upright photo, to know the areas faceapp itself writes there."""
     found = Found()
     side, ambiguous = sidecars.find(path)
     if ambiguous:
@@ -116,6 +118,7 @@ def _photo_xmp(path: str, sidecars: _Sidecars, own: dict, upright: tuple[int, in
         if isinstance(orientation, str):
             break
         try:
+            own = {fid: tuple(round(v, 6) for v in mwg_area(*b, *upright, orientation or 1)) for fid, b in pixels.items()}
             got = read_regions(data, upright, orientation or 1, own)
         except XmpError as exc:
             res.unreadable.append({"path": src, "reason": f"{'sidecar' if src != path else 'embedded XMP'} {exc}"})
@@ -130,13 +133,9 @@ def _photo_xmp(path: str, sidecars: _Sidecars, own: dict, upright: tuple[int, in
 
 def _orientation(path: str, upright: tuple[int, int]) -> int | str:
     """The file's EXIF orientation as the scan read it, or why its regions can't be placed."""
-    from PIL import Image
-
     try:
-        with Image.open(path) as img:
-            o = int(img.getexif().get(0x0112, 1) or 1)
-            size = img.size[::-1] if o in (5, 6, 7, 8) else img.size
-    except Exception as exc:  # noqa: BLE001 - any undecodable header: report, go on
+        o, size = orientation_of(path)
+    except (OSError, ImageError) as exc:  # any undecodable header: report, go on
         return f"cannot read the photo's orientation ({exc})"
     if tuple(size) != tuple(upright):
         return f"the photo is {size[0]}x{size[1]} now, {upright[0]}x{upright[1]} when scanned: scan it again"
@@ -161,8 +160,8 @@ def read_library(db: Database, res: ImportResult) -> list[PhotoFaces]:
         if not w or not h or not os.path.exists(path):
             continue
         boxes = {fid: mwg_area(x, y, fw, fh, w, h) for fid, x, y, fw, fh in faces.get(pid, [])}
-        own = {fid: tuple(round(v, 6) for v in b) for fid, b in boxes.items()}
-        found = _photo_xmp(path, sidecars, own, (w, h), res)
+        pixels = {fid: (x, y, fw, fh) for fid, x, y, fw, fh in faces.get(pid, [])}
+        found = _photo_xmp(path, sidecars, pixels, (w, h), res)
         if found.regions:
             res.regions += len(found.regions)
             out.append(PhotoFaces(pid, path, boxes, found.regions))

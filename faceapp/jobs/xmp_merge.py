@@ -21,7 +21,7 @@ from __future__ import annotations
 from xml.dom.minidom import Document, Element
 from xml.sax.saxutils import escape, quoteattr
 
-from faceapp.jobs.xmp import mwg_area
+from faceapp.jobs.xmp import mwg_area, stored_size
 from faceapp.jobs.xmp_rdf import (
     RDF,
     elements,
@@ -165,11 +165,13 @@ def _people(doc: Document, descs: list[Element], home: Element, merged: list[Reg
 
 
 def merge_regions(data: bytes, width: int, height: int, faces: list[dict], library: dict[int, dict] | None = None,
-                  boxes: dict[int, Box] | None = None) -> bytes:
-    """faces: this run's, dicts with x, y, w, h (pixels), person (name), named (a real name) and
-    face_id. library: face id -> such a dict, for every face of the photo that may be exported
-    now; boxes: face id -> its MWG area, for every face of the photo (any state). Raises XmpError
-    (the sidecar must then be left untouched)."""
+                  boxes: dict[int, Box] | None = None, orientation: int = 1) -> bytes:
+    """faces: this run's, dicts with x, y, w, h (pixels on the upright photo of width × height),
+    person (name), named (a real name) and face_id. library: face id -> such a dict, for every face
+    of the photo that may be exported now; boxes: face id -> its MWG area (stored frame, as written),
+    for every face of the photo (any state); orientation: the photo's EXIF orientation (MWG areas
+    refer to the image as stored). Raises XmpError (the sidecar must then be left untouched)."""
+    sw, sh = stored_size(width, height, orientation)
     doc, rdf = parse(data)
     descs = [d for d in elements(rdf) if is_a(d, RDF, "Description")]
     if not descs:
@@ -179,7 +181,7 @@ def merge_regions(data: bytes, width: int, height: int, faces: list[dict], libra
         descs = [desc]
     found = _find(descs, MWG_RS, "Regions")
     desc, old = found if found else (descs[0], None)
-    found = earlier_ours(foreign_regions(old, width, height) if old is not None else [], boxes or {})
+    found = earlier_ours(foreign_regions(old, sw, sh) if old is not None else [], boxes or {})
     earlier = [r for r in found if r.earlier]
     todo: dict[object, dict] = {f.get("face_id", ("no id", k)): f for k, f in enumerate(faces)}
     for r in earlier:
@@ -187,11 +189,11 @@ def merge_regions(data: bytes, width: int, height: int, faces: list[dict], libra
             todo.setdefault(r.was, library[r.was])
     if not todo and not earlier:
         return data
-    ours = [Region("Face", f["person"], mwg_area(f["x"], f["y"], f["w"], f["h"], width, height), face=f)
+    ours = [Region("Face", f["person"], mwg_area(f["x"], f["y"], f["w"], f["h"], width, height, orientation), face=f)
             for f in sorted(todo.values(), key=lambda f: f.get("face_id", 0))]  # one order, whatever the selection
     merged, replaced = plan(found, ours)
     if merged:
-        _regions(doc, desc, old, merged, width, height)
+        _regions(doc, desc, old, merged, sw, sh)
     elif old is not None:
         _drop(old)
     _people(doc, descs, desc, merged, replaced | {r.name for r in earlier})

@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faceapp.jobs.xmp import to_upright
 from faceapp.jobs.xmp_rdf import RDF, XmpError, elements, fields, is_a, items, parse, text
 from faceapp.jobs.xmp_regions import MWG_RS, ST_DIM, Box, earlier_ours, foreign_regions
 
@@ -108,14 +109,6 @@ def _png(fh) -> bytes | None:  # noqa: ANN001
             return zlib.decompress(rest) if compressed else rest
         except zlib.error:
             raise XmpError("has a damaged compressed XMP chunk") from None
-
-
-def to_upright(box: Box, orientation: int) -> Box:
-    """A normalised centre box on the stored image, on the image turned upright by EXIF orientation."""
-    u, v, w, h = box
-    x, y = {2: (1 - u, v), 3: (1 - u, 1 - v), 4: (u, 1 - v), 5: (v, u), 6: (1 - v, u), 7: (1 - v, 1 - u),
-            8: (v, 1 - u)}.get(orientation, (u, v))
-    return (x, y, h, w) if orientation in (5, 6, 7, 8) else (x, y, w, h)
 
 
 def _frame(dims: tuple[float, float] | None, orientation: int, upright: tuple[int, int]) -> int | str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.dom.minidom import Element
 
+from faceapp.jobs.xmp import Box
 from faceapp.jobs.xmp_rdf import XmpError, fields, items, text
 
 MWG_RS = "http://www.metadataworkinggroup.com/schemas/regions/"
@@ -27,8 +28,6 @@ ST_DIM = "http://ns.adobe.com/xap/1.0/sType/Dimensions#"
 MARK_NS = "https://faceapp.invalid/ns/xmp/1.0/"  # faceapp:face on a region: the library face it stands for
 MARK = "face"
 _EXACT = 2e-6  # faceapp writes areas with 6 decimals
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass

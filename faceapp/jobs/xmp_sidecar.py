@@ -114,11 +114,12 @@ def is_foreign(dst: Path) -> bool:
 
 def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwrite: bool = False,
                   include_unnamed: bool = False, library: dict[int, dict] | None = None,
-                  boxes: dict | None = None) -> tuple[str, bool]:
+                  boxes: dict | None = None, orientation: int = 1) -> tuple[str, bool]:
     """("written" | "merged" | "none", whether any byte changed). Unnamed people ("Person N") go in
     only with include_unnamed; a sidecar of faceapp's own that has nothing left to say is rewritten
     without regions (stale ones leave), and none is created for nothing ("none"). library and boxes:
-    the photo's faces, for refreshing regions merged on earlier runs (xmp_merge.merge_regions).
+    the photo's faces, for refreshing regions merged on earlier runs (xmp_merge.merge_regions);
+    orientation: the photo's EXIF orientation (regions are written on the image as stored).
     Raises XmpError for a foreign sidecar that cannot be merged (it is left untouched) and OSError."""
     if dst.is_symlink():
         dst = Path(os.path.realpath(dst))
@@ -132,10 +133,10 @@ def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwri
     if old is None and not faces:
         return "none", False
     if ours or overwrite:
-        kind, new = "written", xmp_document(width, height, faces).encode("utf-8")
+        kind, new = "written", xmp_document(width, height, faces, orientation).encode("utf-8")
     else:
         lib = {k: f for k, f in (library or {}).items() if keep(f)}
-        kind, new = "merged", merge_regions(old, width, height, faces, lib, boxes)
+        kind, new = "merged", merge_regions(old, width, height, faces, lib, boxes, orientation)
     if new == old:
         return kind, False
     if not ours:

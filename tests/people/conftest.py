@@ -90,3 +90,23 @@ def assert_one_face_per_photo_per_person(db) -> None:
         "GROUP BY f.photo_id, a.person_id HAVING count(*) > 1"
     ).fetchall()
     assert bad == []
+
+
+@pytest.fixture
+def write_photo():
+    """write_photo(path, seed, upright=(640, 480), orientation=1): see _write_photo."""
+    return _write_photo
+
+
+def _write_photo(path, seed: int = 0, upright: tuple[int, int] = (640, 480), orientation: int = 1) -> None:
+    """A real JPEG whose upright size is `upright` (the fake library's photos are 640×480), stored
+    turned by `orientation` as a camera would; a distinct colour per seed so file contents differ."""
+    from PIL import Image
+
+    size = upright[::-1] if orientation in (5, 6, 7, 8) else upright
+    img = Image.new("RGB", size, ((seed * 37) % 256, (seed * 91) % 256, 128))
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[0x0112] = orientation
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, "JPEG", exif=exif.tobytes(), quality=50)

@@ -15,13 +15,13 @@ from faceapp.jobs.xmp import XMP_MARK, mwg_area
 
 
 @pytest.fixture
-def named(db, lib, tmp_path):
+def named(db, lib, tmp_path, write_photo):
     """The fake library with real files: two folders holding photos with clashing file names."""
     for (pid,) in db.execute("SELECT id FROM photos").fetchall():
         sub = "a" if pid % 2 else "b"
         real = tmp_path / "photos" / sub / f"img{pid // 2:04d}.jpg"  # names repeat across a/ and b/
         real.parent.mkdir(parents=True, exist_ok=True)
-        real.write_bytes(b"jpeg" + bytes([pid % 256]))
+        write_photo(real, pid)
         db.execute("UPDATE photos SET path = ? WHERE id = ?", [str(real), pid])
     people.recluster(db)
     ps = people.list_people(db)
@@ -139,3 +139,45 @@ def test_xmp_names_only_named_people_unless_asked_and_own_sidecars_lose_stale_re
     export.export_xmp(db, out_dir=out)
     text = side.read_text()
     assert text.count('mwg-rs:Type="Face"') == len(others) and XMP_MARK in text
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_xmp_regions_refer_to_the_photo_as_stored(db, named, tmp_path, orientation):
+    """MWG areas and AppliedToDimensions are on the stored image (before EXIF orientation), which is how
+    digiKam, Lightroom and exiftool place them: a face painted on the upright photo must sit under its
+    region's centre in the stored pixels."""
+    import re
+
+    from PIL import Image, ImageOps
+
+    face = next(r for r in export.face_table(db) if r["named"])
+    upright = Image.new("RGB", (640, 480), (0, 0, 0))
+    upright.paste((255, 255, 255), (int(face["x"]), int(face["y"]), int(face["x"] + face["w"]), int(face["y"] + face["h"])))
+    undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}[orientation]
+    stored = upright.transpose(undo)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored.save(face["photo"], "JPEG", exif=exif.tobytes(), quality=95)
+    with Image.open(face["photo"]) as im:  # the file shows the upright photo, as a viewer turns it
+        assert ImageOps.exif_transpose(im).size == (640, 480)
+    res = export.export_xmp(db, out_dir=tmp_path / "xmp")
+    assert not [e for e in res.errors if face["photo"] in e]
+    text = export.sidecar_path(face["photo"], tmp_path / "xmp").read_text()
+    dims = re.search(r'stDim:w="(\d+)" stDim:h="(\d+)"', text)
+    assert (int(dims[1]), int(dims[2])) == stored.size
+    area = re.search(rf'mwg-rs:Name="{re.escape(face["person"])}"[^>]*>\s*<mwg-rs:Area stArea:x="([\d.]+)" stArea:y="([\d.]+)"', text)
+    cx, cy = float(area[1]) * stored.size[0], float(area[2]) * stored.size[1]
+    assert min(stored.getpixel((int(cx), int(cy)))) > 200
+
+
+def test_xmp_skips_a_photo_it_cannot_read_or_that_changed_size(db, named, tmp_path):
+    face = next(r for r in export.face_table(db) if r["named"])
+    os.remove(face["photo"])
+    res = export.export_xmp(db, out_dir=tmp_path / "xmp")
+    assert any(face["photo"] in e and "orientation" in e for e in res.errors)
+    assert not export.sidecar_path(face["photo"], tmp_path / "xmp").exists()
+    from PIL import Image
+
+    Image.new("RGB", (320, 240)).save(face["photo"], "JPEG")
+    res = export.export_xmp(db, out_dir=tmp_path / "xmp")
+    assert any(face["photo"] in e and "scan it again" in e for e in res.errors)

@@ -15,9 +15,9 @@ from PIL import Image, ImageOps, PngImagePlugin
 
 from faceapp.cli import main
 from faceapp.jobs import export, people
-from faceapp.jobs.xmp import mwg_area
+from faceapp.jobs.xmp import mwg_area, to_upright
 from faceapp.jobs.xmp_import import import_xmp
-from faceapp.jobs.xmp_read import embedded_packet, read_regions, to_upright
+from faceapp.jobs.xmp_read import embedded_packet, read_regions
 from faceapp.storage.db import open_library
 from faceapp.storage.people import create_person
 

@@ -22,13 +22,13 @@ needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None,
 
 
 @pytest.fixture
-def photos(db, lib, tmp_path):
+def photos(db, lib, tmp_path, write_photo):
     """The fake library's photos as real files in one folder; two people named, the rest unnamed.
     Returns {photo path: [face rows]} from the export's own table."""
     for (pid,) in db.execute("SELECT id FROM photos").fetchall():
         real = tmp_path / "photos" / f"img{pid:04d}.jpg"
         real.parent.mkdir(parents=True, exist_ok=True)
-        real.write_bytes(b"jpeg")
+        write_photo(real, pid)
         db.execute("UPDATE photos SET path = ? WHERE id = ?", [str(real), pid])
     people.recluster(db)
     ps = people.list_people(db)
@@ -316,3 +316,23 @@ def test_exporting_other_people_keeps_our_earlier_region_current(db, photos):
     people.name_person(db, face["person_id"], "Anne")
     export.export_xmp(db, person_ids=others[:1])  # not selected, still exportable: brought up to date
     assert b'Name="Anne"' in side.read_bytes() and b'Name="Ann"' not in side.read_bytes()
+
+
+@needs_exiftool
+def test_sideways_photo_merges_with_regions_on_the_stored_image(db, photos, write_photo):
+    """A portrait photo stored sideways (orientation 6): another tool's regions for the stored 480x640
+    image are kept (not refused as "rotated"), and faceapp's own go in on that frame too."""
+    photo, face = _one(photos, named=True)
+    write_photo(Path(photo), 1, orientation=6)
+    side = Path(photo).with_suffix(".xmp")
+    _exiftool_sidecar(side, [("Rex", "Pet", (0.5, 0.5, 0.1, 0.1))], "-XMP-xmp:Rating=3")
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-XMP-mwg-rs:RegionAppliedToDimensionsW=480",
+                    "-XMP-mwg-rs:RegionAppliedToDimensionsH=640", str(side)], check=True)
+    res = export.export_xmp(db)
+    assert res.merged == 1 and not [e for e in res.errors if photo in e]
+    info = _read(side)
+    assert (info["RegionInfo"]["AppliedToDimensions"]["W"], info["RegionInfo"]["AppliedToDimensions"]["H"]) == (480, 640)
+    ours = next(r for r in info["RegionInfo"]["RegionList"] if r["Name"] == face["person"])
+    x, y, w, h = _area(face)  # upright (640x480) centre box; orientation 6 stores it turned: (y, 1 - x), w/h swapped
+    assert (ours["Area"]["X"], ours["Area"]["Y"], ours["Area"]["W"], ours["Area"]["H"]) == pytest.approx((y, 1 - x, h, w), abs=1e-5)
+    assert [r["Name"] for r in info["RegionInfo"]["RegionList"]][0] == "Rex"
