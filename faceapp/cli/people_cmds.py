@@ -209,6 +209,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_json(res.as_dict())
     else:
         print("\n".join(res.lines()))
+        if res.as_dict().get("confirmed") and not args.dry_run:
+            print("next: `faceapp cluster` gathers each imported person's other faces round the confirmed ones")
     return 0
 
 

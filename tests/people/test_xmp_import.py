@@ -264,6 +264,10 @@ def test_imported_names_survive_a_recluster(album):
     for stem, name in zip(stems, names):
         assert album.person(album.faces(stem)[0]["id"]) == (name, "confirmed")
     assert sorted(p.name for p in people.list_people(album.db) if p.name) == ["George", "Justin", "Maria"]
+    # and the clustering gathers each person's other photos round the confirmed faces
+    clooney = [max(album.faces(stem), key=lambda f: f["box"][2] * f["box"][3])["id"]
+               for stem in ("George_Clooney_0001", "George_Clooney_0002", "George_Clooney_0005")]
+    assert sum(album.person(f) == ("George", "cluster") for f in clooney) >= 2
 
 
 @needs_exiftool
