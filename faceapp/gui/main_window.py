@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QListWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
 
 from faceapp.gui.context import LibraryContext
+from faceapp.gui.import_names import ImportNames
 from faceapp.gui.library_switch import ask_new, ask_open, recent_libraries, remember, switch_library
 from faceapp.gui.settings import qsettings, save_settings
 from faceapp.gui.thumbs import FaceThumbnails
@@ -80,6 +81,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
+        names = QAction("&Import face names from other tools (XMP)…", self)
+        names.triggered.connect(self.import_names)
+        file_menu.addAction(names)
+        file_menu.addSeparator()
         settings = QAction("&Settings…", self, shortcut=QKeySequence("Ctrl+,"))
         settings.triggered.connect(self.open_settings)
         file_menu.addAction(settings)
@@ -143,6 +148,12 @@ class MainWindow(QMainWindow):
         dlg = PhotoDialog(self.ctx, photo_id, path, self)
         dlg.show()
         return dlg
+
+    def import_names(self, ask=None) -> ImportNames:  # noqa: ANN001 (ask: text -> bool, for tests)
+        """Names other tools left in XMP, as confirmed faces (see faceapp.gui.import_names)."""
+        self._import = ImportNames(self, ask)
+        self._import.start()
+        return self._import
 
     def open_library(self, path: str | Path) -> MainWindow | None:
         """Switch this window's library (see faceapp.gui.library_switch); None when refused."""
