@@ -133,7 +133,10 @@ def _place(db: Database, face_id: int, person_id: int, source: str, score: float
         db.execute("DELETE FROM face_assignments WHERE face_id = ?", [other])
     db.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?", [face_id, person_id])
     db.execute("DELETE FROM not_faces WHERE face_id = ?", [face_id])
+    was = db.execute("SELECT person_id FROM face_assignments WHERE face_id = ?", [face_id]).fetchone()
     store.assign(db, face_id, person_id, source, score)
+    if was is None or was[0] != person_id:  # both people's cached prototypes no longer summarise their faces
+        store.drop_prototypes(db, [person_id] + ([was[0]] if was else []))
 
 
 def _photo_mates(db: Database, face_ids: list[int], person_ids: list[int]) -> list[int]:
@@ -180,6 +183,7 @@ def reject_faces(db: Database, face_ids: Iterable[int], person_id: int | None = 
             store.add_rejection(db, f, p)
             if current.get(f, (None,))[0] == p:
                 store.unassign(db, [f])
+                store.drop_prototypes(db, [p])  # a prototype built on the face would draw look-alikes back
             n += 1
     return n
 
@@ -188,9 +192,11 @@ def mark_not_face(db: Database, face_ids: Iterable[int]) -> int:
     ids = _require_faces(db, face_ids)
     with transaction(db):
         decisions.record(db, "not_a_face", decisions.snapshot(db, ids), {"faces": ids})
+        current = store.assignments(db)
         for f in ids:
             store.add_not_face(db, f)
         store.unassign(db, ids)
+        store.drop_prototypes(db, {current[f][0] for f in ids if f in current})
     return len(ids)
 
 

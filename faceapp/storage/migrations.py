@@ -167,12 +167,19 @@ def _face_ids(db: Database) -> None:
     )
 
 
+def _prototype_person_index(db: Database) -> None:
+    """Prototypes found by person: a user's decision drops its people's cached prototypes, and a
+    deleted person cascades to theirs; without this index each of those scanned the whole table."""
+    db.execute("CREATE INDEX IF NOT EXISTS person_prototypes_person ON person_prototypes(person_id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_people_decisions", _people_decisions),
     ("0003_counters", _counters),
     ("0004_person_prototypes", _prototypes),
     ("0005_face_ids", _face_ids),
+    ("0006_prototype_person_index", _prototype_person_index),
 ]
 
 

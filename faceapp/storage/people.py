@@ -245,5 +245,7 @@ def drop_prototypes(db: Database, person_ids: Iterable[int] | None = None) -> No
         if person_ids is None:
             db.execute("DELETE FROM person_prototypes")
             return
-        for p in set(person_ids):
-            db.execute("DELETE FROM person_prototypes WHERE person_id = ?", [int(p)])
+        ids = sorted({int(p) for p in person_ids})
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            db.execute(f"DELETE FROM person_prototypes WHERE person_id IN ({','.join('?' * len(chunk))})", chunk)

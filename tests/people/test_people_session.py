@@ -245,3 +245,22 @@ def test_recluster_reports_its_stages_and_a_cancel_writes_nothing(db, make_lib):
     assert store.assignments(db) == partial and seen == ["reading", "neighbours"]
     assert "look-alikes" in describe_progress("clustering: neighbours")
     assert len(before) > len(partial)
+
+
+def test_moved_and_rejected_faces_stop_drawing_new_faces_to_their_old_person(db, lib):
+    """The user moves all of one person's faces to another: a new photo of them joins the person the
+    faces are in now, not the emptied one (whose cached prototypes still held them)."""
+    people.recluster(db)
+    byt = _person_by_truth(db, lib)
+    a, b = byt[0], byt[1]
+    moved = [f for f in lib.faces_of_truth(0) if lib.person(f) == a]
+    people.confirm_faces(db, moved, b)
+    newf = lib.add_face(0, base=-1)
+    people.assign_new(db)
+    assert lib.person(newf) in (b, None) and lib.person(newf) != a
+    # "not this person" for every face of a person: new look-alikes no longer join them either
+    c = byt[2]
+    people.reject_faces(db, [f for f in lib.faces_of_truth(2) if lib.person(f) == c], c)
+    newc = lib.add_face(2, base=-1)
+    people.assign_new(db)
+    assert lib.person(newc) != c
