@@ -209,7 +209,7 @@ def first_items(db: Database, truth: dict[int, str], top: int = 20) -> dict:
 
 def prepare(root: Path, db_path: Path | None, half: str, tmp: Path) -> tuple[Database, dict[int, str]]:
     """A scanned, clustered library of `half` of the people under root; truth of its labeled faces."""
-    from faceapp.cli.eval_cmds import labeled_faces, people_half
+    from faceapp.jobs.labeled import labeled_faces, people_half
     from faceapp.jobs.scan import Scanner
     from faceapp.storage.tx import transaction
 

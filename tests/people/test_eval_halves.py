@@ -2,8 +2,7 @@
 
 import pytest
 
-from faceapp.cli import CLIError
-from faceapp.cli.eval_cmds import people_half
+from faceapp.jobs.labeled import people_half
 
 
 def test_halves_alternate_sorted_names_and_split_everyone():
@@ -15,5 +14,5 @@ def test_halves_alternate_sorted_names_and_split_everyone():
 
 
 def test_unknown_half_is_refused():
-    with pytest.raises(CLIError):
+    with pytest.raises(ValueError):
         people_half(["a"], "train")
