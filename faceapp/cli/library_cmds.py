@@ -59,6 +59,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     print(f"time: {stats.seconds:.1f} s   {stats.photos_per_s:.1f} photos/s   {stats.faces_per_s:.1f} faces/s   "
           f"embedding on {stats.provider or '-'}")
     print(f"library: {args.db or paths.default_db()}")
+    if stats.xmp_names:
+        print(f"{stats.xmp_names} photos carry face names from other tools: `faceapp import xmp` makes them yours")
     return 130 if stats.cancelled else 0
 
 

@@ -78,6 +78,7 @@ class ScanStats:
     cancelled: bool = False
     provider: str = ""
     assigned: int = 0  # new faces that joined existing people
+    xmp_names: int = 0  # scanned photos whose XMP seems to name faces (see faceapp.jobs.xmp_hint)
 
     @property
     def photos_per_s(self) -> float:
@@ -92,7 +93,7 @@ class ScanStats:
             "found": self.found, "skipped": self.skipped, "processed": self.processed, "moved": self.moved,
             "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
             "photos_per_s": round(self.photos_per_s, 2), "faces_per_s": round(self.faces_per_s, 2),
-            "cancelled": self.cancelled, "provider": self.provider, "assigned": self.assigned,
+            "cancelled": self.cancelled, "provider": self.provider, "assigned": self.assigned, "xmp_names": self.xmp_names,
         }
 
 
@@ -167,6 +168,7 @@ class Scanner:
                 k += n
                 stats.processed += 1
                 stats.faces += n
+                stats.xmp_names += r.xmp_names
                 if r.error:
                     stats.errors[r.error[0]] += 1
 

@@ -20,6 +20,7 @@ from faceapp import paths
 from faceapp.core.analyze import PhotoAnalysis, analyze
 from faceapp.core.detect import DetectorSettings, create_detector
 from faceapp.core.images import IMAGE_EXTENSIONS, ImageError
+from faceapp.jobs.xmp_hint import carries_face_names
 from faceapp.storage import photos as photo_store
 
 
@@ -47,6 +48,7 @@ class PhotoResult:
     error: tuple[str, str] | None = None
     moved_from: int | None = None  # photo id whose content this is
     same_as: int | None = None  # photo id already holding this path and content (touched or back again)
+    xmp_names: bool = False  # its XMP (embedded or sidecar) seems to name faces: worth `faceapp import xmp`
 
 
 class PhotoWorker:
@@ -81,6 +83,7 @@ class PhotoWorker:
             res.moved_from = self.orphans.pop(res.digest, None)
         if res.moved_from is not None:
             return res
+        res.xmp_names = carries_face_names(path, data)
         try:
             res.analysis = analyze(data, self._detector(), self.settings)
         except ImageError as exc:

@@ -144,7 +144,9 @@ class LibraryView(QWidget):
         verb = "Stopped" if stats["cancelled"] else "Done"
         self.status.setText(f"{verb}: {stats['processed']} photos scanned, {stats['skipped']} unchanged, "
                             f"{stats['faces']} faces, {sum(stats['errors'].values())} failed "
-                            f"in {stats['seconds']:.1f} s")
+                            f"in {stats['seconds']:.1f} s"
+                            + (f". {stats['xmp_names']} photos carry face names from other tools: "
+                               "File → Import face names… makes them yours" if stats.get("xmp_names") else ""))
         self._finish()
         emit(self.scan_finished, stats)
 
