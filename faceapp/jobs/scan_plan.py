@@ -23,16 +23,35 @@ from faceapp.core.images import IMAGE_EXTENSIONS, ImageError
 from faceapp.jobs.xmp_hint import carries_face_names
 from faceapp.storage import photos as photo_store
 
+# Folders that hold copies, thumbnails or trash of photos, never photos of their own: NAS thumbnail
+# and recycle folders (Synology, QNAP), Windows' recycle bin and system folders, fsck's lost+found.
+NOT_PHOTO_FOLDERS = frozenset({"@eadir", "#recycle", "#snapshot", "@recycle", "$recycle.bin",
+                               "system volume information", "lost+found"})
+IGNORE_MARKER = ".faceappignore"  # a folder holding this file is skipped with everything below it
+# Inside an Apple Photos library only the originals are photos; the rest are renders and thumbnails.
+PHOTOS_LIBRARY_KEEP = ("originals", "Masters")
+
+
+def _subfolders(dirpath: str, dirnames: list[str]) -> list[str]:
+    keep = [d for d in dirnames if not d.startswith(".") and d.lower() not in NOT_PHOTO_FOLDERS]
+    if dirpath.endswith(".photoslibrary"):
+        keep = [d for d in keep if d in PHOTOS_LIBRARY_KEEP]
+    return sorted(d for d in keep if not os.path.exists(os.path.join(dirpath, d, IGNORE_MARKER)))
+
 
 def iter_image_files(roots: Iterable[str | Path]) -> Iterator[str]:
-    """Image files under the roots (or the roots themselves), sorted, hidden entries skipped."""
+    """Image files under the roots (or the roots themselves), sorted. Skipped: hidden entries, the
+    thumbnail/trash folders of NAS boxes and Windows (NOT_PHOTO_FOLDERS), folders holding a
+    `.faceappignore` file, and all of an Apple Photos library but its originals."""
     for root in roots:
         root = Path(root).expanduser().resolve()
         if root.is_file():
             yield str(root)
             continue
+        if (root / IGNORE_MARKER).exists():
+            continue
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = _subfolders(dirpath, dirnames)
             for name in sorted(filenames):
                 if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS:
                     yield os.path.join(dirpath, name)

@@ -170,3 +170,20 @@ def test_file_names_that_are_not_utf8_are_recorded_not_fatal(tmp_path):
         assert stats.errors["bad-file-name"] == 1
         rows = dict(db.execute("SELECT error, status FROM photos").fetchall())
         assert rows == {"bad-file-name": "error", None: "done"}
+
+
+def test_thumbnail_trash_and_ignored_folders_are_not_photos(tmp_path):
+    from faceapp.jobs.scan_plan import iter_image_files
+
+    keep = ["trip/a.jpg", "Photos Library.photoslibrary/originals/0/b.jpeg", "trip/#recycled/c.jpg"]
+    skip = ["trip/@eaDir/a.jpg/SYNOPHOTO_THUMB_XL.jpg", "#recycle/d.jpg", "$RECYCLE.BIN/e.png",
+            "Photos Library.photoslibrary/resources/derivatives/0/b_1_105_c.jpeg", "private/f.jpg",
+            "private/deeper/g.jpg", ".hidden/h.jpg"]
+    for rel in keep + skip:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"\xff\xd8")
+    (tmp_path / "private" / ".faceappignore").touch()
+    found = {str(Path(f).relative_to(tmp_path)) for f in iter_image_files([tmp_path])}
+    assert found == set(keep)
+    (tmp_path / ".faceappignore").touch()  # the root itself can be ignored too
+    assert list(iter_image_files([tmp_path])) == []
