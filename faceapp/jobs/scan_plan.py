@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ class PhotoWorker:
     def __call__(self, path: str) -> PhotoResult:
         try:
             st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):  # a pipe or device named like a photo: reading could block forever
+                return PhotoResult(path, 0, 0.0, "", error=("not-a-file", "a pipe, device or folder, not a photo file"))
             with open(path, "rb") as fh:
                 data = fh.read()
         except OSError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faceapp.jobs.xmp import XMP_MARK
+from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 
 HEAD = 256 * 1024
 _REGIONS = (b"mwg-rs:Regions", b"<mwg-rs:RegionList", b"RegionInfo", b"MP:RegionInfo", b"MPRI:Regions")
@@ -29,8 +30,10 @@ def carries_face_names(path: str, data: bytes) -> bool:
     p = Path(path)
     for side in (p.with_name(p.name + ".xmp"), p.with_suffix(".xmp")):
         try:
-            blob = side.read_bytes()
-        except OSError:
+            blob = read_sidecar(side)
+        except (OSError, XmpError):
+            continue
+        if blob is None:
             continue
         return XMP_MARK.encode() not in blob and _has_regions(blob)
     return False

@@ -24,7 +24,7 @@ from faceapp.core.images import ImageError, orientation_of
 from faceapp.jobs import people
 from faceapp.jobs.xmp import XMP_MARK, mwg_area
 from faceapp.jobs.xmp_match import Match, PhotoFaces, decide, match_photo
-from faceapp.jobs.xmp_rdf import XmpError
+from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 from faceapp.jobs.xmp_read import Found, embedded_packet, read_regions
 from faceapp.jobs.xmp_sidecar import SidecarNamer
 from faceapp.storage import decisions
@@ -95,13 +95,13 @@ def _photo_xmp(path: str, sidecars: _Sidecars, pixels: dict, upright: tuple[int,
         res.skipped.append({"path": path, "reason": "its stem.xmp sidecar is shared by photos of one stem"})
     packets: list[tuple[str, bytes]] = []
     try:
-        data = side.read_bytes() if side else None
+        data = read_sidecar(side) if side else None
         if data is not None and XMP_MARK.encode() in data:
             res.own_sidecars += 1  # faceapp wrote it whole: nothing in it is another tool's
         elif data is not None:
             packets.append((str(side), data))
-    except OSError as exc:
-        res.unreadable.append({"path": str(side), "reason": exc.strerror or str(exc)})
+    except (OSError, XmpError) as exc:
+        res.unreadable.append({"path": str(side), "reason": getattr(exc, "strerror", None) or f"sidecar {exc}"})
     try:
         data = embedded_packet(path)
         if data is not None:

@@ -7,7 +7,9 @@ are matched by URI, never by prefix: another tool may bind "mwg-rs" to any name 
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from xml.dom import minidom
 from xml.dom.minidom import Document, Element
 from xml.parsers.expat import ExpatError
@@ -22,6 +24,24 @@ _DECL = re.compile(rb"<\?xml[^>]*\?>\s*")
 
 class XmpError(ValueError):
     """A sidecar that cannot be edited safely; the caller leaves it untouched."""
+
+
+MAX_SIDECAR = 16 * 1024 * 1024  # far above any real sidecar; a bigger file is not one
+
+
+def read_sidecar(path: str | os.PathLike) -> bytes | None:
+    """A sidecar's bytes; None when there is none. Raises XmpError for what must not be read as one
+    (a folder, a device or pipe, which could block forever, or a file too big) and OSError."""
+    try:
+        st = os.stat(path)  # follows links, as reading would
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raise XmpError("is not a regular file")
+    if st.st_size > MAX_SIDECAR:
+        raise XmpError(f"is {st.st_size // (1024 * 1024)} MB, too big for a sidecar")
+    with open(path, "rb") as fh:
+        return fh.read(MAX_SIDECAR + 1)
 
 
 def parse(data: bytes) -> tuple[Document, Element]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from faceapp.jobs.xmp import XMP_MARK, xmp_document
 from faceapp.jobs.xmp_merge import merge_regions
+from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 
 BACKUP = ".faceapp-bak"
 _COMPANIONS = {".xmp", ".aae", ".thm", ".json", ".txt", BACKUP}  # files beside a photo that are not photos
@@ -107,9 +108,10 @@ def keep_backup(dst: Path, data: bytes) -> None:
 def is_foreign(dst: Path) -> bool:
     """A sidecar is there and another tool wrote it."""
     try:
-        return dst.is_file() and XMP_MARK.encode() not in dst.read_bytes()
-    except OSError:
+        data = read_sidecar(dst)
+    except (OSError, XmpError):
         return False
+    return data is not None and XMP_MARK.encode() not in data
 
 
 def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwrite: bool = False,
@@ -123,7 +125,7 @@ def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwri
     Raises XmpError for a foreign sidecar that cannot be merged (it is left untouched) and OSError."""
     if dst.is_symlink():
         dst = Path(os.path.realpath(dst))
-    old = dst.read_bytes() if dst.exists() else None
+    old = read_sidecar(dst)  # a folder, device or pipe named like a sidecar: XmpError, left alone
     ours = old is None or XMP_MARK.encode() in old
 
     def keep(f: dict) -> bool:

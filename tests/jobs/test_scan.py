@@ -187,3 +187,28 @@ def test_thumbnail_trash_and_ignored_folders_are_not_photos(tmp_path):
     assert found == set(keep)
     (tmp_path / ".faceappignore").touch()  # the root itself can be ignored too
     assert list(iter_image_files([tmp_path])) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_pipe_named_like_a_photo_is_recorded_not_read(tmp_path):
+    import signal
+
+    album = tmp_path / "album"
+    album.mkdir()
+    shutil.copy(sorted(paths.SAMPLE_ALBUM.glob("*.jpg"))[0], album / "good.jpg")
+    os.mkfifo(album / "pipe.jpg")
+
+    def boom(*_):
+        raise TimeoutError("the scan blocked reading a pipe")
+
+    old = signal.signal(signal.SIGALRM, boom)
+    signal.alarm(60)
+    try:
+        db = open_library(tmp_path / "lib.db")
+        stats = Scanner(db).scan([album])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    rows = {Path(r[0]).name: (r[1], r[2]) for r in db.execute("SELECT path, status, error FROM photos")}
+    assert rows["pipe.jpg"] == ("error", "not-a-file") and rows["good.jpg"] == ("done", None)
+    assert stats.errors["not-a-file"] == 1
