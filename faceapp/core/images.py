@@ -102,7 +102,7 @@ def decode(data: bytes, max_side: int | None = None) -> LoadedImage:
             if w0 * h0 > MAX_PIXELS:
                 raise ImageError("too-large", f"{w0}x{h0} pixels")
             taken = _exif_date(img)
-            orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
+            orientation = exif_orientation(img)
             upright_w, upright_h = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
             if max_side and img.format == "JPEG" and max(w0, h0) > max_side:
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: much less work for big photos.
@@ -149,15 +149,21 @@ def load(path: str, max_side: int | None = None) -> LoadedImage:
     return decode(data, max_side)
 
 
+def exif_orientation(img: Image.Image) -> int:
+    """The EXIF orientation 1–8 as Pillow's exif_transpose reads it (anything else: 1, not turned)."""
+    o = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
+    return o if isinstance(o, int) and 1 <= o <= 8 else 1
+
+
 def orientation_of(path: str) -> tuple[int, tuple[int, int]]:
     """(EXIF orientation, upright (width, height)) from the file's header only; raises OSError or
     ImageError when the file can't be opened as an image."""
     try:
         with Image.open(path) as img:
-            o = int(img.getexif().get(0x0112, 1) or 1) if hasattr(img, "getexif") else 1
+            o = exif_orientation(img)
             w, h = img.size
     except UnidentifiedImageError as exc:
         raise ImageError("not-an-image", "unrecognised format") from exc
     except (SyntaxError, ValueError, EOFError) as exc:
         raise ImageError("corrupt", str(exc)) from exc
-    return (o if 1 <= o <= 8 else 1), ((h, w) if o in (5, 6, 7, 8) else (w, h))
+    return o, ((h, w) if o in (5, 6, 7, 8) else (w, h))

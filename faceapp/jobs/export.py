@@ -27,9 +27,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from faceapp.core.images import ImageError, orientation_of
-from faceapp.jobs.xmp import mwg_area
-from faceapp.jobs.xmp_rdf import XmpError
+from faceapp.jobs.people import clean_name
+from faceapp.jobs.xmp import XMP_MARK, faceapp_areas, photo_orientation
+from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
+from faceapp.jobs.xmp_regions import MARK_NS
 from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
 
 
@@ -62,7 +63,10 @@ def face_table(db: Database, person_ids: list[int] | None = None, named_only: bo
     keys = ("photo", "photo_width", "photo_height", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source")
     out = [dict(zip(keys, r, strict=True)) for r in rows]
     if person_ids is not None:
-        out = [r for r in out if r["person_id"] in set(person_ids)]
+        chosen = set(person_ids)
+        out = [r for r in out if r["person_id"] in chosen]
+    for r in out:
+        r["person"] = clean_name(r["person"])  # a name stored before names were cleaned: no control characters out
     if named_only:
         out = [r for r in out if r["person"]]
     for r in out:
@@ -171,26 +175,26 @@ def _photo_boxes(db: Database) -> dict[str, tuple[int, int, dict[int, tuple]]]:
     return out
 
 
-def _orientation(photo: str, w: int, h: int) -> int | str:
-    """The photo's EXIF orientation (MWG areas refer to the image as stored), or why it can't be known."""
+def _holds_ours(dst: Path) -> bool:
+    """A sidecar is there that may hold something faceapp wrote: faceapp's own, or one with regions
+    (marked ones, or ones whose mark a tag copy dropped). Sidecars without regions (a raw file's
+    develop settings) are not opened further, nor are their photos."""
     try:
-        o, size = orientation_of(photo)
-    except (OSError, ImageError) as exc:
-        return f"cannot read the photo's orientation ({getattr(exc, 'strerror', None) or exc})"
-    if size != (w, h):
-        return f"the photo is {size[0]}x{size[1]} now, {w}x{h} when scanned: scan it again"
-    return o
+        data = read_sidecar(dst)
+    except (OSError, XmpError):
+        return False
+    return data is not None and any(m in data for m in (XMP_MARK.encode(), MARK_NS.encode(), b"RegionList"))
 
 
 def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | None = None,
                out_dir: str | Path | None = None, include_unnamed: bool = False) -> ExportResult:
     """include_unnamed: unnamed people ("Person N") get regions too (by default only named people,
-    since other tools show a region's name as a real person; people picked in person_ids always do).
+    since other tools show a region's name as a real person). person_ids choose the photos visited;
+    a sidecar that is there already keeps the regions of every exportable face of its photo.
     A sidecar that holds regions faceapp merged earlier is brought up to date even where none of its
     photo's faces is exported now (a face since marked "not a face", say). Regions are written on the
     image as stored (MWG), so each photo's EXIF orientation is read from its file; a photo that can't
     be read, or whose size changed since the scan, gets no sidecar (an error says why)."""
-    include_unnamed = include_unnamed or person_ids is not None  # people picked by hand count as asked for (as albums)
     rows = face_table(db, person_ids)
     res = ExportResult(out=str(out_dir or "beside photos"))
     by_photo: dict[str, list[dict]] = {}
@@ -208,13 +212,13 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
             continue
         w, h, pixels = boxes[photo]
         dst = namer.path(photo)
-        if not faces and not dst.exists():
-            continue  # nothing to export here and no sidecar that may hold stale regions
-        o = _orientation(photo, w, h)
+        if not faces and not _holds_ours(dst):
+            continue  # nothing to export here and no sidecar with regions of faceapp's to bring up to date
+        o = photo_orientation(photo, (w, h))
         if isinstance(o, str):
             res.errors.append(f"{photo}: {o}; its sidecar is left as it is")
             continue
-        areas = {fid: tuple(round(v, 6) for v in mwg_area(*b, w, h, o)) for fid, b in pixels.items()}
+        areas = faceapp_areas(pixels, w, h, o)
         try:
             kind, changed = write_sidecar(dst, w, h, faces, overwrite and bool(faces), include_unnamed,
                                           library.get(photo), areas, o)

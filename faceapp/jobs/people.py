@@ -104,9 +104,15 @@ def _require_faces(db: Database, face_ids: Iterable[int]) -> list[int]:
     return ids
 
 
+def clean_name(name: str | None) -> str | None:
+    """A person's name as stored: control characters (a pasted tab or vertical tab, which no XML file
+    may hold) become spaces, runs of spaces one, and an empty name is no name."""
+    return " ".join("".join(" " if ord(c) < 32 or c == "\x7f" else c for c in (name or "")).split()) or None
+
+
 def name_person(db: Database, person_id: int, name: str | None) -> None:
     _require_person(db, person_id)
-    name = (name or "").strip() or None
+    name = clean_name(name)
     with transaction(db):
         decisions.record(db, "name", decisions.snapshot(db, person_ids=[person_id]), {"person": person_id, "name": name})
         store.set_name(db, person_id, name)

@@ -50,6 +50,25 @@ def mwg_area(x: float, y: float, w: float, h: float, width: int, height: int, or
     return to_stored(((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0), orientation)
 
 
+def photo_orientation(path: str, upright: tuple[int, int]) -> int | str:
+    """A photo's EXIF orientation, read from its file (MWG areas refer to the image as stored), or why
+    its regions can't be placed: unreadable, or not the size it had when scanned."""
+    from faceapp.core.images import ImageError, orientation_of
+
+    try:
+        o, size = orientation_of(path)
+    except (OSError, ImageError) as exc:
+        return f"cannot read the photo's orientation ({getattr(exc, 'strerror', None) or exc})"
+    if tuple(size) != tuple(upright):
+        return f"the photo is {size[0]}x{size[1]} now, {upright[0]}x{upright[1]} when scanned: scan it again"
+    return o
+
+
+def faceapp_areas(pixels: dict[int, tuple], width: int, height: int, orientation: int) -> dict[int, Box]:
+    """Face id -> the MWG area faceapp writes for it (6 decimals, as in the file), from upright pixel boxes."""
+    return {fid: tuple(round(v, 6) for v in mwg_area(*b, width, height, orientation)) for fid, b in pixels.items()}
+
+
 def xmp_document(width: int, height: int, faces: list[dict], orientation: int = 1) -> str:
     """faces: dicts with x, y, w, h (pixels on the upright image of width × height) and person (name)."""
     regions = []

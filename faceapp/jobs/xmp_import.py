@@ -20,9 +20,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from faceapp.core.images import ImageError, orientation_of
 from faceapp.jobs import people
-from faceapp.jobs.xmp import XMP_MARK, mwg_area
+from faceapp.jobs.xmp import XMP_MARK, faceapp_areas, mwg_area, photo_orientation
 from faceapp.jobs.xmp_match import Match, PhotoFaces, decide, match_photo
 from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 from faceapp.jobs.xmp_read import Found, embedded_packet, read_regions
@@ -112,13 +111,13 @@ def _photo_xmp(path: str, sidecars: _Sidecars, pixels: dict, upright: tuple[int,
     orientation: int | str | None = None
     for src, data in packets:
         if b"Region" in data and orientation is None:  # the file's header is read only where regions are
-            orientation = _orientation(path, upright)
+            orientation = photo_orientation(path, upright)
             if isinstance(orientation, str):
                 res.skipped.append({"path": path, "reason": orientation})
         if isinstance(orientation, str):
             break
         try:
-            own = {fid: tuple(round(v, 6) for v in mwg_area(*b, *upright, orientation or 1)) for fid, b in pixels.items()}
+            own = faceapp_areas(pixels, *upright, orientation or 1)  # at most two packets a photo
             got = read_regions(data, upright, orientation or 1, own)
         except XmpError as exc:
             res.unreadable.append({"path": src, "reason": f"{'sidecar' if src != path else 'embedded XMP'} {exc}"})
@@ -129,17 +128,6 @@ def _photo_xmp(path: str, sidecars: _Sidecars, pixels: dict, upright: tuple[int,
         res.skipped += [{"path": src, "reason": r} for r in got.skipped]
         found.regions += got.regions
     return found
-
-
-def _orientation(path: str, upright: tuple[int, int]) -> int | str:
-    """The file's EXIF orientation as the scan read it, or why its regions can't be placed."""
-    try:
-        o, size = orientation_of(path)
-    except (OSError, ImageError) as exc:  # any undecodable header: report, go on
-        return f"cannot read the photo's orientation ({exc})"
-    if tuple(size) != tuple(upright):
-        return f"the photo is {size[0]}x{size[1]} now, {upright[0]}x{upright[1]} when scanned: scan it again"
-    return o
 
 
 def _library(db: Database) -> tuple[list[tuple], dict[int, list[tuple]]]:

@@ -135,6 +135,11 @@ def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwri
     if old is None and not faces:
         return "none", False
     if ours or overwrite:
+        if old is not None:  # a sidecar faceapp rewrites whole keeps every exportable face of its photo,
+            # not only this run's selection: exporting one person must not empty the others' regions
+            every = {f["face_id"]: f for f in (library or {}).values() if keep(f)}
+            every.update({f.get("face_id", id(f)): f for f in faces})
+            faces = sorted(every.values(), key=lambda f: f.get("face_id", 0))
         kind, new = "written", xmp_document(width, height, faces, orientation).encode("utf-8")
     else:
         lib = {k: f for k, f in (library or {}).items() if keep(f)}

@@ -169,6 +169,7 @@ def test_export_tables_and_xmp_into_a_folder(qtbot, window, tmp_path, settle):
     view = window.show_view("Export")
     settle(window)
     person = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
+    services.rename(window.ctx.db, person.id, "Gina")  # XMP regions are for named people
     view.set_checked([person.id])
     for what in ("csv", "json", "xmp"):
         row = next(i for i in range(view.format.count())

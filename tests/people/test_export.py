@@ -141,7 +141,7 @@ def test_xmp_names_only_named_people_unless_asked_and_own_sidecars_lose_stale_re
     assert text.count('mwg-rs:Type="Face"') == len(others) and XMP_MARK in text
 
 
-@pytest.mark.parametrize("orientation", [3, 6, 8])
+@pytest.mark.parametrize("orientation", [2, 3, 4, 5, 6, 7, 8])
 def test_xmp_regions_refer_to_the_photo_as_stored(db, named, tmp_path, orientation):
     """MWG areas and AppliedToDimensions are on the stored image (before EXIF orientation), which is how
     digiKam, Lightroom and exiftool place them: a face painted on the upright photo must sit under its
@@ -153,13 +153,17 @@ def test_xmp_regions_refer_to_the_photo_as_stored(db, named, tmp_path, orientati
     face = next(r for r in export.face_table(db) if r["named"])
     upright = Image.new("RGB", (640, 480), (0, 0, 0))
     upright.paste((255, 255, 255), (int(face["x"]), int(face["y"]), int(face["x"] + face["w"]), int(face["y"] + face["h"])))
-    undo = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}[orientation]
+    T = Image.Transpose  # the inverse of what a viewer (exif_transpose) does for each orientation
+    undo = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_90,
+            7: T.TRANSVERSE, 8: T.ROTATE_270}[orientation]
     stored = upright.transpose(undo)
     exif = Image.Exif()
     exif[0x0112] = orientation
     stored.save(face["photo"], "JPEG", exif=exif.tobytes(), quality=95)
     with Image.open(face["photo"]) as im:  # the file shows the upright photo, as a viewer turns it
-        assert ImageOps.exif_transpose(im).size == (640, 480)
+        shown = ImageOps.exif_transpose(im)
+        assert shown.size == (640, 480)
+        assert min(shown.getpixel((int(face["x"] + face["w"] / 2), int(face["y"] + face["h"] / 2)))) > 200
     res = export.export_xmp(db, out_dir=tmp_path / "xmp")
     assert not [e for e in res.errors if face["photo"] in e]
     text = export.sidecar_path(face["photo"], tmp_path / "xmp").read_text()
@@ -181,3 +185,28 @@ def test_xmp_skips_a_photo_it_cannot_read_or_that_changed_size(db, named, tmp_pa
     Image.new("RGB", (320, 240)).save(face["photo"], "JPEG")
     res = export.export_xmp(db, out_dir=tmp_path / "xmp")
     assert any(face["photo"] in e and "scan it again" in e for e in res.errors)
+
+
+def test_exporting_some_people_keeps_the_others_regions(db, named, tmp_path):
+    out = tmp_path / "xmp"
+    export.export_xmp(db, out_dir=out)  # everyone named: Ann/Lee and the two Bobs
+    table = [r for r in export.face_table(db) if r["named"]]
+    other = next(r for r in table if r["person_id"] != named[0].id)
+    side = export.sidecar_path(other["photo"], out)
+    before = side.read_bytes()
+    res = export.export_xmp(db, out_dir=out, person_ids=[named[0].id])  # then one person only
+    assert side.read_bytes() == before and other["person"] in side.read_text()
+    assert res.errors == []
+
+
+def test_names_with_control_characters_are_cleaned_and_xmp_stays_valid_xml(db, named, tmp_path):
+    from xml.dom import minidom
+
+    people.name_person(db, named[1].id, "Bo\x0bb\t  Smith\x00")
+    assert {p.name for p in people.list_people(db)} >= {"Bo b Smith"}
+    db.execute("UPDATE persons SET name = ? WHERE id = ?", ["Old\x0bName", named[2].id])  # stored before the rule
+    res = export.export_xmp(db, out_dir=tmp_path / "xmp")
+    assert res.errors == []
+    for side in (tmp_path / "xmp").rglob("*.xmp"):
+        minidom.parseString(side.read_bytes())  # every sidecar parses
+    assert any("Old Name" in s.read_text() for s in (tmp_path / "xmp").rglob("*.xmp"))

@@ -24,7 +24,9 @@ def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] |
         raise ValueError(f"unknown export {what!r}")
     out = {"written": r.written, "skipped": r.skipped, "people": r.people, "into": r.out, "errors": len(r.errors)}
     if what == "xmp":  # other tools' sidecars faceapp merged into, and sidecars that already held exactly this
-        out |= {"merged": r.merged, "unchanged": r.unchanged}
+        unnamed = db.execute(f"SELECT count(*) FROM persons WHERE name IS NULL AND id IN ({','.join('?' * len(person_ids))})",
+                             person_ids).fetchone()[0] if person_ids else 0
+        out |= {"merged": r.merged, "unchanged": r.unchanged, "unnamed_left_out": unnamed}
     return out
 
 
@@ -33,5 +35,7 @@ def summary(result: dict) -> str:
     if "merged" in result:
         return (f"XMP: {result['written']} written, {result['merged']} merged into other tools' sidecars "
                 f"({result['unchanged']} already up to date), {result['skipped']} left untouched, "
-                f"{result['errors']} errors · {result['people']} people · into {result['into']}")
+                f"{result['errors']} errors · {result['people']} people · into {result['into']}"
+                + (f" · {result['unnamed_left_out']} unnamed people get no regions: name them first"
+                   if result.get("unnamed_left_out") else ""))
     return "Exported: " + " · ".join(f"{k} {v}" for k, v in result.items())

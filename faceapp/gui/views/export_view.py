@@ -131,12 +131,14 @@ class ExportView(QWidget):
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.status.setText("Exporting…")
+        self.ctx.busy.add("export")
         self.task = run_task(db_job(self.ctx.path, services.export, out, what, ids, mode or "copy"), name="export",
                              on_done=self._done, on_error=self._failed)
         return self.task
 
     def _finish(self) -> None:
         self.task = None
+        self.ctx.busy.discard("export")
         self.export_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setRange(0, 1)
