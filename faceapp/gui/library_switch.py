@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from faceapp.gui.settings import qsettings, save_settings
 from faceapp.storage.db import NotALibrary, check_library_file
@@ -71,10 +71,18 @@ def switch_library(window, path: str | Path):  # noqa: ANN001, ANN201 (MainWindo
         return None
     save_settings(settings)
     remember(settings.db_path)
-    new = MainWindow(ctx)
-    new.show()
+    # The old window goes first: its close stops every running task, which must not include the new
+    # window's first reads. The app must not quit in between, with no window shown.
+    app = QApplication.instance()
+    quit_on_last = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)
+    try:
+        window.close()
+        new = MainWindow(ctx)
+        new.show()
+    finally:
+        app.setQuitOnLastWindowClosed(quit_on_last)
     _open_windows[:] = [w for w in _open_windows if w is not window] + [new]
-    window.close()
     return new
 
 

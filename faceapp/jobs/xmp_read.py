@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faceapp.jobs.xmp import to_upright
-from faceapp.jobs.xmp_rdf import RDF, XmpError, elements, fields, is_a, items, parse, text
+from faceapp.jobs.xmp_rdf import MAX_SIDECAR, RDF, XmpError, elements, fields, is_a, items, parse, text
 from faceapp.jobs.xmp_regions import MWG_RS, ST_DIM, Box, earlier_ours, foreign_regions
 
 MP = "http://ns.microsoft.com/photo/1.2/"
@@ -98,6 +98,8 @@ def _png(fh) -> bytes | None:  # noqa: ANN001
         if kind != b"iTXt":
             fh.seek(n + 4, 1)
             continue
+        if n > MAX_SIDECAR:
+            raise XmpError(f"has a {n // (1024 * 1024)} MB text chunk, too big for XMP")
         body = fh.read(n)
         fh.seek(4, 1)
         key, _, rest = body.partition(b"\x00")
@@ -105,10 +107,16 @@ def _png(fh) -> bytes | None:  # noqa: ANN001
             continue
         compressed, rest = rest[0], rest[2:]
         rest = rest.split(b"\x00", 2)[-1]  # past the language tag and translated keyword
-        try:
-            return zlib.decompress(rest) if compressed else rest
+        if not compressed:
+            return rest
+        try:  # bounded: a small chunk must not unpack into gigabytes
+            z = zlib.decompressobj()
+            out = z.decompress(rest, MAX_SIDECAR + 1)
         except zlib.error:
             raise XmpError("has a damaged compressed XMP chunk") from None
+        if len(out) > MAX_SIDECAR or z.unconsumed_tail:
+            raise XmpError("has a compressed XMP chunk that unpacks to more than 16 MB")
+        return out
 
 
 def _frame(dims: tuple[float, float] | None, orientation: int, upright: tuple[int, int]) -> int | str:

@@ -29,11 +29,14 @@ def check_library_file(path: str | Path) -> None:
     with p.open("rb") as f:
         if f.read(16) != SQLITE_HEADER:
             raise NotALibrary(f"{p} is not a faceapp library (not an SQLite database)")
-    conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    finally:
-        conn.close()
+    try:  # read-only, through a proper file URI (a path may hold '#', '?' or '%')
+        conn = sqlite3.connect(p.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotALibrary(f"{p} is a damaged or unreadable SQLite file ({exc}); faceapp will not write into it") from exc
     if tables and "_migrations" not in tables:
         shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
         raise NotALibrary(f"{p} is another program's database (tables: {shown}); faceapp will not write into it")

@@ -23,6 +23,7 @@ def test_switch_to_a_new_library_replaces_the_window_and_is_remembered(window, t
     qtbot.addWidget(back)
     settle(back)
     assert back.stack.currentWidget() is back.people
+    assert back.people.model.rowCount() > 0  # its views really loaded (the old window's close cancels no new work)
     back.close()
 
 
@@ -44,3 +45,11 @@ def test_no_switch_while_a_job_writes_to_the_open_library(window, tmp_path):
         assert not (tmp_path / "x.db").exists()
     finally:
         window.ctx.busy.discard("scan")
+
+
+def test_no_switch_during_a_regroup(window, tmp_path, qtbot):
+    assert window.people.regroup() is not None
+    assert window.open_library(tmp_path / "y.db") is None
+    assert "re-group" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.people.task is None, timeout=60_000)
+    assert "re-group" not in window.ctx.busy

@@ -264,3 +264,9 @@ def test_moved_and_rejected_faces_stop_drawing_new_faces_to_their_old_person(db,
     newc = lib.add_face(2, base=-1)
     people.assign_new(db)
     assert lib.person(newc) != c
+    # and "not a face" for every face of a person: they stop drawing new faces too
+    d = byt[3]
+    people.mark_not_face(db, [f for f in lib.faces_of_truth(3) if lib.person(f) == d])
+    newd = lib.add_face(3, base=-1)
+    people.assign_new(db)
+    assert lib.person(newd) != d

@@ -17,6 +17,7 @@ from faceapp.cli import main
 from faceapp.jobs import export, people
 from faceapp.jobs.xmp import mwg_area, to_upright
 from faceapp.jobs.xmp_import import import_xmp
+from faceapp.jobs.xmp_rdf import XmpError
 from faceapp.jobs.xmp_read import embedded_packet, read_regions
 from faceapp.storage.db import open_library
 from faceapp.storage.people import create_person
@@ -385,3 +386,12 @@ def test_jpeg_without_xmp_and_other_formats_give_no_packet(tmp_path):
     Image.new("RGB", (8, 8)).save(tmp_path / "a.jpg")
     Image.new("RGB", (8, 8)).save(tmp_path / "a.bmp")
     assert embedded_packet(tmp_path / "a.jpg") is None and embedded_packet(tmp_path / "a.bmp") is None
+
+
+def test_png_packet_that_unpacks_too_big_is_refused_not_unpacked(tmp_path):
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", " " * (40 * 1024 * 1024), zip=True)  # 40 MB of spaces: a few KB zipped
+    Image.new("RGB", (8, 8)).save(tmp_path / "bomb.png", pnginfo=info)
+    assert (tmp_path / "bomb.png").stat().st_size < 200_000
+    with pytest.raises(XmpError, match="more than 16 MB"):
+        embedded_packet(tmp_path / "bomb.png")

@@ -100,3 +100,34 @@ def test_open_library_refuses_files_that_are_not_faceapp_libraries(tmp_path, for
     empty.touch()
     open_library(empty).conn.close()  # an empty file is a new library
     open_library(empty).conn.close()  # and a library opens again
+
+
+def test_the_library_check_reads_paths_with_uri_characters_and_damaged_files(tmp_path):
+    import shutil
+    import sqlite3
+
+    import pytest
+
+    from faceapp.storage.db import NotALibrary, open_library
+
+    odd = tmp_path / "photos #1 ?x %41"
+    odd.mkdir()
+    foreign = odd / "contacts.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE contacts (id INTEGER)")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    with pytest.raises(NotALibrary, match="another program's database"):
+        open_library(foreign)
+    assert foreign.read_bytes() == before
+    ours = odd / "library.db"
+    open_library(ours).conn.close()
+    open_library(ours).conn.close()  # a library in such a folder opens again
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(foreign, damaged)
+    with damaged.open("r+b") as fh:  # keep the SQLite header, wreck the schema page
+        fh.seek(100)
+        fh.write(b"\xff" * 3000)
+    with pytest.raises(NotALibrary, match="damaged"):
+        open_library(damaged)

@@ -93,6 +93,7 @@ class PeopleView(QWidget):
             return None
         self.regroup_button.setEnabled(False)
         self.summary.setText("Re-grouping people…")
+        self.ctx.busy.add("re-group")  # it writes to the library: no switch or import meanwhile
         self.task = run_task(recluster_job(self.ctx.path, self.ctx.settings.strictness), name="recluster",
                              on_progress=lambda p: self.summary.setText(describe_progress(p)),
                              on_done=self._regrouped, on_error=self._regroup_failed)
@@ -100,11 +101,13 @@ class PeopleView(QWidget):
 
     def _regrouped(self, _stats: object) -> None:
         self.task = None
+        self.ctx.busy.discard("re-group")
         self.regroup_button.setEnabled(True)
         self.ctx.notify("people")
 
     def _regroup_failed(self, text: str) -> None:
         self.task = None
+        self.ctx.busy.discard("re-group")
         self.regroup_button.setEnabled(True)
         self.ctx.say(f"Re-grouping failed: {text}")
 
