@@ -28,7 +28,7 @@ Review queue (faceapp.jobs.review)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -167,12 +167,24 @@ def confirm_faces(db: Database, face_ids: Iterable[int], person_id: int | None =
         raise PeopleError("an unsorted face needs a person to be confirmed as")
     for p in set(targets.values()):
         _require_person(db, p)
-    with transaction(db):
-        snap = decisions.snapshot(db, ids + _photo_mates(db, ids, sorted(set(targets.values()))))
-        decisions.record(db, "confirm", snap, {"faces": ids, "person": person_id})
-        for f in ids:
-            _place(db, f, targets[f], "confirmed", current.get(f, (None, None, None))[2])
+    confirm_as(db, targets, "confirm", {"faces": ids, "person": person_id})
     return len(ids)
+
+
+def confirm_as(db: Database, targets: Mapping[int, int], action: str, summary: dict,
+               new_people: Iterable[int] = ()) -> int:
+    """Confirm each face as its target person, as one history step named `action` (undo reverts it
+    all, and deletes `new_people`, made for this step). Returns the history id. The caller checks
+    that faces and people exist; a second decided face of a person in one photo raises PeopleError."""
+    faces = sorted(targets)
+    current = store.assignments(db)
+    with transaction(db):
+        snap = decisions.snapshot(db, faces + _photo_mates(db, faces, sorted(set(targets.values()))))
+        snap["people"].update({str(n): None for n in new_people})
+        hid = decisions.record(db, action, snap, summary)
+        for f in faces:
+            _place(db, f, targets[f], "confirmed", current.get(f, (None, None, None))[2])
+    return hid
 
 
 def reject_faces(db: Database, face_ids: Iterable[int], person_id: int | None = None) -> int:

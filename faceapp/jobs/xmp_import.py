@@ -26,7 +26,6 @@ from faceapp.jobs.xmp_match import Match, PhotoFaces, decide, match_photo
 from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 from faceapp.jobs.xmp_read import Found, embedded_packet, read_regions
 from faceapp.jobs.xmp_sidecar import SidecarNamer
-from faceapp.storage import decisions
 from faceapp.storage import people as store
 from faceapp.storage.tx import transaction
 
@@ -167,16 +166,9 @@ def _write(db: Database, matches: list[Match], res: ImportResult) -> None:
         return
     new_ids = {key: store.create_person(db, name) for key, name in plan.new.items()}
     target = {f: new_ids[p] if isinstance(p, str) else p for f, p in plan.confirm.items()}
-    faces = sorted(target)
-    current = store.assignments(db)
-    # as confirm_faces: the faces, and those of their photos in the target people (which _place may unassign)
-    snap = decisions.snapshot(db, faces + people._photo_mates(db, faces, sorted(set(target.values()))))
-    snap["people"].update({str(n): None for n in new_ids.values()})  # undo deletes the people made here
-    res.history_id = decisions.record(db, "import_xmp", snap, {
-        "faces": faces, "new_people": sorted(new_ids.values()), "confirmed": len(faces)})
-    for f in faces:
-        people._place(db, f, target[f], "confirmed", current.get(f, (None, None, None))[2])
-    store.drop_prototypes(db, set(target.values()) | {current[f][0] for f in faces if f in current})
+    res.history_id = people.confirm_as(db, target, "import_xmp", {
+        "faces": sorted(target), "new_people": sorted(new_ids.values()), "confirmed": len(target)},
+        new_people=new_ids.values())
 
 
 def import_xmp(db: Database, dry_run: bool = False) -> ImportResult:
