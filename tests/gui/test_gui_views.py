@@ -252,3 +252,23 @@ def test_verify_a_library_face_against_a_photo_file(qtbot, window, settle):
     with qtbot.waitSignal(view.verdict_shown, timeout=30_000) as sig:
         view.compare()
     assert sig.args[0] is not None
+
+
+def test_xmp_for_unnamed_people_only_when_asked(qtbot, window, tmp_path, settle):
+    view = window.show_view("Export")
+    settle(window)
+    person = next(p for p in services.list_people(window.ctx.db) if not p.name)
+    view.set_checked([person.id])
+    row = next(i for i in range(view.format.count()) if view.format.itemData(i)[0] == "xmp" and view.format.itemData(i)[2])
+    view.format.setCurrentIndex(row)
+    view.out_dir.setText(str(tmp_path / "xmp"))
+    for ask in (False, True):
+        view.unnamed.setChecked(ask)
+        with qtbot.waitSignal(view.task_finished, timeout=30_000):
+            qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+        sidecars = sorted((tmp_path / "xmp").rglob("*.xmp"))
+        if not ask:
+            assert sidecars == [] and "1 unnamed people got no regions" in view.status.text()
+        else:
+            assert len(sidecars) == person.photos and f"Person {person.id}" in sidecars[0].read_text()
+            assert "unnamed people got no regions" not in view.status.text()

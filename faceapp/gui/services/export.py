@@ -11,7 +11,7 @@ from faceapp.jobs import export as E
 
 
 def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] | None = None, mode: str = "copy",
-           progress: Progress = None, should_stop: Stop = None) -> dict:
+           progress: Progress = None, should_stop: Stop = None, include_unnamed: bool = False) -> dict:
     """what: albums (mode copy | hardlink | symlink) | csv | json | xmp (out_dir None: beside the photos).
     Runs in a worker: copying a big album takes a while."""
     if what == "albums":
@@ -19,13 +19,13 @@ def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] |
     elif what in ("csv", "json"):
         r = E.export_table(db, str(Path(out_dir or ".") / f"faces.{what}"), fmt=what, person_ids=person_ids)
     elif what == "xmp":
-        r = E.export_xmp(db, person_ids=person_ids, out_dir=out_dir)
+        r = E.export_xmp(db, person_ids=person_ids, out_dir=out_dir, include_unnamed=include_unnamed)
     else:
         raise ValueError(f"unknown export {what!r}")
     out = {"written": r.written, "skipped": r.skipped, "people": r.people, "into": r.out, "errors": len(r.errors)}
     if what == "xmp":  # other tools' sidecars faceapp merged into, and sidecars that already held exactly this
         unnamed = db.execute(f"SELECT count(*) FROM persons WHERE name IS NULL AND id IN ({','.join('?' * len(person_ids))})",
-                             person_ids).fetchone()[0] if person_ids else 0
+                             person_ids).fetchone()[0] if person_ids and not include_unnamed else 0
         out |= {"merged": r.merged, "unchanged": r.unchanged, "unnamed_left_out": unnamed}
     return out
 
@@ -36,6 +36,6 @@ def summary(result: dict) -> str:
         return (f"XMP: {result['written']} written, {result['merged']} merged into other tools' sidecars "
                 f"({result['unchanged']} already up to date), {result['skipped']} left untouched, "
                 f"{result['errors']} errors · {result['people']} people · into {result['into']}"
-                + (f" · {result['unnamed_left_out']} unnamed people get no regions: name them first"
+                + (f" · {result['unnamed_left_out']} unnamed people got no regions: name them, or tick \u201cunnamed people too\u201d"
                    if result.get("unnamed_left_out") else ""))
     return "Exported: " + " · ".join(f"{k} {v}" for k, v in result.items())

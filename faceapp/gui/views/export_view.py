@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -61,9 +62,12 @@ class ExportView(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.out_dir, 1)
         row.addWidget(browse)
+        self.unnamed = QCheckBox("XMP: regions for unnamed people too, as \u201cPerson N\u201d")
+        self.unnamed.setToolTip("Other photo tools show a region's name as a person; by default only named people get one")
         form = QFormLayout()
         form.addRow("Format", self.format)
         form.addRow("Into", row)
+        form.addRow("", self.unnamed)
         buttons = QHBoxLayout()
         buttons.addStretch()
         buttons.addWidget(self.export_button)
@@ -132,7 +136,8 @@ class ExportView(QWidget):
         self.progress.setRange(0, 0)
         self.status.setText("Exporting…")
         self.ctx.busy.add("export")
-        self.task = run_task(db_job(self.ctx.path, services.export, out, what, ids, mode or "copy"), name="export",
+        self.task = run_task(db_job(self.ctx.path, services.export, out, what, ids, mode or "copy",
+                                    include_unnamed=self.unnamed.isChecked()), name="export",
                              on_done=self._done, on_error=self._failed)
         return self.task
 
