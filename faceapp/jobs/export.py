@@ -159,9 +159,9 @@ def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_id
     return ExportResult(written=len(rows), people=len({r["person_id"] for r in rows}), out=str(out))
 
 
-def sidecar_path(photo: str, out_dir: str | Path | None = None, library: list[str] | None = None) -> Path:
-    """The sidecar export_xmp uses for photo (naming rules in xmp_sidecar); library: the other photos."""
-    return SidecarNamer(out_dir, library or ()).path(photo)
+def sidecar_path(photo: str, out_dir: str | Path | None = None) -> Path:
+    """The sidecar export_xmp uses for photo (naming rules in xmp_sidecar)."""
+    return SidecarNamer(out_dir, ()).path(photo)
 
 
 def _photo_boxes(db: Database) -> dict[str, tuple[int, int, dict[int, tuple]]]:
@@ -195,13 +195,15 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
     photo's faces is exported now (a face since marked "not a face", say). Regions are written on the
     image as stored (MWG), so each photo's EXIF orientation is read from its file; a photo that can't
     be read, or whose size changed since the scan, gets no sidecar (an error says why)."""
-    rows = face_table(db, person_ids)
+    every = face_table(db)  # one read: this run's faces are the chosen people's among them
+    chosen = None if person_ids is None else set(person_ids)
+    rows = [r for r in every if chosen is None or r["person_id"] in chosen]
     res = ExportResult(out=str(out_dir or "beside photos"))
     by_photo: dict[str, list[dict]] = {}
     for r in rows:
         by_photo.setdefault(r["photo"], []).append(r)
     library: dict[str, dict[int, dict]] = {}
-    for r in face_table(db):
+    for r in every:
         library.setdefault(r["photo"], {})[r["face_id"]] = r
     boxes = _photo_boxes(db)
     namer = SidecarNamer(out_dir, (p for (p,) in db.execute("SELECT path FROM photos")))
