@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 
 # Modules that add subcommands (each has `register(subparsers)`); optional ones may be absent.
 COMMAND_MODULES = [
     "faceapp.cli.library_cmds",
+    "faceapp.cli.maintenance_cmds",
     "faceapp.cli.people_cmds",
     "faceapp.cli.eval_cmds",
     "faceapp.cli.train_cmds",
@@ -67,3 +69,46 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("faceapp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `faceapp people | head`: the reader left; not an error of ours
+        _silence_stdout()
+        return 0
+    except (sqlite3.OperationalError, OSError) as exc:
+        reason = _environment_error(exc)
+        if reason is None:
+            raise
+        print(f"faceapp: {reason}", file=sys.stderr)
+        return 1
+
+
+def _silence_stdout() -> None:
+    """Python would report the broken pipe again when it flushes stdout at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _environment_error(exc: BaseException) -> str | None:
+    """A failure of the machine, not of faceapp (a full disk, a read-only library), in words; None for
+    anything else, which is a bug and keeps its traceback."""
+    import errno
+
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        if "disk is full" in text:
+            return "the disk is full: nothing more was written to the library (free some space and run again)"
+        if "readonly" in text or "read-only" in text:
+            return "the library is read-only here (a read-only folder or mount): this command writes to it"
+        if "locked" in text or "busy" in text:
+            return f"the library is busy ({text}): another faceapp process kept writing; nothing was changed, try again"
+        if "disk I/O" in text:
+            return f"the library could not be read or written ({text}); run `faceapp library check`"
+        return None
+    if getattr(exc, "errno", None) == errno.ENOSPC:
+        return f"the disk is full: {exc.filename or ''} was not written (free some space and run again)"
+    if getattr(exc, "errno", None) in (errno.EROFS, errno.EACCES):
+        return f"can't write {exc.filename or ''}: {exc.strerror}"
+    return None

@@ -15,7 +15,7 @@ from faceapp.gui.actions import ActionQueue
 from faceapp.gui.loader import Loader
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.settings import AppSettings
-from faceapp.storage.db import open_library
+from faceapp.storage.db import LibraryPool, open_library
 
 
 class LibraryContext(QObject):
@@ -29,6 +29,7 @@ class LibraryContext(QObject):
         self.path = Path(path)
         self.settings = settings or AppSettings(db_path=str(path))
         self.db: Database = open_library(self.path)
+        self.pool = LibraryPool(self.path)  # the background readers' long-lived connections
         self.busy: set[str] = set()  # names of running background jobs, e.g. "scan", "train"
         self.loaders: list[Loader] = []
         self.actions = ActionQueue(self.path)
@@ -36,7 +37,7 @@ class LibraryContext(QObject):
 
     def loader(self, name: str) -> Loader:
         """A background reader for one view (see faceapp.gui.loader)."""
-        loader = Loader(self.path, name)
+        loader = Loader(self.pool, name)
         self.loaders.append(loader)
         return loader
 
@@ -70,4 +71,5 @@ class LibraryContext(QObject):
 
     def close(self) -> None:
         self.actions.close()
+        self.pool.close()
         self.db.conn.close()

@@ -1,5 +1,5 @@
 """Reads that can be slow on a big library (people lists, review queue, every face) run in a
-worker with their own connection; the view applies the newest result when it arrives.
+worker, on a connection the library's pool lends; the view applies the newest result when it arrives.
 
 A newer request supersedes an older one: a result that arrives after a later request started is
 dropped, so quick successive changes never paint stale data.
@@ -8,23 +8,21 @@ dropped, so quick successive changes never paint stale data.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.workers import Task, Token
-from faceapp.storage.db import open_library
+from faceapp.storage.db import LibraryPool
 
 
-def read_job(db_path: Path, fn: Callable[..., Any]) -> Callable[[Token], Any]:
+def read_job(pool: LibraryPool, fn: Callable[..., Any]) -> Callable[[Token], Any]:
+    """fn(db) on one of the pool's long-lived connections (never a connection per read)."""
+
     def run(_token: Token) -> Any:
-        db = open_library(db_path)
-        try:
+        with pool.connection() as db:
             return fn(db)
-        finally:
-            db.conn.close()
 
     return run
 
@@ -35,9 +33,9 @@ class Loader(QObject):
     idle = Signal()
     failed = Signal(str)
 
-    def __init__(self, db_path: Path, name: str = "read") -> None:
+    def __init__(self, pool: LibraryPool, name: str = "read") -> None:
         super().__init__()
-        self.db_path = db_path
+        self.pool = pool
         self.name = name
         self._generation = 0
         self._running: set[Task] = set()
@@ -49,7 +47,7 @@ class Loader(QObject):
     def load(self, fn: Callable[..., Any], apply: Callable[[Any], None]) -> Task:
         self._generation += 1
         generation = self._generation
-        task = Task(read_job(self.db_path, fn), self.name)
+        task = Task(read_job(self.pool, fn), self.name)
 
         # Both arrive on the GUI thread (Task relays them there).
         def done(result: Any) -> None:

@@ -183,6 +183,11 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
 ]
 
 
+def known_version() -> int:
+    """The schema version this faceapp writes into SQLite's user_version: its number of migrations."""
+    return len(MIGRATIONS)
+
+
 def apply_migrations(db: Database) -> list[str]:
     """Apply the pending migrations; returns their names."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")

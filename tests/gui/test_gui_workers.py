@@ -63,9 +63,10 @@ def test_progress_is_throttled():
 
 def test_loader_applies_only_the_newest_result(qtbot, file_db, tmp_path):
     from faceapp.gui.loader import Loader
+    from faceapp.storage.db import LibraryPool
 
     applied: list[str] = []
-    loader = Loader(tmp_path / "library.db")
+    loader = Loader(LibraryPool(tmp_path / "library.db"))
 
     def slow(db) -> str:
         time.sleep(0.3)
@@ -75,3 +76,19 @@ def test_loader_applies_only_the_newest_result(qtbot, file_db, tmp_path):
     loader.load(lambda db: "new", applied.append)
     qtbot.waitUntil(lambda: not loader.busy, timeout=5000)
     assert applied == ["new"]
+
+
+def test_loader_reads_on_long_lived_connections(qtbot, file_db, tmp_path):
+    """Background reads borrow the pool's connections: ten reads in a row open one connection, not ten."""
+    from faceapp.gui.loader import Loader
+    from faceapp.storage.db import LibraryPool
+
+    pool = LibraryPool(tmp_path / "library.db")
+    loader = Loader(pool)
+    seen: list[int] = []
+    for _ in range(10):
+        loader.load(lambda db: id(db.conn), seen.append)
+        qtbot.waitUntil(lambda: not loader.busy, timeout=5000)
+    assert len(set(seen)) == 1 and pool.opened == 1
+    pool.close()
+    assert pool.opened == 0

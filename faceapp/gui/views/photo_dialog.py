@@ -46,7 +46,7 @@ class PhotoDialog(QDialog):
         area.setWidgetResizable(True)
         lay = QVBoxLayout(self)
         lay.addWidget(area)
-        self.task: Task = run_task(read_job(ctx.path, lambda db: (*load_photo_qimage(path), services.photo_faces(db, photo_id))),
+        self.task: Task = run_task(read_job(ctx.pool, lambda db: (*load_photo_qimage(path), services.photo_faces(db, photo_id))),
                                    name="photo", on_done=self._loaded, on_error=self.label.setText)
 
     def _loaded(self, result: tuple[QImage, float, list[services.BoxedFace]]) -> None:
