@@ -27,12 +27,19 @@ def tune_gc() -> None:
     gc.set_threshold(100_000, 50, 1000)
 
 
-def open_window(db_path: str | Path | None = None) -> MainWindow:
+def open_window(db_path: str | Path | None = None, ask=None, tell=None) -> MainWindow | None:  # noqa: ANN001
+    """The main window on the library; None when the library is damaged and not restored (the user
+    was told why). `ask`/`tell` replace the dialogs in tests (see faceapp.gui.recovery)."""
+    from faceapp.gui.recovery import ask_dialog, tell_dialog, usable_library
+
     tune_gc()
     settings = load_settings()
     if db_path is not None:
         settings.db_path = str(db_path)
-    ctx = LibraryContext(settings.library_path(), settings)
+    path = settings.library_path()
+    if not usable_library(path, ask or ask_dialog(None), tell or tell_dialog(None)):
+        return None
+    ctx = LibraryContext(path, settings)
     return MainWindow(ctx)
 
 
@@ -52,6 +59,9 @@ def run(db_path: str | Path | None = None) -> int:
         print(f"faceapp: {exc}", file=sys.stderr)
         QMessageBox.critical(None, "faceapp", f"{exc}\n\nStart faceapp with --db on a library file, "
                              "or choose another library in Settings.")
+        return 2
+    if window is None:
+        print("faceapp: the library is damaged and was not restored (see `faceapp library check`)", file=sys.stderr)
         return 2
     window.show()
     return app.exec()

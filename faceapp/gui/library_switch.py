@@ -46,19 +46,30 @@ def why_not(window, path: str | Path) -> str | None:  # noqa: ANN001 (MainWindow
     try:
         check_library_file(path)
     except (NotALibrary, OSError) as exc:
-        return str(exc)
+        if "damaged" not in str(exc) and "not an SQLite database" not in str(exc):
+            return str(exc)  # another program's file, a newer faceapp's: no backup of ours helps
     return None
 
 
-def switch_library(window, path: str | Path):  # noqa: ANN001, ANN201 (MainWindow)
+def switch_library(window, path: str | Path, ask=None, tell=None):  # noqa: ANN001, ANN201 (MainWindow)
     """Replace `window` by a main window on `path`; returns the new window, or None (with the reason
-    in the old window's status bar) when the switch is refused or the library can't be opened."""
+    in the old window's status bar) when the switch is refused or the library can't be opened. A
+    damaged library is not opened: its newest good backup is offered (faceapp.gui.recovery), and the
+    old window stays open whatever the answer."""
     from faceapp.gui.context import LibraryContext
     from faceapp.gui.main_window import MainWindow
+    from faceapp.gui.recovery import ask_dialog, tell_dialog, usable_library
 
     reason = why_not(window, path)
     if reason:
         window.ctx.say(reason)
+        return None
+    try:
+        if not usable_library(path, ask or ask_dialog(window), tell or tell_dialog(window)):
+            window.ctx.say(f"{path} is damaged and was not opened")
+            return None
+    except (NotALibrary, OSError) as exc:
+        window.ctx.say(str(exc))
         return None
     settings = window.ctx.settings
     previous = settings.db_path

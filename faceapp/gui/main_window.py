@@ -32,7 +32,7 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: LibraryContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.setWindowTitle(f"faceapp — {ctx.path}")
+        self.setWindowTitle(f"faceapp — {ctx.path}" + (" (read-only)" if getattr(ctx.db, "read_only", False) else ""))
         self.thumbs = FaceThumbnails(ctx.path)
         self.library = LibraryView(ctx)
         self.people = PeopleView(ctx, self.thumbs)

@@ -33,9 +33,21 @@ def backups_of(library: str | Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name, reverse=True)
 
 
-def backup_library(db: Database, library: str | Path, reason: str) -> Path:
-    """A consistent copy of the open library `db` (whose file is `library`) into its backup folder;
-    the oldest beyond KEEP are removed. Returns the backup's path."""
+def library_file(db: Database) -> Path | None:
+    """The file behind an open library (None for an in-memory one)."""
+    for _, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return Path(file) if file else None
+    return None
+
+
+def backup_library(db: Database, library: str | Path | None = None, *, reason: str) -> Path | None:
+    """A consistent copy of the open library `db` (whose file is `library`, by default the one it has
+    open) into its backup folder; the oldest beyond KEEP are removed. Returns the backup's path (None
+    for an in-memory library, which has nothing to keep)."""
+    library = library or library_file(db)
+    if library is None:
+        return None
     folder = backup_dir(library)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
@@ -120,3 +132,17 @@ def _move_aside(library: Path) -> Path:
         if src.exists():
             os.replace(src, Path(str(target) + suffix))
     return target
+
+
+def copy_library(src: str | Path, dst: str | Path) -> Path:
+    """A copy of the library at `src` as a new file `dst`, through the backup API (safe while `src` is
+    open in this or another process)."""
+    dst = Path(dst)
+    source = sqlite3.connect(Path(src).resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    target = sqlite3.connect(str(dst))
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return dst

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 # (what is wrong, a query counting the rows that break it)
 INVARIANTS: list[tuple[str, str]] = [
@@ -47,3 +48,29 @@ def check_connection(conn: sqlite3.Connection, quick: bool = False) -> list[str]
             if n:
                 problems.append(f"{n} × {what}")
     return problems
+
+
+def library_problems(path: str | Path, quick: bool = True) -> list[str]:
+    """What is wrong with the library file at `path`, read-only (empty: it can be opened). A file that
+    is another program's or from a newer faceapp raises NotALibrary instead: no backup of ours fixes it."""
+    from faceapp.storage.db import LibraryTooNew, NotALibrary, check_library_file, file_uri
+
+    p = Path(path)
+    if not p.exists():
+        return []
+    try:
+        check_library_file(p)
+    except LibraryTooNew:
+        raise
+    except NotALibrary as exc:
+        if "damaged" not in str(exc) and "not an SQLite database" not in str(exc):
+            raise
+        return [str(exc)]
+    try:
+        conn = sqlite3.connect(file_uri(p, mode="ro"), uri=True, timeout=30)
+        try:
+            return check_connection(conn, quick=quick)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return [f"SQLite: {exc}"]

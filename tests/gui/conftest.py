@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+
+from faceapp.storage.backup import copy_library
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
@@ -18,7 +19,7 @@ def grouped_sample(scanned_sample, tmp_path) -> Path:
     from faceapp.storage.db import open_library
 
     path = tmp_path / "library.db"
-    shutil.copy(scanned_sample, path)
+    copy_library(scanned_sample, path)
     db = open_library(path)
     services.recluster(db)
     db.conn.close()

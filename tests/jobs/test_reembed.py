@@ -1,12 +1,12 @@
 """Switching models re-embeds the stored crops (no photo decoded) and only then activates the model."""
 
-import shutil
 
 import numpy as np
 import onnx
 
 from faceapp import paths
 from faceapp.jobs.reembed import switch_model
+from faceapp.storage.backup import copy_library
 from faceapp.storage.db import open_library
 from faceapp.storage.faces import embeddings, faces_missing_embedding
 from faceapp.storage.models import active_model
@@ -24,7 +24,7 @@ def _renamed_model(tmp_path, model_id: str):
 
 def test_switch_model_embeds_every_stored_crop(tmp_path, scanned_sample):
     lib = tmp_path / "lib.db"
-    shutil.copy(scanned_sample, lib)
+    copy_library(scanned_sample, lib)
     db = open_library(lib)
     old = active_model(db)
     photos_dir = tmp_path / "gone"

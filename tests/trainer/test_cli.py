@@ -3,12 +3,12 @@ switches to the new model and every stored crop is re-embedded with it."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from faceapp.cli import main
+from faceapp.storage.backup import copy_library
 
 
 def _name_people(db) -> int:  # noqa: ANN001
@@ -37,7 +37,7 @@ def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys
     from faceapp.storage.db import open_library
 
     path = tmp_path / "lib.db"
-    shutil.copy(scanned_sample, path)
+    copy_library(scanned_sample, path)
     db = open_library(path)
     assert _name_people(db) >= 3
     db.conn.close()
