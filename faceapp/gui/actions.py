@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from faceapp.gui.qtcompat import emit
 from faceapp.storage.db import open_library
+from faceapp.storage.tx import LibraryBusy
 
 Done = Callable[[Any], None] | None
 
@@ -50,7 +51,7 @@ class ActionQueue(QObject):
                 result, error = None, None
                 try:
                     result = fn(db, *args)
-                except ValueError as exc:  # the people rules refused it; nothing was written
+                except (ValueError, LibraryBusy) as exc:  # refused, or the library stayed busy: nothing written
                     error = str(exc)
                 except Exception as exc:  # shown, never fatal
                     traceback.print_exc()
