@@ -225,6 +225,7 @@ def test_albums_exported_inside_a_scanned_folder_are_not_scanned_again(tmp_path)
     """Scan, name, export albums into the scanned folder, scan again: the same photos and faces."""
     from faceapp import paths
     from faceapp.jobs.scan import Scanner
+    from faceapp.jobs.scan_plan import IGNORE_MARKER
     from faceapp.storage.db import open_library
 
     root = tmp_path / "photos"
@@ -241,5 +242,24 @@ def test_albums_exported_inside_a_scanned_folder_are_not_scanned_again(tmp_path)
     assert before[1] > 0
     res = export.export_albums(db, root / "albums", mode="copy")
     assert res.written > 0
+    assert all((d / IGNORE_MARKER).is_file() for d in (root / "albums").iterdir())
     Scanner(db).scan([root])
     assert count() == before
+
+
+def test_gui_export_keeps_the_users_table_and_uses_the_safe_album_writer(db, named, tmp_path):
+    from faceapp.gui.services.export import export as gui_export
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "faces.csv").write_text("the user's own")
+    res = gui_export(db, str(out), "csv", [p.id for p in named[:3]])
+    assert (out / "faces.csv").read_text() == "the user's own"
+    assert res["into"] == str(out / "faces (2).csv") and (out / "faces (2).csv").read_text().startswith("photo,")
+    again = gui_export(db, str(out), "csv", [p.id for p in named[:3]])  # faceapp's own file: replaced, no (3)
+    assert again["into"] == res["into"] and not (out / "faces (3).csv").exists()
+    (out / "albums" / "Ann").mkdir(parents=True)
+    (out / "albums" / "Ann" / "mine.jpg").write_bytes(b"the user's own album")
+    res = gui_export(db, str(out / "albums"), "albums", [named[0].id], mode="copy")
+    assert res["errors"] == 0 and (out / "albums" / "Ann" / "mine.jpg").read_bytes() == b"the user's own album"
+    assert (out / "albums" / "Ann (2)" / ".faceappignore").exists()
