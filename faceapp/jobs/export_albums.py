@@ -26,6 +26,7 @@ from faceapp.jobs.export_files import clean_temporaries, create, fit_name, kind_
 MANIFEST = ".faceapp-album.json"
 MARKER = ".faceappignore"  # faceapp.jobs.scan_plan.IGNORE_MARKER (not imported: that module loads OpenCV)
 MARKER_TEXT = b"faceapp: this folder holds an album faceapp exported; scans skip it.\n"
+SAVE_EVERY = 200
 _NUMBER = re.compile(r" \(\d+\)(?=\.[^.]*$|$)")
 
 
@@ -80,6 +81,7 @@ class Album:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._unsaved = 0
         found = _read_manifest(folder)
         self.manifest: dict[str, str] = found or {}
         clean_temporaries(folder)
@@ -109,11 +111,19 @@ class Album:
         raise AssertionError("unreachable")  # numbered() never ends
 
     def add(self, src: str, mode: str) -> bool:
-        """Put src in the album; False when the album already had it as this mode."""
+        """Put src in the album; False when the album already had it as this mode. The manifest is
+        saved every SAVE_EVERY new entries, so a killed run leaves little to compare byte by byte."""
+        added = self._add(src, mode)
+        self._unsaved += added
+        if self._unsaved >= SAVE_EVERY:
+            self.save()
+        return added
+
+    def _add(self, src: str, mode: str) -> bool:
         known = self.manifest.get(src)
         if known:
             entry = self.folder / known
-            kind = kind_of(entry, src)
+            kind = kind_of(entry, src, listed=True)
             if kind == mode:
                 return False
             if kind is not None:
@@ -124,16 +134,19 @@ class Album:
             if cand.casefold() in reserved:
                 continue
             entry = self.folder / cand
-            try:
-                create(src, entry, mode)
-            except FileExistsError:
-                if kind_of(entry, src) is None:
-                    continue  # something else is there: never replaced
+            if not os.path.lexists(entry):
+                try:
+                    create(src, entry, mode)
+                    self.manifest[src] = cand
+                    return True
+                except FileExistsError:
+                    pass  # made meanwhile
+            if kind_of(entry, src) is not None:
                 self.manifest[src] = cand  # left by a killed run: taken as it is
                 return False
-            self.manifest[src] = cand
-            return True
+            # something else is there: never replaced, the next name is tried
         raise AssertionError("unreachable")
 
     def save(self) -> None:
+        self._unsaved = 0
         write_file(self.folder / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False).encode("utf-8"))

@@ -140,9 +140,11 @@ def replace(src: str, dst: Path, mode: str) -> None:
         raise
 
 
-def kind_of(entry: Path, src: str) -> str | None:
+def kind_of(entry: Path, src: str, listed: bool = False) -> str | None:
     """How entry exports src ("symlink", "hardlink", "copy"), or None when it is something else:
-    a link to another file, a file with other bytes, a folder."""
+    a link to another file, a file with other bytes, a folder. listed: faceapp's manifest names entry
+    as src's, so a copy with src's size and modification time is taken as it is; otherwise the bytes
+    are compared (burst photos of one size and one second are different photos)."""
     try:
         st = entry.lstat()
         if stat.S_ISLNK(st.st_mode):
@@ -154,7 +156,7 @@ def kind_of(entry: Path, src: str) -> str | None:
             return "hardlink"
         if st.st_size != sst.st_size:
             return None
-        same = st.st_mtime_ns == sst.st_mtime_ns or filecmp.cmp(src, entry, shallow=False)
+        same = (listed and st.st_mtime_ns == sst.st_mtime_ns) or filecmp.cmp(src, entry, shallow=False)
         return "copy" if same else None
     except OSError:
         return None
