@@ -1,12 +1,16 @@
 """Export people: albums (copy / hard link / symbolic link), a CSV or JSON table, XMP face regions.
 
     export_albums(db, out_dir, mode="copy", person_ids=None, include_unnamed=False) -> ExportResult
-    export_table(db, out_file, fmt="csv"|"json", person_ids=None) -> ExportResult
+    export_table(db, out_file, fmt="csv"|"json", person_ids=None, rename=False) -> ExportResult
     export_xmp(db, overwrite=False, person_ids=None, out_dir=None, include_unnamed=False) -> ExportResult
 
-Albums: one folder per person, named after the person (unsafe characters replaced; two people
-with one name get "Ann", "Ann (2)"); two photos with one file name get "x.jpg", "x (2).jpg".
-Re-running an export adds only what is missing. Hidden people and not-a-face marks are left out.
+Exports never replace what faceapp did not write and never write through a link (export_files).
+Albums: one folder per person, named after the person (unsafe characters replaced, cut to 255
+bytes; two people with one name get "Ann", "Ann (2)"); two photos with one file name get "x.jpg",
+"x (2).jpg". Re-running an export adds only what is missing, and picks up after a killed run; each
+album folder holds a .faceappignore, so albums inside a scanned folder are not scanned as new
+photos (export_albums). Hidden people and not-a-face marks are left out. A CSV's text cells that
+a spreadsheet would run as a formula get a leading ' (OWASP).
 XMP sidecars (beside each photo, or under out_dir mirroring the paths; photo.xmp or photo.jpg.xmp,
 see xmp_sidecar) carry MWG face regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and
 Iptc4xmpExt:PersonInImage. A sidecar another tool wrote is merged into, never replaced (xmp_merge),
