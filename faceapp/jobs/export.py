@@ -22,6 +22,7 @@ rewritten from the library each time, so stale ones leave (from its own sidecars
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -42,6 +43,9 @@ from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
 
 class ExportError(ValueError):
     pass
+
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # every later file would fail the same way: stop
 
 
 @dataclass
@@ -128,6 +132,10 @@ def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_
             try:
                 added = album.add(src, mode)
             except OSError as exc:
+                if exc.errno in _NO_ROOM:
+                    _save_quietly(album)
+                    raise ExportError(f"{album.folder}: {exc.strerror}; stopped after {res.written} new "
+                                      "files (run the export again to go on)") from None
                 res.errors.append(f"{src}: {exc.strerror or exc}")
                 continue
             res.written += added
@@ -138,6 +146,13 @@ def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_
             res.errors.append(f"{album.folder}: {exc.strerror or exc}")
         res.people += 1
     return res
+
+
+def _save_quietly(album: Album) -> None:
+    try:
+        album.save()
+    except OSError:
+        pass  # the next run recognises the entries without it
 
 
 TABLE_COLUMNS = ["photo", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source"]
@@ -269,6 +284,8 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
                 res.errors.append(f"{dst}: {exc}; left untouched")
             continue
         except OSError as exc:
+            if exc.errno in _NO_ROOM:
+                raise ExportError(f"{dst}: {exc.strerror}; stopped (run the export again to go on)") from None
             res.errors.append(f"{dst}: {exc.strerror or exc}")
             continue
         if kind == "none" or not faces and not changed:

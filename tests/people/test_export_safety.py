@@ -263,3 +263,30 @@ def test_gui_export_keeps_the_users_table_and_uses_the_safe_album_writer(db, nam
     res = gui_export(db, str(out / "albums"), "albums", [named[0].id], mode="copy")
     assert res["errors"] == 0 and (out / "albums" / "Ann" / "mine.jpg").read_bytes() == b"the user's own album"
     assert (out / "albums" / "Ann (2)" / ".faceappignore").exists()
+
+
+@pytest.mark.parametrize("what", ["albums", "xmp"])
+def test_a_full_disk_stops_the_export_with_one_line_and_a_rerun_goes_on(lib_file, tmp_path, capsys, monkeypatch, what):
+    import errno
+
+    from faceapp.jobs import export_albums, xmp_sidecar
+
+    calls = {"n": 0}
+    real = export_albums.create if what == "albums" else xmp_sidecar.atomic_write
+
+    def full(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(export_albums if what == "albums" else xmp_sidecar,
+                        "create" if what == "albums" else "atomic_write", full)
+    out = tmp_path / "out"
+    assert main(["export", what, "--out", str(out), "--db", lib_file]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and err.count("\n") == 1
+    monkeypatch.undo()
+    assert main(["export", what, "--out", str(out), "--db", lib_file]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["errors"] == [] and (res["skipped"] == 3 if what == "albums" else res["unchanged"] == 3)
