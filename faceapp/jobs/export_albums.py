@@ -84,6 +84,7 @@ class Album:
         self._unsaved = 0
         found = _read_manifest(folder)
         self.manifest: dict[str, str] = found or {}
+        self._owner = {n.casefold(): src for src, n in self.manifest.items()}  # file name -> its photo
         clean_temporaries(folder)
         try:
             fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
@@ -129,23 +130,29 @@ class Album:
             if kind is not None:
                 replace(src, entry, mode)  # faceapp's own entry of another mode (a link is replaced, not followed)
                 return True
-        reserved = {n.casefold() for s, n in self.manifest.items() if s != src} | {MANIFEST, MARKER}
         for cand in numbered(fit_name(Path(src).name)):
-            if cand.casefold() in reserved:
-                continue
+            if self._owner.get(cand.casefold(), src) != src or cand in (MANIFEST, MARKER):
+                continue  # another photo's name in the manifest
             entry = self.folder / cand
             if not os.path.lexists(entry):
                 try:
                     create(src, entry, mode)
-                    self.manifest[src] = cand
+                    self._record(src, cand)
                     return True
                 except FileExistsError:
                     pass  # made meanwhile
             if kind_of(entry, src) is not None:
-                self.manifest[src] = cand  # left by a killed run: taken as it is
+                self._record(src, cand)  # left by a killed run: taken as it is
                 return False
             # something else is there: never replaced, the next name is tried
         raise AssertionError("unreachable")
+
+    def _record(self, src: str, name: str) -> None:
+        old = self.manifest.get(src)
+        if old is not None and self._owner.get(old.casefold()) == src:
+            del self._owner[old.casefold()]
+        self.manifest[src] = name
+        self._owner[name.casefold()] = src
 
     def save(self) -> None:
         self._unsaved = 0
