@@ -190,6 +190,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                                     include_unnamed=args.unnamed)
     except export.ExportError as exc:
         raise CLIError(str(exc)) from exc
+    except OSError as exc:  # a full disk, a folder that went away: one line, not a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise CLIError(f"export {args.what} failed: {exc.strerror or exc}{where}") from exc
     print_json(res.as_dict())
     if args.what == "xmp":  # the JSON is for scripts; people get one line on stderr
         import sys

@@ -1,12 +1,16 @@
 """Export people: albums (copy / hard link / symbolic link), a CSV or JSON table, XMP face regions.
 
     export_albums(db, out_dir, mode="copy", person_ids=None, include_unnamed=False) -> ExportResult
-    export_table(db, out_file, fmt="csv"|"json", person_ids=None) -> ExportResult
+    export_table(db, out_file, fmt="csv"|"json", person_ids=None, rename=False) -> ExportResult
     export_xmp(db, overwrite=False, person_ids=None, out_dir=None, include_unnamed=False) -> ExportResult
 
-Albums: one folder per person, named after the person (unsafe characters replaced; two people
-with one name get "Ann", "Ann (2)"); two photos with one file name get "x.jpg", "x (2).jpg".
-Re-running an export adds only what is missing. Hidden people and not-a-face marks are left out.
+Exports never replace what faceapp did not write and never write through a link (export_files).
+Albums: one folder per person, named after the person (unsafe characters replaced, cut to 255
+bytes; two people with one name get "Ann", "Ann (2)"); two photos with one file name get "x.jpg",
+"x (2).jpg". Re-running an export adds only what is missing, and picks up after a killed run; each
+album folder holds a .faceappignore, so albums inside a scanned folder are not scanned as new
+photos (export_albums). Hidden people and not-a-face marks are left out. A CSV's text cells that
+a spreadsheet would run as a formula get a leading ' (OWASP).
 XMP sidecars (beside each photo, or under out_dir mirroring the paths; photo.xmp or photo.jpg.xmp,
 see xmp_sidecar) carry MWG face regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and
 Iptc4xmpExt:PersonInImage. A sidecar another tool wrote is merged into, never replaced (xmp_merge),
@@ -18,15 +22,18 @@ rewritten from the library each time, so stale ones leave (from its own sidecars
 from __future__ import annotations
 
 import csv
+import errno
+import io
 import json
 import os
 import re
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.jobs.export_albums import Album
+from faceapp.jobs.export_files import MODES, NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
 from faceapp.jobs.people import clean_name
 from faceapp.jobs.xmp import XMP_MARK, faceapp_areas, photo_orientation
 from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
@@ -36,6 +43,9 @@ from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
 
 class ExportError(ValueError):
     pass
+
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # every later file would fail the same way: stop
 
 
 @dataclass
@@ -79,37 +89,31 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def safe_name(name: str) -> str:
-    s = _UNSAFE.sub("_", name).strip().strip(".") or "unnamed"
-    return s[:120]
+    """A folder name for a person: unsafe characters replaced, at most 255 bytes of valid UTF-8."""
+    s = _UNSAFE.sub("_", name).strip().strip(".")
+    return cut_utf8(s, NAME_MAX).rstrip(" .") or "unnamed"
 
 
-def _unique(path: Path, taken: set[str]) -> Path:
-    stem, suf, k = path.stem, path.suffix, 2
-    cand = path
-    while cand.name.casefold() in taken:
-        cand = path.with_name(f"{stem} ({k}){suf}")
-        k += 1
-    taken.add(cand.name.casefold())
-    return cand
-
-
-def _place(src: str, dst: Path, mode: str) -> None:
-    if mode == "copy":
-        shutil.copy2(src, dst)
-    elif mode == "hardlink":
-        os.link(src, dst)
-    elif mode == "symlink":
-        os.symlink(os.path.abspath(src), dst)
-    else:
-        raise ExportError(f"unknown mode {mode!r} (copy, hardlink, symlink)")
+def _out_folder(out_dir: str | Path | None, what: str) -> Path:
+    if out_dir is None:
+        raise ExportError(f"{what} need an output folder (--out)")
+    out = Path(out_dir)
+    if os.path.lexists(out) and not out.is_dir():
+        raise ExportError(f"{out} is not a folder: {what} need a folder (--out)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {out}: {exc.strerror or exc}") from None
+    return out
 
 
 def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_ids: list[int] | None = None,
                   include_unnamed: bool = False) -> ExportResult:
-    if out_dir is None:
-        raise ExportError("albums need an output folder")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Never replaces or writes through what it did not make (export_albums module); a re-run adds
+    what is missing and picks up after a killed run."""
+    if mode not in MODES:
+        raise ExportError(f"unknown mode {mode!r} ({', '.join(MODES)})")
+    out = _out_folder(out_dir, "albums")
     res = ExportResult(out=str(out))
     table = face_table(db, person_ids, named_only=not include_unnamed and person_ids is None)
     by_person: dict[int, tuple[str, list[str]]] = {}
@@ -118,44 +122,92 @@ def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_
     folders: set[str] = set()
     for pid in sorted(by_person, key=lambda p: (by_person[p][0].casefold(), p)):
         name, photos = by_person[pid]
-        folder = _unique(out / safe_name(name), folders)
-        folder.mkdir(exist_ok=True)
-        manifest = folder / ".faceapp-album.json"
-        known = json.loads(manifest.read_text()) if manifest.exists() else {}
-        names = {n.casefold() for n in known.values()} | {".faceapp-album.json"}
-        for src in sorted(set(photos)):
-            if src in known and (folder / known[src]).exists():
-                res.skipped += 1
-                continue
-            dst = _unique(folder / Path(src).name, names)
+        photos = sorted(set(photos))
+        try:
+            album = Album.open(out, safe_name(name), photos, folders)
+        except OSError as exc:
+            res.errors.append(f"{name}: {exc.strerror or exc}")
+            continue
+        for src in photos:
             try:
-                _place(src, dst, mode)
+                added = album.add(src, mode)
             except OSError as exc:
+                if exc.errno in _NO_ROOM:
+                    _save_quietly(album)
+                    raise ExportError(f"{album.folder}: {exc.strerror}; stopped after {res.written} new "
+                                      "files (run the export again to go on)") from None
                 res.errors.append(f"{src}: {exc.strerror or exc}")
                 continue
-            known[src] = dst.name
-            res.written += 1
-        manifest.write_text(json.dumps(known, indent=1))
+            res.written += added
+            res.skipped += not added
+        try:
+            album.save()
+        except OSError as exc:
+            res.errors.append(f"{album.folder}: {exc.strerror or exc}")
         res.people += 1
     return res
 
 
-def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_ids: list[int] | None = None) -> ExportResult:
+def _save_quietly(album: Album) -> None:
+    try:
+        album.save()
+    except OSError:
+        pass  # the next run recognises the entries without it
+
+
+TABLE_COLUMNS = ["photo", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source"]
+
+
+def _is_our_table(path: Path) -> bool:
+    """A CSV or JSON table faceapp wrote (its header / first key), so a new export may replace it."""
+    head = read_head(path)
+    if head is None:
+        return False
+    return head.startswith(",".join(TABLE_COLUMNS).encode() + b"\r\n") or bool(re.match(rb'\[\s*(\]|\{\s*"photo":)', head))
+
+
+def _table_path(out: Path, rename: bool) -> Path:
+    """out, or where a file faceapp did not write is there already: an error, or (rename) out (2).csv ..."""
+    for name in numbered(out.name):
+        cand = out.with_name(name)
+        if os.path.isdir(cand):
+            if not rename:
+                raise ExportError(f"{cand} is a folder: a table needs a file name (--out)")
+        elif not os.path.lexists(cand) or _is_our_table(cand):
+            return cand
+        elif not rename:
+            raise ExportError(f"{cand} is there and was not written by faceapp: choose another file (--out)")
+    raise AssertionError("unreachable")
+
+
+def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_ids: list[int] | None = None,
+                 rename: bool = False) -> ExportResult:
+    """A file faceapp did not write is never replaced (rename=True: the next free "faces (2).csv" is
+    used instead of an error); a link at the name is replaced, never written through. CSV text cells
+    that a spreadsheet would run as a formula get a leading ' (names may come from other tools' XMP)."""
     if out_file is None:
         raise ExportError("a table needs an output file (--out)")
-    rows = face_table(db, person_ids)
-    out = Path(out_file)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cols = ["photo", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source"]
-    if fmt == "json":
-        out.write_text(json.dumps([{k: r[k] for k in cols} for r in rows], indent=1))
-    elif fmt == "csv":
-        with out.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-    else:
+    if fmt not in ("csv", "json"):
         raise ExportError(f"unknown table format {fmt!r} (csv, json)")
+    out = Path(out_file)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {out.parent}: {exc.strerror or exc}") from None
+    out = _table_path(out, rename)
+    rows = face_table(db, person_ids)
+    if fmt == "json":
+        data = json.dumps([{k: r[k] for k in TABLE_COLUMNS} for r in rows], indent=1).encode("utf-8")
+    else:
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf)
+        w.writerow(TABLE_COLUMNS)
+        w.writerows([csv_cell(r[k]) for k in TABLE_COLUMNS] for r in rows)
+        data = buf.getvalue().encode("utf-8")
+    try:
+        write_file(out, data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
     return ExportResult(written=len(rows), people=len({r["person_id"] for r in rows}), out=str(out))
 
 
@@ -195,6 +247,8 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
     photo's faces is exported now (a face since marked "not a face", say). Regions are written on the
     image as stored (MWG), so each photo's EXIF orientation is read from its file; a photo that can't
     be read, or whose size changed since the scan, gets no sidecar (an error says why)."""
+    if out_dir is not None:
+        _out_folder(out_dir, "XMP sidecars")
     every = face_table(db)  # one read: this run's faces are the chosen people's among them
     chosen = None if person_ids is None else set(person_ids)
     rows = [r for r in every if chosen is None or r["person_id"] in chosen]
@@ -227,9 +281,11 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
         except XmpError as exc:
             if faces:
                 res.skipped += 1
-                res.errors.append(f"{dst}: not written by faceapp and {exc}; left untouched")
+                res.errors.append(f"{dst}: {exc}; left untouched")
             continue
         except OSError as exc:
+            if exc.errno in _NO_ROOM:
+                raise ExportError(f"{dst}: {exc.strerror}; stopped (run the export again to go on)") from None
             res.errors.append(f"{dst}: {exc.strerror or exc}")
             continue
         if kind == "none" or not faces and not changed:

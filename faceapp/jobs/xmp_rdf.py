@@ -3,10 +3,16 @@
 minidom (standard library) keeps what other photo tools care about: every element and attribute
 with its prefix, comments, and the xpacket processing instructions around x:xmpmeta. Namespaces
 are matched by URI, never by prefix: another tool may bind "mwg-rs" to any name it likes.
+
+Sidecars come from anywhere, so they are parsed by defusedxml with DTDs forbidden (no entity ever
+becomes text, whatever the encoding), only as UTF-8, and no deeper than MAX_DEPTH (minidom's own
+walks recurse: a 3 KB file nested 1,000 deep would raise RecursionError). A sidecar that is a
+symbolic link is neither read nor written: it may lead out of the photo tree.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -14,6 +20,9 @@ from xml.dom import minidom
 from xml.dom.minidom import Document, Element
 from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import quoteattr
+
+import defusedxml.minidom
+from defusedxml import DefusedXmlException
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XMLNS = "http://www.w3.org/2000/xmlns/"
@@ -27,34 +36,70 @@ class XmpError(ValueError):
 
 
 MAX_SIDECAR = 16 * 1024 * 1024  # far above any real sidecar; a bigger file is not one
+MAX_DEPTH = 64  # real XMP nests about 12 deep; minidom's walks recurse once a level
 
 
 def read_sidecar(path: str | os.PathLike) -> bytes | None:
     """A sidecar's bytes; None when there is none. Raises XmpError for what must not be read as one
-    (a folder, a device or pipe, which could block forever, or a file too big) and OSError."""
+    (a symbolic link, a folder, a device or pipe, which could block forever, or a file too big) and OSError."""
     try:
-        st = os.stat(path)  # follows links, as reading would
+        st = os.lstat(path)
     except FileNotFoundError:
         return None
+    if stat.S_ISLNK(st.st_mode):
+        raise XmpError("is a symbolic link (faceapp neither reads nor writes sidecars through links)")
     if not stat.S_ISREG(st.st_mode):
         raise XmpError("is not a regular file")
-    if st.st_size > MAX_SIDECAR:
-        raise XmpError(f"is {st.st_size // (1024 * 1024)} MB, too big for a sidecar")
-    with open(path, "rb") as fh:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # became a link after the check
+            raise XmpError("is a symbolic link (faceapp neither reads nor writes sidecars through links)") from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise XmpError("is not a regular file")
+        if st.st_size > MAX_SIDECAR:
+            raise XmpError(f"is {st.st_size // (1024 * 1024)} MB, too big for a sidecar")
         return fh.read(MAX_SIDECAR + 1)
 
 
+def _depth(doc: Document) -> int:
+    """How deep the elements nest (without recursion)."""
+    deepest, todo = 0, [(doc.documentElement, 1)]
+    while todo:
+        node, d = todo.pop()
+        deepest = max(deepest, d)
+        if deepest > MAX_DEPTH:
+            break
+        todo += [(c, d + 1) for c in node.childNodes if c.nodeType == c.ELEMENT_NODE]
+    return deepest
+
+
 def parse(data: bytes) -> tuple[Document, Element]:
-    """The document and its rdf:RDF element. Refuses DTDs (no entity tricks) and non-UTF-8 packets."""
-    if b"<!DOCTYPE" in data:
-        raise XmpError("has a DOCTYPE, which XMP never uses")
-    head = _DECL.match(data.removeprefix(_BOM))
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (head and re.search(rb"encoding=.(?!utf-?8)", head.group(0), re.I)):
-        raise XmpError("is not UTF-8")
+    """The document and its rdf:RDF element. Refuses DTDs (no entity tricks), anything but UTF-8 and
+    documents nested deeper than MAX_DEPTH."""
+    body = data.removeprefix(_BOM)
+    head = _DECL.match(body)
+    if (data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4096]
+            or (head and re.search(rb"encoding=.(?!utf-?8)", head.group(0), re.I))):
+        raise XmpError("is not UTF-8")  # UTF-16 and -32 hold NUL bytes, which UTF-8 XML never does
     try:
-        doc = minidom.parseString(data)
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise XmpError("is not UTF-8") from None
+    try:
+        doc = defusedxml.minidom.parseString(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise XmpError("has a DOCTYPE or entities, which XMP never uses") from None
     except (ExpatError, ValueError) as exc:
         raise XmpError(f"is not well-formed XML ({exc})") from None
+    except RecursionError:
+        raise XmpError(f"nests elements too deep (more than {MAX_DEPTH} levels)") from None
+    if _depth(doc) > MAX_DEPTH:
+        raise XmpError(f"nests elements too deep (more than {MAX_DEPTH} levels)")
     found = doc.getElementsByTagNameNS(RDF, "RDF")
     if not found:
         raise XmpError("has no rdf:RDF element (not an XMP packet)")

@@ -13,7 +13,8 @@ another tool's sidecar (include_unnamed=True: "Person N" too): there a placehold
 real person in the user's photo tool; faceapp's own sidecars keep every face as before. Before the first change to a sidecar faceapp
 did not write, its bytes are kept once as `<sidecar>.faceapp-bak` (an existing backup is never
 replaced). Writes go to a temporary file in the same folder, then os.replace; identical bytes are
-not rewritten, so a second export changes nothing.
+not rewritten, so a second export changes nothing. A sidecar that is a symbolic link is left alone
+(XmpError): it may lead out of the photo tree, and faceapp never writes through a link.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def atomic_write(dst: Path, data: bytes) -> None:
 
 def keep_backup(dst: Path, data: bytes) -> None:
     bak = dst.with_name(dst.name + BACKUP)
-    if not bak.exists():
+    if not os.path.lexists(bak):  # whatever is there (a link too) is left as it is
         atomic_write(bak, data)
         shutil.copystat(dst, bak)
 
@@ -123,9 +124,7 @@ def write_sidecar(dst: Path, width: int, height: int, faces: list[dict], overwri
     the photo's faces, for refreshing regions merged on earlier runs (xmp_merge.merge_regions);
     orientation: the photo's EXIF orientation (regions are written on the image as stored).
     Raises XmpError for a foreign sidecar that cannot be merged (it is left untouched) and OSError."""
-    if dst.is_symlink():
-        dst = Path(os.path.realpath(dst))
-    old = read_sidecar(dst)  # a folder, device or pipe named like a sidecar: XmpError, left alone
+    old = read_sidecar(dst)  # a link, folder, device or pipe named like a sidecar: XmpError, left alone
     ours = old is None or XMP_MARK.encode() in old
 
     def keep(f: dict) -> bool:

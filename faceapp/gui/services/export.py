@@ -13,11 +13,13 @@ from faceapp.jobs import export as E
 def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] | None = None, mode: str = "copy",
            progress: Progress = None, should_stop: Stop = None, include_unnamed: bool = False) -> dict:
     """what: albums (mode copy | hardlink | symlink) | csv | json | xmp (out_dir None: beside the photos).
-    Runs in a worker: copying a big album takes a while."""
+    Runs in a worker: copying a big album takes a while. The same safe writers as `faceapp export`:
+    nothing faceapp did not write is replaced or written through a link; a faces.csv of the user's
+    in the folder stays, and the table goes to "faces (2).csv" (the result's "into" says where)."""
     if what == "albums":
         r = E.export_albums(db, out_dir, mode=mode, person_ids=person_ids)
     elif what in ("csv", "json"):
-        r = E.export_table(db, str(Path(out_dir or ".") / f"faces.{what}"), fmt=what, person_ids=person_ids)
+        r = E.export_table(db, str(Path(out_dir or ".") / f"faces.{what}"), fmt=what, person_ids=person_ids, rename=True)
     elif what == "xmp":
         r = E.export_xmp(db, person_ids=person_ids, out_dir=out_dir, include_unnamed=include_unnamed)
     else:
