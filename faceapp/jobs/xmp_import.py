@@ -27,6 +27,7 @@ from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 from faceapp.jobs.xmp_read import Found, embedded_packet, read_regions
 from faceapp.jobs.xmp_sidecar import SidecarNamer
 from faceapp.storage import people as store
+from faceapp.storage.backup import backup_library
 from faceapp.storage.tx import transaction
 
 
@@ -186,6 +187,8 @@ def import_xmp(db: Database, dry_run: bool = False) -> ImportResult:
     if dry_run:
         _write(db, matches, res)
     else:
+        if matches:
+            backup_library(db, reason="before-xmp-import")
         with transaction(db):
             _write(db, matches, res)
     res.seconds = round(time.perf_counter() - t0, 3)

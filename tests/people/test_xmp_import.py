@@ -19,6 +19,7 @@ from faceapp.jobs.xmp import mwg_area, to_upright
 from faceapp.jobs.xmp_import import import_xmp
 from faceapp.jobs.xmp_rdf import XmpError
 from faceapp.jobs.xmp_read import embedded_packet, read_regions
+from faceapp.storage.backup import backups_of, copy_library, library_file
 from faceapp.storage.db import open_library
 from faceapp.storage.people import create_person
 
@@ -73,7 +74,7 @@ def _drawn(x: float, y: float, w: float, h: float, pw: int, ph: int) -> tuple:
 @pytest.fixture
 def album(scanned_sample, tmp_path) -> Album:
     lib = tmp_path / "lib.db"
-    shutil.copy(scanned_sample, lib)
+    copy_library(scanned_sample, lib)
     db = open_library(lib)
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -117,6 +118,11 @@ def test_names_from_sidecars_and_embedded_xmp_land_on_the_right_faces(album):
     res = import_xmp(album.db)
 
     assert (res.sidecars, res.embedded, res.regions, res.matched, res.confirmed) == (1, 1, 6, 5, 5)
+    kept = backups_of(library_file(album.db))  # the library as it was before the import, kept once
+    assert len(kept) == 1 and "before-xmp-import" in kept[0].name
+    before = sqlite3.connect(kept[0])
+    assert before.execute("SELECT count(*) FROM persons WHERE name = 'Left Guy'").fetchone()[0] == 0
+    before.close()
     assert sorted(res.new_people) == ["Colleague", "Left Guy", "Marc Grossman", "Martha Burk", "Right Guy"]
     assert res.conflicts == [] and res.unreadable == []
     assert [(n["name"], Path(n["photo"]).name) for n in res.no_face] == [("Nobody", "Martha_Burk_0004.jpg")]
