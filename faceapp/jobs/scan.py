@@ -71,6 +71,7 @@ class ScanStats:
     skipped: int = 0  # unchanged since the last scan
     processed: int = 0
     moved: int = 0
+    replaced: int = 0  # known names that now hold other content (their old photos are set aside as missing)
     missing: int = 0
     faces: int = 0
     errors: Counter = field(default_factory=Counter)
@@ -91,7 +92,7 @@ class ScanStats:
     def as_dict(self) -> dict:
         return {
             "found": self.found, "skipped": self.skipped, "processed": self.processed, "moved": self.moved,
-            "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
+            "replaced": self.replaced, "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
             "photos_per_s": round(self.photos_per_s, 2), "faces_per_s": round(self.faces_per_s, 2),
             "cancelled": self.cancelled, "provider": self.provider, "assigned": self.assigned, "xmp_names": self.xmp_names,
         }
@@ -146,13 +147,19 @@ class Scanner:
         with transaction(self.db):
             for r in group:
                 if r.moved_from is not None:
-                    photo_store.move_photo(self.db, r.moved_from, r.path, r.size, r.mtime)
+                    photo_store.move_photo(self.db, r.moved_from, r.path, r.size, r.mtime, r.identity)
                     stats.moved += 1
                     continue
                 if r.same_as is not None:
-                    photo_store.move_photo(self.db, r.same_as, r.path, r.size, r.mtime)
+                    photo_store.move_photo(self.db, r.same_as, r.path, r.size, r.mtime, r.identity)
                     stats.skipped += 1
                     continue
+                # Other content under a known name is another photo: the old one's faces and
+                # decisions stay with it, set aside, never on this file's faces.
+                aside = photo_store.free_path_for(self.db, r.path, r.digest)
+                if aside is not None:
+                    self._set_aside.append(aside)
+                    stats.replaced += 1
                 a = r.analysis
                 faces = [
                     {"box": f.detection.box, "landmarks": f.detection.landmarks, "score": f.detection.score,
@@ -164,6 +171,7 @@ class Scanner:
                     self.db, r.path, r.size, r.mtime, r.digest,
                     width=a.width if a else None, height=a.height if a else None, taken_at=a.taken_at if a else None,
                     faces=faces, model_row=self.model["id"], embeddings=emb[k : k + n] if n else None, error=r.error,
+                    identity=r.identity,
                 )
                 k += n
                 stats.processed += 1
@@ -185,10 +193,13 @@ class Scanner:
         files = list(iter_image_files(roots))
         unnamable = [f for f in files if not _utf8(f)]
         files = [f for f in files if _utf8(f)]
-        todo, skipped, orphans, known = plan(self.db, files)
-        stats = ScanStats(found=len(files) + len(unnamable), skipped=skipped)
+        the_plan = plan(self.db, files)
+        todo = the_plan.todo
+        photo_store.set_identities(self.db, the_plan.backfill)
+        stats = ScanStats(found=len(files) + len(unnamable), skipped=the_plan.skipped)
         shown_names = self._record_unnamable(unnamable, stats)
-        worker = PhotoWorker(self.settings.detector, orphans, known)
+        worker = PhotoWorker(self.settings.detector, the_plan)
+        self._set_aside: list[int] = []
         # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,
         # so every core takes whichever is ready; this thread only orders results and writes them.
         analysing: deque[Future] = deque()
@@ -252,6 +263,7 @@ class Scanner:
             gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
                     if r.path not in seen and r.status != "missing"]
             stats.missing = photo_store.mark_missing(self.db, gone)
+        photo_store.drop_set_aside_without_faces(self.db, self._set_aside)
         if stats.faces and self.settings.assign_new:
             stats.assigned = self._assign_new()
         stats.seconds = time.perf_counter() - t0
