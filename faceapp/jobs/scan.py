@@ -47,6 +47,19 @@ class ScanSettings:
     flip_tta: bool = False
     assign_new: bool = True  # after the scan, new faces join existing people where they clearly fit
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Refuse counts that would scan nothing or hang (the CLI refuses them first, with its own words)."""
+        for name in ("workers", "embed_threads", "embed_batch", "commit_every"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name.replace('_', ' ')} must be 1 or more, not {v!r}")
+        if self.session_batch is not None and (not isinstance(self.session_batch, int) or self.session_batch < 1):
+            raise ValueError(f"session batch must be 1 or more, not {self.session_batch!r}")
+        self.detector.validate()
+
 
 @dataclass
 class ScanProgress:
@@ -110,22 +123,23 @@ class Scanner:
     def __init__(self, db: Database, settings: ScanSettings | None = None, embedder: Embedder | None = None) -> None:
         self.db = db
         self.settings = settings or ScanSettings()
+        self.settings.validate()  # fields may have been changed since it was made
         self.model = ensure_active_model(db)
         self.embedder = embedder or embedder_for(
             self.model, device=self.settings.device, batch_size=self.settings.session_batch,
             flip_tta=self.settings.flip_tta, threads=self.settings.embed_threads,
         )
 
-    def _record_unnamable(self, files: list[str], stats: ScanStats) -> list[str]:
-        """File names that are not valid UTF-8 can't be stored as they are: record them under a
-        readable form with the reason, so the user sees which files to rename."""
+    def _record_unscannable(self, entries: list[tuple[str, tuple[str, str]]], stats: ScanStats) -> list[str]:
+        """Files (or folders) the scan can't look at are recorded with the reason, so the user sees
+        what to fix. Names that are not valid UTF-8 are stored under a readable form."""
         shown_all = []
         with transaction(self.db):
-            for f in files:
+            for f, reason in entries:
                 shown = f.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                photo_store.save_photo(self.db, shown, 0, 0.0, "", error=("bad-file-name", "the name is not valid UTF-8; rename the file"))
+                photo_store.save_photo(self.db, shown, 0, 0.0, "", error=reason)
                 stats.processed += 1
-                stats.errors["bad-file-name"] += 1
+                stats.errors[reason[0]] += 1
                 shown_all.append(shown)
         return shown_all
 
@@ -190,14 +204,15 @@ class Scanner:
         t0 = time.perf_counter()
         started = now()
         roots = [str(Path(r).expanduser().resolve()) for r in roots]
-        files = list(iter_image_files(roots))
-        unnamable = [f for f in files if not _utf8(f)]
+        unlisted: list[tuple[str, tuple[str, str]]] = []
+        files = list(iter_image_files(roots, unlisted))
+        unnamable = [(f, ("bad-file-name", "the name is not valid UTF-8; rename the file")) for f in files if not _utf8(f)]
         files = [f for f in files if _utf8(f)]
         the_plan = plan(self.db, files)
         todo = the_plan.todo
         photo_store.set_identities(self.db, the_plan.backfill)
         stats = ScanStats(found=len(files) + len(unnamable), skipped=the_plan.skipped)
-        shown_names = self._record_unnamable(unnamable, stats)
+        shown_names = self._record_unscannable(unnamable + unlisted, stats)
         worker = PhotoWorker(self.settings.detector, the_plan)
         self._set_aside: list[int] = []
         # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,

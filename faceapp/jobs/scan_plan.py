@@ -44,10 +44,20 @@ def _subfolders(dirpath: str, dirnames: list[str]) -> list[str]:
     return sorted(d for d in keep if not os.path.exists(os.path.join(dirpath, d, IGNORE_MARKER)))
 
 
-def iter_image_files(roots: Iterable[str | Path]) -> Iterator[str]:
+def iter_image_files(roots: Iterable[str | Path], unlisted: list[tuple[str, tuple[str, str]]] | None = None) -> Iterator[str]:
     """Image files under the roots (or the roots themselves), sorted. Skipped: hidden entries, the
     thumbnail/trash folders of NAS boxes and Windows (NOT_PHOTO_FOLDERS), folders holding a
-    `.faceappignore` file, and all of an Apple Photos library but its originals."""
+    `.faceappignore` file, and all of an Apple Photos library but its originals. Folders that can't
+    be listed (a path too long for the system, no permission) go into `unlisted` with their reason."""
+
+    def onerror(exc: OSError) -> None:
+        if unlisted is not None and exc.errno != errno.ENOENT and exc.filename:
+            path = os.fsdecode(exc.filename)
+            reason = path_error(path, exc)
+            if reason[0] == "unreadable":
+                reason = ("folder-unreadable", f"the folder can't be listed: {exc.strerror or exc}")
+            unlisted.append((path, reason))
+
     for root in roots:
         root = Path(root).expanduser().resolve()
         if root.is_file():
@@ -55,7 +65,7 @@ def iter_image_files(roots: Iterable[str | Path]) -> Iterator[str]:
             continue
         if (root / IGNORE_MARKER).exists():
             continue
-        for dirpath, dirnames, filenames in os.walk(root):
+        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
             dirnames[:] = _subfolders(dirpath, dirnames)
             for name in sorted(filenames):
                 if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS:
