@@ -124,6 +124,7 @@ class Scanner:
         self.db = db
         self.settings = settings or ScanSettings()
         self.settings.validate()  # fields may have been changed since it was made
+        self._set_aside: list[int] = []  # photos set aside by this scan (their names hold other content)
         self.model = ensure_active_model(db)
         self.embedder = embedder or embedder_for(
             self.model, device=self.settings.device, batch_size=self.settings.session_batch,
@@ -142,6 +143,20 @@ class Scanner:
                 stats.errors[reason[0]] += 1
                 shown_all.append(shown)
         return shown_all
+
+    def _finish(self, roots: list[str], seen: set[str], stats: ScanStats) -> None:
+        """After the last photo is written, in this order: what went missing (only a scan that ran
+        to the end knows), set-aside photos with nothing to keep, then library-wide repairs, then
+        new faces placed with known people (which reads the active model's embeddings)."""
+        if not stats.cancelled:
+            gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
+                    if r.path not in seen and r.status != "missing"]
+            stats.missing = photo_store.mark_missing(self.db, gone)
+        photo_store.drop_set_aside_without_faces(self.db, self._set_aside)
+        # Library-wide repairs go here (the faces this scan stored were embedded with self.model;
+        # a model switched in meanwhile needs theirs: the model helper's embed_missing).
+        if stats.faces and self.settings.assign_new:
+            stats.assigned = self._assign_new()
 
     def _assign_new(self) -> int:
         """New faces join the people the library already has (prototypes, threshold and margin)."""
@@ -214,7 +229,7 @@ class Scanner:
         stats = ScanStats(found=len(files) + len(unnamable), skipped=the_plan.skipped)
         shown_names = self._record_unscannable(unnamable + unlisted, stats)
         worker = PhotoWorker(self.settings.detector, the_plan)
-        self._set_aside: list[int] = []
+        self._set_aside = []
         # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,
         # so every core takes whichever is ready; this thread only orders results and writes them.
         analysing: deque[Future] = deque()
@@ -273,14 +288,7 @@ class Scanner:
                 self._write(group, self._embed(group), stats)
             pool.shutdown(wait=True, cancel_futures=True)
             cv2.setNumThreads(cv_threads)
-        if not stats.cancelled:
-            seen = set(files) | set(shown_names)
-            gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
-                    if r.path not in seen and r.status != "missing"]
-            stats.missing = photo_store.mark_missing(self.db, gone)
-        photo_store.drop_set_aside_without_faces(self.db, self._set_aside)
-        if stats.faces and self.settings.assign_new:
-            stats.assigned = self._assign_new()
+        self._finish(roots, set(files) | set(shown_names), stats)
         stats.seconds = time.perf_counter() - t0
         stats.provider = self.embedder.provider
         photo_store.record_scan(self.db, started, roots, stats.as_dict())
