@@ -128,3 +128,21 @@ def test_a_copy_under_a_new_name_is_scanned_and_the_original_keeps_its_faces(tmp
     n = db.execute("SELECT face_count FROM photos WHERE path = ?", [str(george)]).fetchone()[0]
     assert db.execute("SELECT face_count FROM photos WHERE path = ?", [str(album / "copy.jpg")]).fetchone()[0] == n
     assert db.execute("SELECT count(*) FROM faces").fetchone()[0] == 2 * n
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_photo_that_cannot_be_read_for_a_while_keeps_its_decisions(tmp_path):
+    album = tmp_path / "album"
+    (george,) = _same_size_copies(album, ["George_Clooney"])
+    db = open_library(tmp_path / "lib.db")
+    Scanner(db).scan([album])
+    _confirm_main_face(db, george, "George")
+    g_hash = _hash_of(db, george)
+    keep = tmp_path / "kept.jpg"
+    os.rename(george, keep)
+    os.mkfifo(george)  # something unreadable under its name (as a file on a NAS that is offline)
+    assert Scanner(db).scan([album]).errors == {"not-a-file": 1}
+    os.unlink(george)
+    os.rename(keep, george)
+    Scanner(db).scan([album])
+    assert _confirmed(db) == {str(george): ("George", g_hash)}
