@@ -10,10 +10,34 @@ from faceapp.cli import CLIError
 from faceapp.cli.common import add_db_option, open_db, print_json, print_mapping
 
 
+def _in_range(kind: type, lo: float | None = None, hi: float | None = None, *, open_ends: bool = False, words: str = ""):
+    """An argparse type that refuses values outside [lo, hi] (or (lo, hi)) with a clear message."""
+
+    def parse(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+        bad = (lo is not None and (v <= lo if open_ends else v < lo)) or (hi is not None and (v >= hi if open_ends else v > hi))
+        if bad or v != v:  # NaN is never in range
+            raise argparse.ArgumentTypeError(f"{text} is out of range: {words}")
+        return v
+
+    return parse
+
+
+# faceapp.core.detect.DET_SIZE_RANGE, not imported here: building the parser stays free of OpenCV.
+DET_SIZE_RANGE = (32, 4096)
+
+
 def _detector_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--det-size", type=int, default=640, help="long side the detector sees (default 640)")
-    p.add_argument("--det-threshold", type=float, default=0.7, help="detector score threshold (default 0.7)")
-    p.add_argument("--min-face", type=int, default=20, help="smallest face, pixels of the photo (default 20)")
+    lo, hi = DET_SIZE_RANGE
+    p.add_argument("--det-size", type=_in_range(int, lo, hi, words=f"from {lo} to {hi} pixels"), default=640,
+                   help=f"long side the detector sees, {lo}-{hi} (default 640)")
+    p.add_argument("--det-threshold", type=_in_range(float, 0.0, 1.0, open_ends=True, words="between 0 and 1"), default=0.7,
+                   help="detector score threshold, between 0 and 1 (default 0.7)")
+    p.add_argument("--min-face", type=_in_range(int, 0, words="0 pixels or more"), default=20,
+                   help="smallest face, pixels of the photo (default 20)")
     p.add_argument("--detector-model", default=None, help="a local SCRFD/RetinaFace ONNX file instead of YuNet")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
 
@@ -125,7 +149,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", help="folders or files")
     add_db_option(p)
     _detector_options(p)
-    p.add_argument("--workers", type=int, default=0, help="decode/detect threads (default: one per core)")
+    p.add_argument("--workers", type=_in_range(int, 1, 1024, words="1 or more"), default=0,
+                   help="decode/detect threads (default: one per core)")
     p.add_argument("--flip", action="store_true", help="flip test-time augmentation for embeddings")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

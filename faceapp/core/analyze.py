@@ -30,8 +30,8 @@ class PhotoAnalysis:
     faces: list[FoundFace] = field(default_factory=list)
 
 
-def analyze(data: bytes, detector: Detector, settings: DetectorSettings) -> PhotoAnalysis:
-    """Decode bytes and find, align and grade every face; raises ImageError for bad photos."""
+def analyze(data: bytes | str, detector: Detector, settings: DetectorSettings) -> PhotoAnalysis:
+    """Decode a photo (bytes or a path) and find, align and grade every face; raises ImageError for bad photos."""
     img = decode(data, max_side=max(DECODE_LONG_SIDE, settings.long_side))
     result = PhotoAnalysis(img.width, img.height, img.taken_at)
     for det in detector.detect(img.rgb):

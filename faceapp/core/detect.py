@@ -28,6 +28,10 @@ class Detection:
         return float(min(self.box[2], self.box[3]))
 
 
+# The detector's long side: below this it finds nothing, above it photos are decoded far bigger.
+DET_SIZE_RANGE = (32, 4096)
+
+
 @dataclass
 class DetectorSettings:
     long_side: int = 640  # detection runs on a copy downscaled to this long side
@@ -36,6 +40,21 @@ class DetectorSettings:
     min_face: int = 20  # pixels of the original photo, shorter box side
     model_path: str | None = None  # None: bundled YuNet; a .onnx SCRFD file otherwise
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Refuse values that would make a scan mark every photo done with no faces (or blow up)."""
+        lo, hi = DET_SIZE_RANGE
+        if not isinstance(self.long_side, int) or not lo <= self.long_side <= hi:
+            raise ValueError(f"detector size must be a whole number from {lo} to {hi} pixels, not {self.long_side!r}")
+        for name in ("score_threshold", "nms_threshold"):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not 0.0 < v < 1.0:
+                raise ValueError(f"{name.replace('_', ' ')} must be between 0 and 1 (both excluded), not {v!r}")
+        if not isinstance(self.min_face, int | float) or not 0 <= self.min_face < 100_000:
+            raise ValueError(f"smallest face must be 0 pixels or more, not {self.min_face!r}")
 
 
 class Detector(Protocol):

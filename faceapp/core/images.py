@@ -7,12 +7,13 @@ records against the photo before going on.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 try:  # HEIC/HEIF where the optional plugin is installed
     import pillow_heif
@@ -25,6 +26,9 @@ except Exception:  # pragma: no cover - optional dependency
 # Above this many pixels a file is treated as a decompression bomb and refused.
 MAX_PIXELS = 200_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Memory one photo may take while it is decoded (a scan holds at most one per worker thread). The
+# estimate is made from the header, before any pixel is decoded: pixels × bytes per pixel.
+DECODE_BUDGET = 600 * 2**20
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif"}
@@ -73,13 +77,15 @@ def _to_rgb8(img: Image.Image) -> Image.Image:
     """Any mode (P, L, LA, RGBA, CMYK, I;16, I, F) to 8-bit RGB, alpha composited on white."""
     mode = img.mode
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
+        arr = np.array(img, dtype=np.float32)  # a copy worked on in place: one float per pixel
         hi = float(arr.max()) if arr.size else 0.0
         if mode == "F" and hi <= 1.0:
-            arr = arr * 255.0  # floating point in [0, 1]
+            arr *= 255.0  # floating point in [0, 1]
         elif mode.startswith("I;16") or hi > 255:
-            arr = arr / 257.0  # 16-bit range to 8-bit
-        arr = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+            arr /= 257.0  # 16-bit range to 8-bit
+        np.rint(arr, out=arr)
+        np.clip(arr, 0, 255, out=arr)
+        arr = arr.astype(np.uint8)
         return Image.fromarray(arr, "L").convert("RGB")
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
@@ -90,27 +96,87 @@ def _to_rgb8(img: Image.Image) -> Image.Image:
     return img
 
 
-def decode(data: bytes, max_side: int | None = None) -> LoadedImage:
-    """Decode bytes of a photo; when max_side is given, decode at (at least) that long side."""
-    if not data:
-        raise ImageError("empty-file", "zero bytes")
+# EXIF orientation → the turn that makes the image upright (as ImageOps.exif_transpose does it).
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
+
+
+def _stored_bytes_per_pixel(mode: str) -> int:
+    """What Pillow keeps per pixel in memory for a mode (1, L and P take a byte; I;16 two; the rest four)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+_PALETTE = ("1", "P", "PA")
+
+
+def decode_cost(mode: str, width: int, height: int, downscaled: bool) -> int:
+    """Bytes decoding a width × height image of this mode takes at its peak. Downscaled early, only
+    the decoded image is big (palette and 1-bit images are expanded to RGBA first); at full size the
+    pipeline also holds an upright copy and the 8-bit RGB result."""
+    b = _stored_bytes_per_pixel(mode)
+    per_pixel = (b + 4 if mode in _PALETTE else b) if downscaled else 2 * b + 8
+    return width * height * per_pixel
+
+
+def _check_budget(img: Image.Image, w0: int, h0: int, downscaled: bool) -> None:
+    cost = decode_cost(img.mode, img.width, img.height, downscaled)
+    if cost > DECODE_BUDGET:
+        raise ImageError("too-large", f"{w0}x{h0} pixels ({img.mode}): about {cost // 2**20} MB to decode, "
+                                      f"more than the {DECODE_BUDGET // 2**20} MB one photo may take")
+
+
+def _downscale(img: Image.Image, max_side: int) -> Image.Image:
+    if img.mode in _PALETTE:  # resampling a palette picks colours instead of blending them
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    s = max_side / max(img.size)
+    return img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
+
+
+def decode(source: bytes | str | os.PathLike, max_side: int | None = None) -> LoadedImage:
+    """Decode a photo (its bytes, or a path: then it is read as it is decoded, never whole); when
+    max_side is given, decode at (at least) that long side. A photo whose decoding would take more
+    than DECODE_BUDGET is refused from its header, before any pixel is decoded."""
+    if isinstance(source, bytes | bytearray):
+        if not source:
+            raise ImageError("empty-file", "zero bytes")
+        with io.BytesIO(source) as fh:
+            return _decode(fh, max_side)
+    try:
+        fh = open(source, "rb")
+    except OSError as exc:
+        raise ImageError("unreadable", exc.strerror or str(exc)) from exc
+    with fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise ImageError("empty-file", "zero bytes")
+        return _decode(fh, max_side)
+
+
+def _decode(fh, max_side: int | None) -> LoadedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img = Image.open(fh)
             w0, h0 = img.size
             if w0 * h0 > MAX_PIXELS:
                 raise ImageError("too-large", f"{w0}x{h0} pixels")
-            taken = _exif_date(img)
-            orientation = exif_orientation(img)
-            upright_w, upright_h = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
             if max_side and img.format == "JPEG" and max(w0, h0) > max_side:
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: much less work for big photos.
                 img.draft("RGB", (max_side, max_side))
+            shrink = bool(max_side and max(img.size) > max_side)
+            _check_budget(img, w0, h0, shrink)  # before EXIF too: a PNG decodes itself to find its eXIf
+            taken = _exif_date(img)
+            orientation = exif_orientation(img)
+            upright_w, upright_h = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
             if getattr(img, "n_frames", 1) > 1:
                 img.seek(0)
             img.load()
-            img = ImageOps.exif_transpose(img) or img
+            if shrink:  # before turning and converting, so only the decoded image is full size
+                img = _downscale(img, max_side)
+            if orientation in _TRANSPOSE:  # from the header's tag: a resized copy has no EXIF of its own
+                img = img.transpose(_TRANSPOSE[orientation])
             img = _to_rgb8(img)
     except ImageError:
         raise
@@ -141,12 +207,7 @@ def decode(data: bytes, max_side: int | None = None) -> LoadedImage:
 
 def load(path: str, max_side: int | None = None) -> LoadedImage:
     """Read and decode a file; unreadable files become ImageError('unreadable')."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise ImageError("unreadable", exc.strerror or str(exc)) from exc
-    return decode(data, max_side)
+    return decode(path, max_side)
 
 
 def exif_orientation(img: Image.Image) -> int:

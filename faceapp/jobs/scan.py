@@ -47,6 +47,19 @@ class ScanSettings:
     flip_tta: bool = False
     assign_new: bool = True  # after the scan, new faces join existing people where they clearly fit
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Refuse counts that would scan nothing or hang (the CLI refuses them first, with its own words)."""
+        for name in ("workers", "embed_threads", "embed_batch", "commit_every"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name.replace('_', ' ')} must be 1 or more, not {v!r}")
+        if self.session_batch is not None and (not isinstance(self.session_batch, int) or self.session_batch < 1):
+            raise ValueError(f"session batch must be 1 or more, not {self.session_batch!r}")
+        self.detector.validate()
+
 
 @dataclass
 class ScanProgress:
@@ -71,6 +84,7 @@ class ScanStats:
     skipped: int = 0  # unchanged since the last scan
     processed: int = 0
     moved: int = 0
+    replaced: int = 0  # known names that now hold other content (their old photos are set aside as missing)
     missing: int = 0
     faces: int = 0
     errors: Counter = field(default_factory=Counter)
@@ -91,7 +105,7 @@ class ScanStats:
     def as_dict(self) -> dict:
         return {
             "found": self.found, "skipped": self.skipped, "processed": self.processed, "moved": self.moved,
-            "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
+            "replaced": self.replaced, "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
             "photos_per_s": round(self.photos_per_s, 2), "faces_per_s": round(self.faces_per_s, 2),
             "cancelled": self.cancelled, "provider": self.provider, "assigned": self.assigned, "xmp_names": self.xmp_names,
         }
@@ -109,24 +123,40 @@ class Scanner:
     def __init__(self, db: Database, settings: ScanSettings | None = None, embedder: Embedder | None = None) -> None:
         self.db = db
         self.settings = settings or ScanSettings()
+        self.settings.validate()  # fields may have been changed since it was made
+        self._set_aside: list[int] = []  # photos set aside by this scan (their names hold other content)
         self.model = ensure_active_model(db)
         self.embedder = embedder or embedder_for(
             self.model, device=self.settings.device, batch_size=self.settings.session_batch,
             flip_tta=self.settings.flip_tta, threads=self.settings.embed_threads,
         )
 
-    def _record_unnamable(self, files: list[str], stats: ScanStats) -> list[str]:
-        """File names that are not valid UTF-8 can't be stored as they are: record them under a
-        readable form with the reason, so the user sees which files to rename."""
+    def _record_unscannable(self, entries: list[tuple[str, tuple[str, str]]], stats: ScanStats) -> list[str]:
+        """Files (or folders) the scan can't look at are recorded with the reason, so the user sees
+        what to fix. Names that are not valid UTF-8 are stored under a readable form."""
         shown_all = []
         with transaction(self.db):
-            for f in files:
+            for f, reason in entries:
                 shown = f.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                photo_store.save_photo(self.db, shown, 0, 0.0, "", error=("bad-file-name", "the name is not valid UTF-8; rename the file"))
+                photo_store.save_photo(self.db, shown, 0, 0.0, "", error=reason)
                 stats.processed += 1
-                stats.errors["bad-file-name"] += 1
+                stats.errors[reason[0]] += 1
                 shown_all.append(shown)
         return shown_all
+
+    def _finish(self, roots: list[str], seen: set[str], stats: ScanStats) -> None:
+        """After the last photo is written, in this order: what went missing (only a scan that ran
+        to the end knows), set-aside photos with nothing to keep, then library-wide repairs, then
+        new faces placed with known people (which reads the active model's embeddings)."""
+        if not stats.cancelled:
+            gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
+                    if r.path not in seen and r.status != "missing"]
+            stats.missing = photo_store.mark_missing(self.db, gone)
+        photo_store.drop_set_aside_without_faces(self.db, self._set_aside)
+        # Library-wide repairs go here (the faces this scan stored were embedded with self.model;
+        # a model switched in meanwhile needs theirs: the model helper's embed_missing).
+        if stats.faces and self.settings.assign_new:
+            stats.assigned = self._assign_new()
 
     def _assign_new(self) -> int:
         """New faces join the people the library already has (prototypes, threshold and margin)."""
@@ -146,13 +176,19 @@ class Scanner:
         with transaction(self.db):
             for r in group:
                 if r.moved_from is not None:
-                    photo_store.move_photo(self.db, r.moved_from, r.path, r.size, r.mtime)
+                    photo_store.move_photo(self.db, r.moved_from, r.path, r.size, r.mtime, r.identity)
                     stats.moved += 1
                     continue
                 if r.same_as is not None:
-                    photo_store.move_photo(self.db, r.same_as, r.path, r.size, r.mtime)
+                    photo_store.move_photo(self.db, r.same_as, r.path, r.size, r.mtime, r.identity)
                     stats.skipped += 1
                     continue
+                # Other content under a known name is another photo: the old one's faces and
+                # decisions stay with it, set aside, never on this file's faces.
+                aside = photo_store.free_path_for(self.db, r.path, r.digest)
+                if aside is not None:
+                    self._set_aside.append(aside)
+                    stats.replaced += 1
                 a = r.analysis
                 faces = [
                     {"box": f.detection.box, "landmarks": f.detection.landmarks, "score": f.detection.score,
@@ -164,6 +200,7 @@ class Scanner:
                     self.db, r.path, r.size, r.mtime, r.digest,
                     width=a.width if a else None, height=a.height if a else None, taken_at=a.taken_at if a else None,
                     faces=faces, model_row=self.model["id"], embeddings=emb[k : k + n] if n else None, error=r.error,
+                    identity=r.identity,
                 )
                 k += n
                 stats.processed += 1
@@ -182,13 +219,17 @@ class Scanner:
         t0 = time.perf_counter()
         started = now()
         roots = [str(Path(r).expanduser().resolve()) for r in roots]
-        files = list(iter_image_files(roots))
-        unnamable = [f for f in files if not _utf8(f)]
+        unlisted: list[tuple[str, tuple[str, str]]] = []
+        files = list(iter_image_files(roots, unlisted))
+        unnamable = [(f, ("bad-file-name", "the name is not valid UTF-8; rename the file")) for f in files if not _utf8(f)]
         files = [f for f in files if _utf8(f)]
-        todo, skipped, orphans, known = plan(self.db, files)
-        stats = ScanStats(found=len(files) + len(unnamable), skipped=skipped)
-        shown_names = self._record_unnamable(unnamable, stats)
-        worker = PhotoWorker(self.settings.detector, orphans, known)
+        the_plan = plan(self.db, files)
+        todo = the_plan.todo
+        photo_store.set_identities(self.db, the_plan.backfill)
+        stats = ScanStats(found=len(files) + len(unnamable), skipped=the_plan.skipped)
+        shown_names = self._record_unscannable(unnamable + unlisted, stats)
+        worker = PhotoWorker(self.settings.detector, the_plan)
+        self._set_aside = []
         # Both kinds of work, analysing photos and embedding batches of their faces, go to one pool,
         # so every core takes whichever is ready; this thread only orders results and writes them.
         analysing: deque[Future] = deque()
@@ -247,13 +288,7 @@ class Scanner:
                 self._write(group, self._embed(group), stats)
             pool.shutdown(wait=True, cancel_futures=True)
             cv2.setNumThreads(cv_threads)
-        if not stats.cancelled:
-            seen = set(files) | set(shown_names)
-            gone = [r.id for root in roots for r in photo_store.photos_under(self.db, root)
-                    if r.path not in seen and r.status != "missing"]
-            stats.missing = photo_store.mark_missing(self.db, gone)
-        if stats.faces and self.settings.assign_new:
-            stats.assigned = self._assign_new()
+        self._finish(roots, set(files) | set(shown_names), stats)
         stats.seconds = time.perf_counter() - t0
         stats.provider = self.embedder.provider
         photo_store.record_scan(self.db, started, roots, stats.as_dict())

@@ -173,6 +173,12 @@ def _prototype_person_index(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS person_prototypes_person ON person_prototypes(person_id)")
 
 
+def _photo_identity(db: Database) -> None:
+    """Which file a photo's path held when it was scanned (inode and ctime): a rename keeps size and
+    mtime, so without this two swapped photos looked unchanged and kept each other's faces."""
+    db.execute("ALTER TABLE photos ADD COLUMN identity TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_people_decisions", _people_decisions),
@@ -180,6 +186,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0004_person_prototypes", _prototypes),
     ("0005_face_ids", _face_ids),
     ("0006_prototype_person_index", _prototype_person_index),
+    ("0007_photo_identity", _photo_identity),
 ]
 
 

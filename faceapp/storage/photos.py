@@ -22,13 +22,14 @@ class PhotoRow:
     mtime: float | None
     hash: str | None
     status: str
+    identity: str | None = None  # which file the path held when scanned (see scan_plan.file_identity)
 
 
 def _row(r: Sequence) -> PhotoRow:
     return PhotoRow(*r)
 
 
-_COLS = "id, path, size, mtime, hash, status"
+_COLS = "id, path, size, mtime, hash, status, identity"
 
 
 def all_photos(db: Database) -> list[PhotoRow]:
@@ -43,14 +44,48 @@ def photos_under(db: Database, root: str) -> list[PhotoRow]:
     return [_row(r) for r in rows]
 
 
-def move_photo(db: Database, photo_id: int, new_path: str, size: int, mtime: float) -> None:
-    """A file seen under a new name with known content keeps its faces and decisions."""
+def move_photo(db: Database, photo_id: int, new_path: str, size: int, mtime: float, identity: str | None = None) -> None:
+    """A file seen under a new name with known content keeps its faces and decisions. Another photo
+    that held the name is set aside (see `set_aside`), never deleted: in a swap it moves next."""
     with transaction(db):
-        db.execute("DELETE FROM photos WHERE path = ? AND id != ?", [new_path, photo_id])
+        holder = db.execute("SELECT id FROM photos WHERE path = ? AND id != ?", [new_path, photo_id]).fetchone()
+        if holder:
+            set_aside(db, holder[0])
         db.execute(
-            "UPDATE photos SET path = ?, size = ?, mtime = ?, status = CASE WHEN status = 'missing' THEN 'done' ELSE status END WHERE id = ?",
-            [new_path, size, mtime, photo_id],
+            "UPDATE photos SET path = ?, size = ?, mtime = ?, identity = ?, status = CASE WHEN status != 'missing' THEN status "
+            "WHEN face_count IS NULL THEN 'error' ELSE 'done' END WHERE id = ?",
+            [new_path, size, mtime, identity, photo_id],
         )
+
+
+def set_aside(db: Database, photo_id: int) -> None:
+    """Its file now holds another photo: the row (faces, decisions) leaves the path and is missing
+    until its content turns up again, under any name. Its path becomes one no file has."""
+    db.execute("UPDATE photos SET path = path || ' [replaced #' || id || ']', status = 'missing' WHERE id = ?", [photo_id])
+
+
+def free_path_for(db: Database, path: str, digest: str) -> int | None:
+    """Before new content is saved under `path`: a photo there with other content is set aside (its
+    faces and decisions stay with it, off this path). Returns its id, if any."""
+    row = db.execute("SELECT id, hash FROM photos WHERE path = ?", [path]).fetchone()
+    if row is None or (digest and row[1] == digest):
+        return None
+    set_aside(db, row[0])
+    return int(row[0])
+
+
+def drop_set_aside_without_faces(db: Database, photo_ids: Iterable[int]) -> None:
+    """Set-aside photos with no faces carry nothing to keep (an old error, a photo of scenery)."""
+    with transaction(db):
+        for pid in photo_ids:
+            db.execute("DELETE FROM photos WHERE id = ? AND status = 'missing' "
+                       "AND NOT EXISTS (SELECT 1 FROM faces WHERE photo_id = photos.id)", [pid])
+
+
+def set_identities(db: Database, rows: Iterable[tuple[int, str]]) -> None:
+    """Record the file identity of photos scanned before identities were kept."""
+    with transaction(db):
+        db.conn.executemany("UPDATE photos SET identity = ? WHERE id = ?", [(ident, pid) for pid, ident in rows])
 
 
 def mark_missing(db: Database, photo_ids: Iterable[int]) -> int:
@@ -75,17 +110,20 @@ def save_photo(
     model_row: int | None = None,
     embeddings: np.ndarray | None = None,
     error: tuple[str, str] | None = None,
+    identity: str | None = None,
 ) -> int:
     """Write one finished photo, its faces and their embeddings atomically (replacing older faces).
 
-    Call inside `transaction(db)` to batch several photos into one commit.
+    Call inside `transaction(db)` to batch several photos into one commit. The scan first sets aside
+    a photo of other content at this path (`free_path_for`), so faces are only matched here when
+    the content is the same (detected again, with other settings).
     """
     with transaction(db):
         old = db.execute("SELECT id FROM photos WHERE path = ?", [path]).fetchone()
         status = "error" if error else "done"
         values = [size, mtime, digest, taken_at, width, height, status,
                   error[0] if error else None, error[1] if error else None,
-                  None if error else len(faces), now()]
+                  None if error else len(faces), now(), identity]
         keep: dict[int, int] = {}
         if old:
             pid = old[0]
@@ -94,12 +132,12 @@ def save_photo(
             for fid in gone:
                 db.execute("DELETE FROM faces WHERE id = ?", [fid])
             db.execute(
-                "UPDATE photos SET size=?, mtime=?, hash=?, taken_at=?, width=?, height=?, status=?, error=?, error_detail=?, face_count=?, scanned_at=? WHERE id=?",
+                "UPDATE photos SET size=?, mtime=?, hash=?, taken_at=?, width=?, height=?, status=?, error=?, error_detail=?, face_count=?, scanned_at=?, identity=? WHERE id=?",
                 values + [pid],
             )
         else:
             pid = db.execute(
-                "INSERT INTO photos (size, mtime, hash, taken_at, width, height, status, error, error_detail, face_count, scanned_at, path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO photos (size, mtime, hash, taken_at, width, height, status, error, error_detail, face_count, scanned_at, identity, path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 values + [path],
             ).lastrowid
         for i, face in enumerate(faces):

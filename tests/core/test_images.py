@@ -114,3 +114,66 @@ def test_unreadable_file(tmp_path):
     with pytest.raises(ImageError) as err:
         images.load(str(tmp_path / "nope.jpg"))
     assert err.value.reason == "unreadable"
+
+
+def _png_claiming(width: int, height: int, rows: int = 2) -> bytes:
+    """A small 16-bit RGB PNG whose header claims width × height; only a few rows of data follow."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * (rows * (1 + 6 * width)))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("max_side", [None, 2048])
+def test_a_photo_too_big_to_decode_is_refused_from_its_header(monkeypatch, max_side):
+    from PIL import ImageFile
+
+    def no_decoding(self):
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    data = _png_claiming(14000, 14000)  # 196 Mpixels (under MAX_PIXELS), 4 bytes each once decoded
+    assert len(data) < 100_000
+    with pytest.raises(ImageError) as err:
+        decode(data, max_side=max_side)
+    assert err.value.reason == "too-large" and "14000x14000" in err.value.detail
+
+
+def test_the_decode_budget_takes_family_photos():
+    # a 12 MP phone photo, a 50 MP PNG panorama (downscaled as the scan decodes them), a 16-bit scan
+    assert images.decode_cost("RGB", 4000, 3000, downscaled=False) < images.DECODE_BUDGET
+    assert images.decode_cost("RGBA", 10000, 5000, downscaled=True) < images.DECODE_BUDGET
+    assert images.decode_cost("I;16", 8000, 6000, downscaled=True) < images.DECODE_BUDGET
+    assert images.decode_cost("RGB", 14000, 14000, downscaled=True) > images.DECODE_BUDGET
+    out = decode(_encode(Image.fromarray(np.full((300, 400), 40000, np.uint16)), "PNG"), max_side=100)
+    assert out.rgb.shape == (75, 100, 3) and (out.width, out.height) == (400, 300)
+    assert abs(int(out.rgb[10, 10, 0]) - round(40000 / 257)) <= 1
+
+
+def test_a_huge_file_is_read_as_it_is_decoded_never_whole(tmp_path):
+    import tracemalloc
+
+    big = tmp_path / "huge.jpg"
+    with open(big, "wb") as fh:
+        fh.truncate(256 * 2**20)  # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImageError) as err:
+            images.load(str(big), max_side=2048)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert err.value.reason == "not-an-image"
+    assert peak < 16 * 2**20
+
+
+def test_an_empty_file_by_path(tmp_path):
+    (tmp_path / "e.jpg").write_bytes(b"")
+    with pytest.raises(ImageError) as err:
+        images.load(str(tmp_path / "e.jpg"))
+    assert err.value.reason == "empty-file"

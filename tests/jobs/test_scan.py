@@ -64,7 +64,7 @@ def test_incremental_rescan_moves_deletes_changes(tmp_path):
     files[2].write_bytes(files[3].read_bytes())  # content changed
     os.utime(files[2], (1, 1))
     third = scanner.scan([album])
-    assert third.moved == 1 and third.missing == 1 and third.processed == 1
+    assert third.moved == 1 and third.missing == 1 and third.processed == 1 and third.replaced == 1
     row = db.execute("SELECT p.path, group_concat(f.id) FROM photos p JOIN faces f ON f.photo_id = p.id WHERE p.path = ?",
                      [str(moved_to)]).fetchone()
     assert row[1] == face_ids[str(files[0])]  # the same faces, so decisions on them survive
@@ -74,7 +74,8 @@ def test_incremental_rescan_moves_deletes_changes(tmp_path):
     fourth = scanner.scan([album])
     assert fourth.processed == 0 and fourth.skipped == 6  # recognised: same faces, nothing redone
     assert db.execute("SELECT status FROM photos WHERE path = ?", [str(files[1])]).fetchone()[0] == "done"
-    assert db.execute("SELECT count(*) FROM photos").fetchone()[0] == 6
+    # files[2]'s old content, set aside with its faces until it turns up again, is the one missing photo
+    assert db.execute("SELECT status, count(*) FROM photos GROUP BY status").fetchall() == [("done", 6), ("missing", 1)]
 
     os.utime(files[3], (5, 5))  # touched, content unchanged: faces (and decisions on them) are kept
     ids_before = db.execute("SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.path = ?", [str(files[3])]).fetchall()
