@@ -25,6 +25,7 @@ from faceapp.core.embed import Embedder
 from faceapp.jobs.models import embedder_for, ensure_active_model
 from faceapp.jobs.scan_plan import PhotoResult, PhotoWorker, iter_image_files, plan
 from faceapp.storage import photos as photo_store
+from faceapp.storage.carry import carry_decisions
 from faceapp.storage.db import now
 from faceapp.storage.tx import transaction
 
@@ -84,6 +85,7 @@ class ScanStats:
     skipped: int = 0  # unchanged since the last scan
     processed: int = 0
     moved: int = 0
+    carried: int = 0  # faces of an edited photo whose decisions followed them into the new content
     replaced: int = 0  # known names that now hold other content (their old photos are set aside as missing)
     missing: int = 0
     faces: int = 0
@@ -105,7 +107,7 @@ class ScanStats:
     def as_dict(self) -> dict:
         return {
             "found": self.found, "skipped": self.skipped, "processed": self.processed, "moved": self.moved,
-            "replaced": self.replaced, "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
+            "replaced": self.replaced, "carried": self.carried, "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
             "photos_per_s": round(self.photos_per_s, 2), "faces_per_s": round(self.faces_per_s, 2),
             "cancelled": self.cancelled, "provider": self.provider, "assigned": self.assigned, "xmp_names": self.xmp_names,
         }
@@ -196,12 +198,14 @@ class Scanner:
                     for f in (a.faces if a else [])
                 ]
                 n = len(faces)
-                photo_store.save_photo(
+                new_id = photo_store.save_photo(
                     self.db, r.path, r.size, r.mtime, r.digest,
                     width=a.width if a else None, height=a.height if a else None, taken_at=a.taken_at if a else None,
                     faces=faces, model_row=self.model["id"], embeddings=emb[k : k + n] if n else None, error=r.error,
                     identity=r.identity,
                 )
+                if aside is not None and n:  # an edit of the same picture: its faces keep their decisions
+                    stats.carried += carry_decisions(self.db, aside, new_id, self.model["id"])
                 k += n
                 stats.processed += 1
                 stats.faces += n

@@ -135,6 +135,8 @@ def test_train_use_new_model_quit_reopen_keeps_the_library(qtbot, make_window, t
     win.close()
     assert _q(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert _q(db_path, "PRAGMA foreign_key_check") == []
+    from faceapp.cli import main  # and `faceapp library check`: faceapp's own invariants too
+    assert main(["library", "check", "--db", str(db_path)]) == 0
     win2 = make_window(db_path)
     settle(win2)
     labels = _people_labels(win2, settle)

@@ -146,3 +146,32 @@ def test_a_photo_that_cannot_be_read_for_a_while_keeps_its_decisions(tmp_path):
     os.rename(keep, george)
     Scanner(db).scan([album])
     assert _confirmed(db) == {str(george): ("George", g_hash)}
+
+
+@pytest.mark.parametrize("edit", ["tag-written", "re-saved"])
+def test_an_edited_photo_keeps_its_decisions(tmp_path, edit):
+    """Another tool writes a tag into the JPEG, or the photo is re-saved: new content, same faces.
+    Their decisions follow them (a stranger's photo under the name does not get them: test above)."""
+    from PIL import Image
+
+    album = tmp_path / "album"
+    album.mkdir()
+    photo = Path(shutil.copy2(_photo("Martha_Burk"), album / "IMG_0002.jpg"))
+    db = open_library(tmp_path / "lib.db")
+    Scanner(db).scan([album])
+    _confirm_main_face(db, photo, "Martha")
+    old_hash = _hash_of(db, photo)
+    if edit == "tag-written":
+        with Image.open(photo) as im:
+            exif = im.getexif()
+            exif[0x010E] = "Martha at the office"  # ImageDescription, as a photo manager writes it
+            im.save(photo, quality="keep", exif=exif)
+    else:
+        with Image.open(photo) as im:
+            im.convert("RGB").save(photo, quality=92)
+    stats = Scanner(db).scan([album])
+    assert _hash_of(db, photo) != old_hash and stats.processed == 1
+    assert _confirmed(db)[str(photo)][0] == "Martha"
+    assert stats.carried == 1
+    # nothing left behind: the old version's row went with its decisions
+    assert db.execute("SELECT count(*) FROM photos").fetchone()[0] == 1

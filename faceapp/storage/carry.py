@@ -1,0 +1,61 @@
+"""An edited photo keeps its decisions: when a file's content changes (a tag written into the JPEG, a
+re-save, a small edit) the faces found in it again are the same faces, and their decisions move to them.
+
+Only faces whose embeddings are near-identical (cosine ≥ SAME_FACE, far above any two photos of one
+person) and whose boxes overlap are taken as the same face: a different photo saved under the old
+name never gets the old photo's decisions (see faceapp.storage.photos.free_path_for).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlite_utils import Database
+
+SAME_FACE = 0.95  # cosine; an edit that keeps the pixels gives ~1.0, a re-encoded JPEG ≥ 0.98
+MIN_IOU = 0.5
+
+
+def _faces(db: Database, photo_id: int, model_row: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    rows = db.execute(
+        "SELECT f.id, f.x, f.y, f.w, f.h, e.vector FROM faces f JOIN embeddings e ON e.face_id = f.id AND e.model = ? "
+        "WHERE f.photo_id = ?", [model_row, photo_id]).fetchall()
+    out = []
+    for fid, x, y, w, h, blob in rows:
+        v = np.frombuffer(blob, np.float32)
+        if v.size and np.isfinite(v).all():
+            out.append((int(fid), np.array([x, y, w, h], float), v / (np.linalg.norm(v) or 1.0)))
+    return out
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def carry_decisions(db: Database, old_photo: int, new_photo: int, model_row: int) -> int:
+    """Move the decisions of `old_photo`'s faces to the same faces of `new_photo` (call inside the
+    transaction that saved it). The old photo is deleted when every face of it found its match.
+    Returns the number of faces whose decisions moved."""
+    old, new = _faces(db, old_photo, model_row), _faces(db, new_photo, model_row)
+    if not old or not new:
+        return 0
+    sims = np.array([[float(o[2] @ n[2]) if o[2].shape == n[2].shape else -1.0 for n in new] for o in old])
+    pairs = []
+    for i in range(len(old)):
+        j = int(sims[i].argmax())
+        if sims[i, j] >= SAME_FACE and int(sims[:, j].argmax()) == i and _iou(old[i][1], new[j][1]) >= MIN_IOU:
+            pairs.append((old[i][0], new[j][0]))
+    for src, dst in pairs:
+        for table in ("face_assignments", "not_faces"):
+            db.execute(f"DELETE FROM {table} WHERE face_id = ?", [dst])
+            db.execute(f"UPDATE {table} SET face_id = ? WHERE face_id = ?", [dst, src])
+        db.execute("INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) "
+                   "SELECT ?, person_id, created_at FROM face_rejections WHERE face_id = ?", [dst, src])
+        db.execute("DELETE FROM face_rejections WHERE face_id = ?", [src])
+    total = db.execute("SELECT count(*) FROM faces WHERE photo_id = ?", [old_photo]).fetchone()[0]
+    if pairs and len(pairs) == total:
+        db.execute("DELETE FROM photos WHERE id = ?", [old_photo])
+    return len(pairs)
