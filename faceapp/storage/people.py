@@ -187,6 +187,20 @@ def add_rejection(db: Database, face_id: int, person_id: int) -> None:
                    [face_id, person_id, now()])
 
 
+def add_rejections(db: Database, face_ids: Iterable[int], person_id: int) -> None:
+    with transaction(db):
+        ts = now()
+        db.conn.executemany("INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) VALUES (?,?,?)",
+                            [(int(f), person_id, ts) for f in face_ids])
+
+
+def drop_rejections_within(db: Database, person_id: int) -> None:
+    """Forget the rejections of this person by faces that are in it now."""
+    with transaction(db):
+        db.execute("DELETE FROM face_rejections WHERE person_id = ? AND face_id IN "
+                   "(SELECT face_id FROM face_assignments WHERE person_id = ?)", [person_id, person_id])
+
+
 def not_faces(db: Database) -> set[int]:
     return {r[0] for r in db.execute("SELECT face_id FROM not_faces").fetchall()}
 
