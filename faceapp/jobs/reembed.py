@@ -86,24 +86,31 @@ def embed_missing(db: Database, device: str = "auto", chunk: int = 256,
 
 def switch_model(
     db: Database, path: str | Path, device: str = "auto", progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None, catch_up: int = 3,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int | None:
     """Register the model file (a copy kept beside the library), embed all crops with it, then make
-    it active. Returns its row id, or None when stopped first (the old model stays active).
-
-    Faces a running scan adds meanwhile are caught up in a few passes; the last ones are embedded in
-    the write transaction that flips `active`, so no face is ever left without an embedding for the
-    active model (faces whose crop does not decode excepted: they are reported)."""
+    it active (see `activate`). Returns its row id, or None when stopped first (the old model stays
+    active)."""
     rid = register_model_file(db, path, activate=False)
-    row = model_store.model_row(db, rid)
+    return rid if activate(db, rid, device, progress, should_stop) else None
+
+
+def activate(db: Database, model_row: int, device: str = "auto", progress: Callable[[int, int], None] | None = None,
+             should_stop: Callable[[], bool] | None = None, catch_up: int = 3) -> bool:
+    """Embed every stored crop with a registered model, then make it active; False when stopped
+    first (the old model stays active). Faces a running scan adds meanwhile are caught up in a few
+    passes; the last ones are embedded in the write transaction that flips `active`, so no face is
+    left without an embedding for the active model (faces whose crop does not decode excepted:
+    they are reported)."""
+    row = model_store.model_row(db, model_row)
     embedder = embedder_for(row, device=device)
     for _ in range(catch_up):
         rep = _embed(db, row, embedder, progress=progress, should_stop=should_stop)
         if should_stop and should_stop():
-            return None
-        if len(face_store.faces_missing_embedding(db, rid, row_dim(row))) <= rep.unreadable:
+            return False
+        if len(face_store.faces_missing_embedding(db, model_row, row_dim(row))) <= rep.unreadable:
             break
     with transaction(db):  # BEGIN IMMEDIATE: no scan writes a face between the last embedding and the flip
         _embed(db, row, embedder)
-        model_store.set_active(db, rid)
-    return rid
+        model_store.set_active(db, model_row)
+    return True
