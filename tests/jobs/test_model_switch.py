@@ -21,15 +21,23 @@ from faceapp.storage.photos import save_photo
 from faceapp.storage.tx import transaction
 
 
-def _renamed_model(folder, model_id: str):
+@pytest.fixture(scope="module")
+def model_b(tmp_path_factory):
+    """The bundled model under another model id (a 'trained' model), written once per module."""
     m = onnx.load(str(paths.SFACE))
     for p in m.metadata_props:
         if p.key == "model_id":
-            p.value = model_id
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / f"{model_id}.onnx"
+            p.value = "sface-b"
+    out = tmp_path_factory.mktemp("model_b") / "sface-b.onnx"
     onnx.save(m, str(out))
     return out
+
+
+@pytest.fixture
+def trained(tmp_path, model_b):
+    """A training run's folder holding the model; the tests move it away."""
+    (tmp_path / "trained").mkdir()
+    return shutil.copy(model_b, tmp_path / "trained" / "sface-b.onnx")
 
 
 def _add_faces(db, n: int, start: int = 0, model: int | None = None) -> list[int]:
@@ -58,26 +66,25 @@ def lib_path(tmp_path):
     return path
 
 
-def test_faces_a_scan_adds_during_a_switch_are_embedded_before_the_flip(lib_path, tmp_path):
+def test_faces_a_scan_adds_during_a_switch_are_embedded_before_the_flip(lib_path, trained):
     db = open_library(lib_path)
     ensure_active_model(db)
     scan = open_library(lib_path)  # the scan's own connection, writing with the old model
-    new_model = _renamed_model(tmp_path / "trained", "sface-b")
     added = []
 
     def progress(done, total):
         if not added:
             added.extend(_add_faces(scan, 3, start=100))
 
-    rid = switch_model(db, new_model, device="cpu", progress=progress)
+    rid = switch_model(db, trained, device="cpu", progress=progress)
     assert added and rid is not None and active_model(db)["id"] == rid
     assert faces_missing_embedding(db, rid) == []
 
 
-def test_a_scan_that_ran_through_a_switch_is_repaired_by_the_next_clustering(lib_path, tmp_path):
+def test_a_scan_that_ran_through_a_switch_is_repaired_by_the_next_clustering(lib_path, trained):
     db = open_library(lib_path)
     old = ensure_active_model(db)["id"]
-    rid = switch_model(open_library(lib_path), _renamed_model(tmp_path / "trained", "sface-b"), device="cpu")
+    rid = switch_model(open_library(lib_path), trained, device="cpu")
     late = _add_faces(db, 4, start=200, model=old)  # as a scan that started before the switch writes them
     assert set(late) <= set(faces_missing_embedding(db, rid))
     st = people.recluster(db, threshold=0.5)
@@ -85,15 +92,14 @@ def test_a_scan_that_ran_through_a_switch_is_repaired_by_the_next_clustering(lib
     assert st.faces == 10
 
 
-def test_the_active_model_file_lives_beside_the_library(lib_path, tmp_path):
+def test_the_active_model_file_lives_beside_the_library(lib_path, trained):
     db = open_library(lib_path)
-    trained = tmp_path / "trained"
-    rid = switch_model(db, _renamed_model(trained, "sface-b"), device="cpu")
+    rid = switch_model(db, trained, device="cpu")
     row = active_model(db)
     assert row["id"] == rid
     kept = lib_path.parent / "models" / f"{row['sha256'][:16]}.onnx"
     assert row["path"] == str(kept) and kept.is_file()
-    shutil.rmtree(trained)  # the training folder moved away
+    shutil.rmtree(trained.parent)  # the training folder moved away
     from faceapp.jobs.scan import Scanner
 
     Scanner(db)  # loads the active model
@@ -102,12 +108,12 @@ def test_the_active_model_file_lives_beside_the_library(lib_path, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["deleted", "changed"])
-def test_a_missing_or_changed_model_file_falls_back_to_the_bundled_model(lib_path, tmp_path, caplog, how):
+def test_a_missing_or_changed_model_file_falls_back_to_the_bundled_model(lib_path, trained, caplog, how):
     db = open_library(lib_path)
-    rid = switch_model(db, _renamed_model(tmp_path / "trained", "sface-b"), device="cpu")
+    rid = switch_model(db, trained, device="cpu")
     kept = active_model(db)["path"]
     if how == "deleted":
-        shutil.rmtree(tmp_path / "trained")
+        shutil.rmtree(trained.parent)
         shutil.rmtree(lib_path.parent / "models", ignore_errors=True)  # and the library's copy
     else:
         with open(kept, "r+b") as fh:
