@@ -129,3 +129,53 @@ def test_a_missing_or_changed_model_file_falls_back_to_the_bundled_model(lib_pat
     assert "sface-b" in caplog.text and ("missing" in caplog.text or "changed" in caplog.text)
     st = people.recluster(db, threshold=0.5)  # clustering goes on too
     assert st.faces == 8 and faces_missing_embedding(db, row["id"]) == []
+
+
+_SCAN_CHILD = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[4])
+from test_model_switch import _add_faces
+from faceapp.storage.db import open_library
+
+db = open_library(sys.argv[1])
+model, stop = int(sys.argv[2]), Path(sys.argv[3])
+k = 1000
+_add_faces(db, 4, start=k, model=model)
+k += 4
+(stop.parent / "ready").touch()
+while not stop.exists() and k < 1200:  # a scan that started under the old model keeps writing with it
+    _add_faces(db, 2, start=k, model=model)
+    k += 2
+    time.sleep(0.05)
+_add_faces(db, 2, start=k, model=model)  # and finishes after the switch
+print(k + 2 - 1000)
+"""
+
+
+def test_a_switch_beside_a_scan_in_another_process(lib_path, trained, tmp_path):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    db = open_library(lib_path)
+    old = ensure_active_model(db)["id"]
+    stop = tmp_path / "stop"
+    script = tmp_path / "scan_child.py"
+    script.write_text(_SCAN_CHILD)
+    child = subprocess.Popen([sys.executable, str(script), str(lib_path), str(old), str(stop), str(Path(__file__).parent)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not (tmp_path / "ready").exists() and child.poll() is None:
+            time.sleep(0.01)
+        rid = switch_model(db, trained, device="cpu")
+    finally:
+        stop.touch()
+        out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err[-2000:]
+    assert rid is not None and active_model(db)["id"] == rid
+    people.recluster(db, threshold=0.5)
+    n = db.execute("SELECT count(*) FROM faces").fetchone()[0]
+    assert n == 6 + int(out)
+    assert faces_missing_embedding(db, rid) == []
