@@ -12,7 +12,7 @@ Reading
 Actions (each recorded in the history; `undo` reverts the latest)
     name_person(db, person_id, name)                 name=None clears it
     merge_people(db, target_id, source_ids) -> dict  sources' faces move to target, sources go
-    split_person(db, person_id, face_ids, name=None) -> int   new person holding those faces
+    split_person(db, person_id, face_ids, name=None) -> int   new person holding those faces (kept apart)
     confirm_faces(db, face_ids, person_id=None)      "yes, this is them" (None: their current person)
     reject_faces(db, face_ids, person_id=None)       "not this person": never proposed again
     mark_not_face(db, face_ids)                      out of every person and every clustering
@@ -20,7 +20,7 @@ Actions (each recorded in the history; `undo` reverts the latest)
     dismiss_merge(db, a, b)                          "different people": no more merge suggestion
     undo(db) -> dict | None                          what was undone
 Clustering (faceapp.jobs.recluster)
-    recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision
+    recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision; embeds missing faces first
     assign_new(db, far="1e-3", margin=0.05) -> AssignStats     new faces join people by prototypes
 Review queue (faceapp.jobs.review)
     review_queue(db, limit=50) -> list[ReviewItem]; accept_items(db, items); reject_items(db, items)

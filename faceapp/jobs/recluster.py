@@ -1,5 +1,8 @@
 """Re-cluster the library without losing a decision, and place new faces by prototypes.
 
+Both plan outside the write lock and write inside it, re-reading there every decision made
+meanwhile (by this process or another): a plan never fails on one, nor overrides it.
+
 `recluster` reads every decision as a constraint (faceapp.core.cluster): faces the user put in a
 person stay there and pull nothing of another person's; rejected pairs and not-a-face marks are
 honoured; named people never merge with each other; one photo gives a person at most one face.
@@ -98,10 +101,11 @@ class ReclusterCancelled(Exception):
 
 def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None,
               step: Callable[[str], None] | None = None) -> ReclusterStats:
-    """Re-cluster the active model's faces. `step(stage)` reports progress (reading, then the
-    clustering's stages); raising ReclusterCancelled from it stops before anything is written.
-    Faces the active model has no embedding for (a scan that ran through a model switch, a
-    malformed vector) are embedded from their stored crops first."""
+    """Re-cluster the active model's faces. `step(stage)` reports progress (embedding when faces
+    need it, reading, then the clustering's stages); raising ReclusterCancelled from it stops before
+    any assignment is written. Faces the active model has no embedding for (a scan that ran through
+    a model switch, a malformed vector) are embedded from their stored crops first; those
+    embeddings are kept even when cancelled later."""
     from faceapp.jobs.reembed import embed_missing
 
     t0 = time.perf_counter()
