@@ -134,7 +134,7 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
 
     def write(p):
         ids, res, fixed = p
-        rows, kept, new_people = _map_clusters(db, ids, res, _Now.read(db))
+        rows, kept, new_people = _map_clusters(db, ids, res, fixed, _Now.read(db))
         store.replace_proposals(db, rows)
         removed = store.delete_empty_people(db, store.persons_with_decisions(db))
         store.drop_prototypes(db)
@@ -180,11 +180,12 @@ class _Now:
                    store.person_names(db))
 
 
-def _map_clusters(db: Database, ids: np.ndarray, res, now: _Now) -> tuple[list, int, int]:
-    """Cluster -> person (the person its decided faces are in now, else the majority of its faces'
-    current proposals, else a new one); rows to write. Everything is judged on `now`, so a decision
-    made while the clustering ran (a merge, a deleted person, a confirm, a rejection, a not-a-face,
-    a face gone with its photo) is honoured, never overridden."""
+def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _Now) -> tuple[list, int, int]:
+    """Cluster -> person (the person its faces decided when it was planned are in now, else the
+    majority of its faces' current proposals, else a new one); rows to write. Everything is judged
+    on `now`, so a decision made while the clustering ran (a merge, a deleted person, a confirm, a
+    rejection, a not-a-face, a face gone with its photo) is honoured, never overridden; a face
+    decided meanwhile keeps its decision and steers nothing."""
     prev, rej, photo_of, existing = now.prev, now.rej, now.photo_of, now.names
     named = {p for p, n in existing.items() if n}
     labels = res.labels
@@ -201,7 +202,8 @@ def _map_clusters(db: Database, ids: np.ndarray, res, now: _Now) -> tuple[list, 
     for members in clusters:
         fids = ids[members].tolist()
         person = None
-        decided = Counter(prev[f][0] for f in fids if f in prev and prev[f][1] in store.DECIDED)
+        decided = Counter(prev[f][0] for i, f in zip(members.tolist(), fids, strict=True)
+                          if fixed[i] >= 0 and f in prev and prev[f][1] in store.DECIDED)
         if decided:
             person = decided.most_common(1)[0][0]
         else:

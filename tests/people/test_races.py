@@ -217,3 +217,20 @@ def test_decisions_from_another_process_while_faceapp_cluster_runs(file_lib, tmp
     user.act(4)
     user.check(db)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_face_decided_while_planning_keeps_its_decision_and_steers_nothing(file_lib, monkeypatch):
+    """The plan is written as it is (no re-plan): the face confirmed meanwhile stays where the user
+    put it, and its cluster's other faces stay with their person (the next re-cluster sees it)."""
+    import faceapp.jobs.recluster as rc
+
+    path, db, lib = file_lib
+    other = _second(path)
+    byt = _by_truth(db, lib)
+    moved = lib.faces_of_truth(0)[0]
+    monkeypatch.setattr(rc.decisions, "version", lambda _db: 0)  # nothing looks changed: no re-plan
+    people.recluster(db, step=lambda stage: stage == "writing" and people.confirm_faces(other, [moved], byt[1]))
+    a = store.assignments(db)
+    assert a[moved][:2] == (byt[1], "confirmed")
+    assert {a[f][0] for f in lib.faces_of_truth(0)[1:]} == {byt[0]}
+    assert_one_face_per_photo_per_person(db)
