@@ -12,7 +12,7 @@ Reading
 Actions (each recorded in the history; `undo` reverts the latest)
     name_person(db, person_id, name)                 name=None clears it
     merge_people(db, target_id, source_ids) -> dict  sources' faces move to target, sources go
-    split_person(db, person_id, face_ids, name=None) -> int   new person holding those faces
+    split_person(db, person_id, face_ids, name=None) -> int   new person holding those faces (kept apart)
     confirm_faces(db, face_ids, person_id=None)      "yes, this is them" (None: their current person)
     reject_faces(db, face_ids, person_id=None)       "not this person": never proposed again
     mark_not_face(db, face_ids)                      out of every person and every clustering
@@ -20,7 +20,7 @@ Actions (each recorded in the history; `undo` reverts the latest)
     dismiss_merge(db, a, b)                          "different people": no more merge suggestion
     undo(db) -> dict | None                          what was undone
 Clustering (faceapp.jobs.recluster)
-    recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision
+    recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision; embeds missing faces first
     assign_new(db, far="1e-3", margin=0.05) -> AssignStats     new faces join people by prototypes
 Review queue (faceapp.jobs.review)
     review_queue(db, limit=50) -> list[ReviewItem]; accept_items(db, items); reject_items(db, items)
@@ -219,7 +219,10 @@ def mark_not_face(db: Database, face_ids: Iterable[int]) -> int:
 
 
 def split_person(db: Database, person_id: int, face_ids: Iterable[int], name: str | None = None) -> int:
-    """Move these faces of a person into a new person (as user decisions); returns the new id."""
+    """Move these faces of a person into a new person (as user decisions); returns the new id.
+
+    The user said the two groups are different people: the faces left behind are recorded as "not
+    the new person" (rejections), so no re-clustering joins them again; merging the two undoes it."""
     _require_person(db, person_id)
     ids = _require_faces(db, face_ids)
     current = store.assignments(db)
@@ -227,12 +230,14 @@ def split_person(db: Database, person_id: int, face_ids: Iterable[int], name: st
     if wrong:
         raise PeopleError(f"face {wrong[0]} is not in person {person_id}")
     with transaction(db):
+        rest = [f for f in store.faces_of(db, person_id) if f not in set(ids)]
         new = store.create_person(db, (name or "").strip() or None)
-        snap = decisions.snapshot(db, ids, [person_id])
-        snap["people"][str(new)] = None  # undo deletes the new person
+        snap = decisions.snapshot(db, ids + rest, [person_id])
+        snap["people"][str(new)] = None  # undo deletes the new person (and the rejections with it)
         decisions.record(db, "split", snap, {"person": person_id, "new": new, "faces": ids})
         for f in ids:
             store.assign(db, f, new, "user", current[f][2])
+        store.add_rejections(db, rest, new)
         store.drop_prototypes(db, [person_id])
     return new
 
@@ -271,6 +276,8 @@ def merge_people(db: Database, target_id: int, source_ids: Iterable[int]) -> dic
         db.execute(f"UPDATE face_assignments SET person_id = ? WHERE person_id IN ({q})", [target_id, *sources])
         db.execute(f"INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) "
                    f"SELECT face_id, ?, created_at FROM face_rejections WHERE person_id IN ({q})", [target_id, *sources])
+        # The user put these faces in one person: a refusal of it by one of them (a split) is void now.
+        store.drop_rejections_within(db, target_id)
         if target["name"] is None:
             name = next((r["name"] for r in rows if r["name"]), None)
             store.set_name(db, target_id, name)

@@ -1,5 +1,8 @@
 """Re-cluster the library without losing a decision, and place new faces by prototypes.
 
+Both plan outside the write lock and write inside it, re-reading there every decision made
+meanwhile (by this process or another): a plan never fails on one, nor overrides it.
+
 `recluster` reads every decision as a constraint (faceapp.core.cluster): faces the user put in a
 person stay there and pull nothing of another person's; rejected pairs and not-a-face marks are
 honoured; named people never merge with each other; one photo gives a person at most one face.
@@ -13,7 +16,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
@@ -74,7 +76,8 @@ def library_vectors(db: Database) -> tuple[np.ndarray, np.ndarray]:
     """(face ids, embeddings) of the active model, not-a-face marks left out."""
     from faceapp.jobs.models import ensure_active_model
 
-    ids, x = embeddings(db, ensure_active_model(db)["id"])
+    m = ensure_active_model(db)
+    ids, x = embeddings(db, m["id"], (m.get("metadata") or {}).get("embedding_size"))
     bad = store.not_faces(db)
     if bad and len(ids):
         keep = ~np.isin(ids, np.fromiter(bad, np.int64))
@@ -98,10 +101,16 @@ class ReclusterCancelled(Exception):
 
 def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None,
               step: Callable[[str], None] | None = None) -> ReclusterStats:
-    """Re-cluster the active model's faces. `step(stage)` reports progress (reading, then the
-    clustering's stages); raising ReclusterCancelled from it stops before anything is written."""
+    """Re-cluster the active model's faces. `step(stage)` reports progress (embedding when faces
+    need it, reading, then the clustering's stages); raising ReclusterCancelled from it stops before
+    any assignment is written. Faces the active model has no embedding for (a scan that ran through
+    a model switch, a malformed vector) are embedded from their stored crops first; those
+    embeddings are kept even when cancelled later."""
+    from faceapp.jobs.reembed import embed_missing
+
     t0 = time.perf_counter()
     step = step or (lambda _stage: None)
+    embed_missing(db, progress=lambda _done, _total: step("embedding"))
     th = model_thresholds(db) if threshold is None else {}
     t = threshold if threshold is not None else threshold_from_calibration(th, far)
     refine_t = refine_threshold_from_calibration(th, far) if th else None  # none when the threshold is given
@@ -121,11 +130,11 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
                            rejected={pos[f]: ps for f, ps in rej.items() if f in pos})
         res = cluster(x, ClusterParams(threshold=t, min_size=min_size, refine=refine_t, far_curve=curve), cons, step)
         step("writing")
-        return ids, res, prev, rej, photo_of, named, fixed
+        return ids, res, fixed
 
     def write(p):
-        ids, res, prev, rej, photo_of, named, fixed = p
-        rows, kept, new_people = _map_clusters(db, ids, res, prev, rej, photo_of, named)
+        ids, res, fixed = p
+        rows, kept, new_people = _map_clusters(db, ids, res, fixed, _Now.read(db))
         store.replace_proposals(db, rows)
         removed = store.delete_empty_people(db, store.persons_with_decisions(db))
         store.drop_prototypes(db)
@@ -140,31 +149,51 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
     )
 
 
-def write_if_unchanged(db: Database, plan: Callable[[], T], write: Callable[[T], R], retries: int = 2) -> R:
-    """Plan outside the write lock (the user can go on deciding while a big library clusters), then
-    write the plan only if no decision came in meanwhile; else plan again. The last try plans inside
-    the write lock, so a plan is never written over a decision it did not see."""
+def write_if_unchanged(db: Database, plan: Callable[[], T], write: Callable[[T], R], retries: int = 1) -> R:
+    """Plan outside the write lock (the user goes on deciding while a big library clusters), and
+    write the plan if no decision came in meanwhile, else plan again; the last plan is written
+    whatever came in: `write` runs inside the write transaction (BEGIN IMMEDIATE) and re-reads there
+    every decision it must not override. Nothing ever plans under the lock, so no user action waits
+    for a whole clustering."""
     for attempt in range(retries + 1):
-        locked = attempt == retries
-        with transaction(db) if locked else nullcontext():
-            seen = decisions.version(db)
-            planned = plan()
-            with transaction(db):
-                if locked or decisions.version(db) == seen:
-                    return write(planned)
+        seen = decisions.version(db)
+        planned = plan()
+        with transaction(db):
+            if attempt == retries or decisions.version(db) == seen:
+                return write(planned)
     raise AssertionError("unreachable: the last try always writes")
 
 
-def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, photo_of: dict,
-                  named: set[int]) -> tuple[list, int, int]:
-    """Cluster -> person (fixed person, else majority of previous proposals, else new); rows to write."""
+@dataclass
+class _Now:
+    """What decisions say at write time (read inside the write transaction)."""
+
+    prev: dict  # face -> (person, source, score)
+    rej: dict  # face -> persons refused
+    photo_of: dict  # face -> photo, faces that still exist
+    gone: set  # not-a-face marks
+    names: dict  # person -> name, people that still exist
+
+    @classmethod
+    def read(cls, db: Database) -> _Now:
+        return cls(store.assignments(db), store.rejections(db), store.face_photos(db), store.not_faces(db),
+                   store.person_names(db))
+
+
+def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _Now) -> tuple[list, int, int]:
+    """Cluster -> person (the person its faces decided when it was planned are in now, else the
+    majority of its faces' current proposals, else a new one); rows to write. Everything is judged
+    on `now`, so a decision made while the clustering ran (a merge, a deleted person, a confirm, a
+    rejection, a not-a-face, a face gone with its photo) is honoured, never overridden; a face
+    decided meanwhile keeps its decision and steers nothing."""
+    prev, rej, photo_of, existing = now.prev, now.rej, now.photo_of, now.names
+    named = {p for p, n in existing.items() if n}
     labels = res.labels
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
     clusters = [order[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
     clusters = [c for c in clusters if len(c) and labels[c[0]] >= 0]
     clusters.sort(key=len, reverse=True)
-    existing = {r[0] for r in db.execute("SELECT id FROM persons").fetchall()}
     taken_photos: dict[int, set[int]] = {}
     for f, (p, src, _) in prev.items():
         if src in store.DECIDED:
@@ -172,21 +201,28 @@ def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, pho
     rows, kept, new_people = [], set(), 0
     for members in clusters:
         fids = ids[members].tolist()
-        person = res.person.get(int(labels[members[0]]))
-        if person is None:
+        person = None
+        decided = Counter(prev[f][0] for i, f in zip(members.tolist(), fids, strict=True)
+                          if fixed[i] >= 0 and f in prev and prev[f][1] in store.DECIDED)
+        if decided:
+            person = decided.most_common(1)[0][0]
+        else:
             votes = Counter(prev[f][0] for f in fids if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
             if votes:
                 cand, n = votes.most_common(1)[0]
                 if n * 2 >= sum(votes.values()):
                     person = cand
         if person is None:
+            if not any(f in photo_of and f not in now.gone and prev.get(f, (None, ""))[1] not in store.DECIDED
+                       for f in fids):
+                continue  # every face was decided or went away meanwhile: no empty new person
             person = store.create_person(db)
             new_people += 1
         else:
             kept.add(person)
         photos = taken_photos.setdefault(person, set())
         for i, f in zip(members.tolist(), fids, strict=True):
-            if prev.get(f, (None, ""))[1] in store.DECIDED:
+            if f not in photo_of or f in now.gone or prev.get(f, (None, ""))[1] in store.DECIDED:
                 continue
             if person in rej.get(f, ()) or photo_of[f] in photos:
                 continue  # a refused pair or a second face of one photo: stays unsorted
@@ -196,39 +232,31 @@ def _map_clusters(db: Database, ids: np.ndarray, res, prev: dict, rej: dict, pho
     for i in np.flatnonzero(labels < 0).tolist():
         f = int(ids[i])
         p, src, sc = prev.get(f, (None, "", None))
-        if p in named and src in store.PROPOSED and photo_of[f] not in taken_photos.setdefault(p, set()):
+        if p in named and src in store.PROPOSED and f not in now.gone and p not in rej.get(f, ()) \
+                and photo_of.get(f) not in taken_photos.setdefault(p, set()):
             taken_photos[p].add(photo_of[f])
             rows.append((f, p, src, float(sc or 0.0)))
     return rows, len(kept), new_people
 
 
-def _vectors_where(db: Database, model: int, where: str, params: list) -> tuple[np.ndarray, np.ndarray]:
-    rows = db.execute(
-        "SELECT e.face_id, e.vector FROM embeddings e WHERE e.model = ? "
-        "AND e.face_id NOT IN (SELECT face_id FROM not_faces) AND " + where + " ORDER BY e.face_id",
-        [model, *params],
-    ).fetchall()
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-    return np.array([r[0] for r in rows], np.int64), np.stack([np.frombuffer(r[1], np.float32) for r in rows])
-
-
 def person_prototypes(db: Database, model: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Cached prototypes of every person with faces; people without a cache entry are summarised now."""
+    """Cached prototypes of every person with faces; people without a cache entry are summarised
+    now, from one read of their faces. The new entries are cached only when no other connection
+    wrote in between (else they might summarise a face that left, or a person that is gone)."""
     from faceapp.jobs.models import ensure_active_model
 
     model = model if model is not None else ensure_active_model(db)["id"]
+    mark = store.others_wrote(db)
     protos, owner = store.load_prototypes(db, model)
     have = set(owner.tolist())
     missing = [r[0] for r in db.execute("SELECT DISTINCT person_id FROM face_assignments").fetchall() if r[0] not in have]
     if missing:
-        q = ",".join("?" * len(missing))
-        ids, x = _vectors_where(db, model, f"e.face_id IN (SELECT face_id FROM face_assignments WHERE person_id IN ({q}))",
-                                missing)
+        ids, x, who = store.assigned_vectors(db, model, missing, nbytes=protos.shape[1] * 4 if len(protos) else None)
         if len(ids):
-            prev = store.assignments(db)
-            new_p, new_o = group_prototypes(x, np.array([prev[f][0] for f in ids.tolist()], np.int64))
-            store.save_prototypes(db, model, new_p, new_o.tolist(), person_ids=missing)
+            new_p, new_o = group_prototypes(x, who)
+            with transaction(db):
+                if store.others_wrote(db) == mark:
+                    store.save_prototypes(db, model, new_p, new_o.tolist(), person_ids=missing)
             protos = np.vstack([protos, new_p]) if len(protos) else new_p
             owner = np.concatenate([owner, new_o])
     return protos, owner
@@ -239,7 +267,7 @@ def assign_new(db: Database, far: str = DEFAULT_FAR, margin: float = DEFAULT_MAR
     """Unsorted faces join the person whose nearest prototype is close enough and clearly ahead.
 
     Reads only the unsorted faces' embeddings and the cached prototypes, so a million known faces
-    cost nothing here.
+    cost nothing here. The write re-checks each placement against what decisions say then.
     """
     from faceapp.jobs.models import ensure_active_model
 
@@ -248,32 +276,42 @@ def assign_new(db: Database, far: str = DEFAULT_FAR, margin: float = DEFAULT_MAR
     model = ensure_active_model(db)["id"]
 
     def plan() -> tuple[int, list[tuple[int, int, float]]]:
-        ids, x = _vectors_where(db, model, "e.face_id NOT IN (SELECT face_id FROM face_assignments)", [])
+        ids, x = store.unsorted_vectors(db, model)
         protos, proto_owner = person_prototypes(db, model) if len(ids) else (np.zeros((0, 0)), np.zeros(0, np.int64))
-        if not len(ids) or not len(protos):
+        if not len(ids) or not len(protos) or x.shape[1] != protos.shape[1]:
             return len(ids), []
         g1, s1, g2, s2 = top2_by_group(x, protos, proto_owner)
         photo_of = store.face_photos(db, ids.tolist())
-        photos = sorted(set(photo_of.values()))
-        taken: set[tuple[int, int]] = set()
-        for k in range(0, len(photos), 900):
-            chunk = photos[k : k + 900]
-            taken |= set(db.execute(
-                "SELECT a.person_id, f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
-                f"WHERE f.photo_id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        taken = store.people_in_photos(db, photo_of.values())
         rej = store.rejections(db)
         rows = []
         for f, p, s, s_2 in zip(ids.tolist(), g1.tolist(), s1.tolist(), s2.tolist(), strict=True):
-            if p < 0 or s < t or s - s_2 < margin or p in rej.get(f, ()) or (p, photo_of[f]) in taken:
+            if f not in photo_of or p < 0 or s < t or s - s_2 < margin or p in rej.get(f, ()) or (p, photo_of[f]) in taken:
                 continue
             taken.add((p, photo_of[f]))
             rows.append((f, p, s))
         return len(ids), rows
 
     def write(planned: tuple[int, list[tuple[int, int, float]]]) -> tuple[int, list[tuple[int, int, float]]]:
-        for f, p, s in planned[1]:
+        """Inside the write transaction: a face placed, marked or gone meanwhile, a person merged
+        away, a rejection or another face of the photo given to the person meanwhile: skipped."""
+        n, rows = planned
+        faces = [f for f, _, _ in rows]
+        photo_of = store.face_photos(db, faces)
+        placed = store.assignments_of(db, faces)
+        gone = store.not_faces(db) if rows else set()
+        people_now = store.person_names(db) if rows else {}
+        taken = store.people_in_photos(db, photo_of.values())
+        rej = store.rejections_of(db, faces)
+        done = []
+        for f, p, s in rows:
+            if f not in photo_of or f in placed or f in gone or p not in people_now or p in rej.get(f, ()) \
+                    or (p, photo_of[f]) in taken:
+                continue
+            taken.add((p, photo_of[f]))
             store.assign(db, f, p, "auto", s)
-        return planned
+            done.append((f, p, s))
+        return n, done
 
     n, rows = write_if_unchanged(db, plan, write)
     return AssignStats(n, len(rows), n - len(rows), t, margin, time.perf_counter() - t0)

@@ -1,19 +1,65 @@
-"""Switch a library to another embedding model: register it, embed the stored crops, activate it.
+"""Switch a library to another embedding model: register it, embed the stored crops, activate it;
+and repair what a switch left behind (`embed_missing`).
 
 Crops are kept in the library, so this never re-decodes a photo. Decisions live in their own
 tables and are untouched; re-clustering afterwards is the people module's job.
+
+A switch completes for every face or not at all: the model becomes active in the same write
+transaction that embeds the faces a scan added meanwhile. A scan that started before the switch
+still writes its faces with the model it started with; `embed_missing` (run when a scan ends and
+before every clustering) embeds those, and any face whose vector is malformed, from their crops.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
-from faceapp.jobs.models import embedder_for, register_model_file
+from faceapp.core.embed import Embedder
+from faceapp.jobs.models import embedder_for, ensure_active_model, register_model_file
 from faceapp.storage import faces as face_store
 from faceapp.storage import models as model_store
+from faceapp.storage.tx import transaction
+
+log = logging.getLogger(__name__)
+
+
+class EmbedReport(NamedTuple):
+    embedded: int  # faces given an embedding now
+    unreadable: int  # faces whose stored crop does not decode: left without one (reported, never a crash)
+
+
+def _embed(db: Database, row: dict, embedder: Embedder | Callable[[], Embedder], chunk: int = 256,
+           progress: Callable[[int, int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+           ) -> EmbedReport:
+    """Embed every face with no (or a malformed) embedding under `row` from its stored crop. The
+    embedder may be a factory: the model is loaded only when a face needs it."""
+    todo = face_store.faces_missing_embedding(db, row["id"], row_dim(row))
+    done = bad = 0
+    for i in range(0, len(todo), chunk):
+        if should_stop and should_stop():
+            break
+        if not hasattr(embedder, "embed"):
+            embedder = embedder()
+        ids, crops, unreadable = face_store.readable_crops(db, todo[i : i + chunk])
+        if ids:
+            face_store.store_embeddings(db, row["id"], ids, embedder.embed(crops))
+        done += len(ids)
+        bad += len(unreadable)
+        if progress:
+            progress(done + bad, len(todo))
+    if bad:
+        log.warning("%d face(s) have a stored crop that does not decode; they stay without an embedding", bad)
+    return EmbedReport(done, bad)
+
+
+def row_dim(row: dict) -> int | None:
+    size = (row.get("metadata") or {}).get("embedding_size")
+    return int(size) if size else None
 
 
 def reembed(
@@ -25,30 +71,46 @@ def reembed(
     should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Embed every face lacking an embedding under model_row; returns how many were embedded."""
-    row = next(m for m in model_store.list_models(db) if m["id"] == model_row)
-    embedder = embedder_for(row, device=device)
-    todo = face_store.faces_missing_embedding(db, model_row)
-    done = 0
-    for i in range(0, len(todo), chunk):
-        if should_stop and should_stop():
-            break
-        ids = todo[i : i + chunk]
-        face_store.store_embeddings(db, model_row, ids, embedder.embed(face_store.face_crops(db, ids)))
-        done += len(ids)
-        if progress:
-            progress(done, len(todo))
-    return done
+    row = model_store.model_row(db, model_row)
+    return _embed(db, row, lambda: embedder_for(row, device=device), chunk, progress, should_stop).embedded
+
+
+def embed_missing(db: Database, device: str = "auto", chunk: int = 256,
+                  progress: Callable[[int, int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+                  embedder: Embedder | None = None) -> EmbedReport:
+    """Embed, from their stored crops, the faces the active model has no (or a malformed) embedding
+    for. Cheap when nothing is missing (the model is loaded only when needed)."""
+    row = ensure_active_model(db)
+    return _embed(db, row, embedder or (lambda: embedder_for(row, device=device)), chunk, progress, should_stop)
 
 
 def switch_model(
     db: Database, path: str | Path, device: str = "auto", progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> int | None:
-    """Register the model file, embed all crops with it, then make it active. Returns its row id,
-    or None when stopped before every face was embedded (the old model stays active)."""
+    """Register the model file (a copy kept beside the library), embed all crops with it, then make
+    it active (see `activate`). Returns its row id, or None when stopped first (the old model stays
+    active)."""
     rid = register_model_file(db, path, activate=False)
-    reembed(db, rid, device=device, progress=progress, should_stop=should_stop)
-    if face_store.faces_missing_embedding(db, rid):
-        return None
-    model_store.set_active(db, rid)
-    return rid
+    return rid if activate(db, rid, device, progress, should_stop) else None
+
+
+def activate(db: Database, model_row: int, device: str = "auto", progress: Callable[[int, int], None] | None = None,
+             should_stop: Callable[[], bool] | None = None, catch_up: int = 3) -> bool:
+    """Embed every stored crop with a registered model, then make it active; False when stopped
+    first (the old model stays active). Faces a running scan adds meanwhile are caught up in a few
+    passes; the last ones are embedded in the write transaction that flips `active`, so no face is
+    left without an embedding for the active model (faces whose crop does not decode excepted:
+    they are reported)."""
+    row = model_store.model_row(db, model_row)
+    embedder = embedder_for(row, device=device)
+    for _ in range(catch_up):
+        rep = _embed(db, row, embedder, progress=progress, should_stop=should_stop)
+        if should_stop and should_stop():
+            return False
+        if len(face_store.faces_missing_embedding(db, model_row, row_dim(row))) <= rep.unreadable:
+            break
+    with transaction(db):  # BEGIN IMMEDIATE: no scan writes a face between the last embedding and the flip
+        _embed(db, row, embedder)
+        model_store.set_active(db, model_row)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 
 import cv2
@@ -68,6 +69,25 @@ def face_rows(db: Database, where: str = "", params: Sequence = ()) -> list[dict
     return out
 
 
+def readable_crops(db: Database, face_ids: Sequence[int]) -> tuple[list[int], np.ndarray, list[int]]:
+    """(face ids whose crop decodes, their N×112×112×3 RGB crops, face ids whose crop does not):
+    a damaged or foreign crop blob is reported, never a crash."""
+    crops: dict[int, np.ndarray] = {}
+    for i in range(0, len(face_ids), 500):
+        chunk = list(face_ids[i : i + 500])
+        q = ",".join("?" * len(chunk))
+        for fid, blob in db.execute(f"SELECT id, crop FROM faces WHERE id IN ({q})", chunk).fetchall():
+            try:
+                img = decode_crop(blob)
+            except (TypeError, ValueError, cv2.error):
+                continue
+            if img.shape == (112, 112, 3):
+                crops[fid] = img
+    good = [f for f in face_ids if f in crops]
+    bad = [f for f in face_ids if f not in crops]
+    return good, (np.stack([crops[f] for f in good]) if good else np.zeros((0, 112, 112, 3), np.uint8)), bad
+
+
 def face_crops(db: Database, face_ids: Sequence[int]) -> np.ndarray:
     """N×112×112×3 RGB crops in the order of face_ids."""
     crops = {}
@@ -80,18 +100,24 @@ def face_crops(db: Database, face_ids: Sequence[int]) -> np.ndarray:
 
 
 def embeddings(db: Database, model_row: int, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(face_ids, N×D float32) for every face with an embedding under this model."""
+    """(face_ids, N×D float32) for every face with an embedding under this model. A malformed blob
+    (not D float32s; D = dim, else the most common size) is left out, as if the face had none."""
     rows = db.execute("SELECT face_id, vector FROM embeddings WHERE model = ? ORDER BY face_id", [model_row]).fetchall()
+    if rows:
+        size = dim * 4 if dim else Counter(len(r[1]) for r in rows).most_common(1)[0][0]
+        rows = [r for r in rows if len(r[1]) == size and size % 4 == 0]
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     if not rows:
         return ids, np.zeros((0, dim or 0), np.float32)
     return ids, np.stack([np.frombuffer(r[1], np.float32) for r in rows])
 
 
-def faces_missing_embedding(db: Database, model_row: int) -> list[int]:
+def faces_missing_embedding(db: Database, model_row: int, dim: int | None = None) -> list[int]:
+    """Faces with no embedding under this model, or (given dim) one of the wrong size."""
     rows = db.execute(
-        "SELECT f.id FROM faces f LEFT JOIN embeddings e ON e.face_id = f.id AND e.model = ? WHERE e.face_id IS NULL ORDER BY f.id",
-        [model_row],
+        "SELECT f.id FROM faces f LEFT JOIN embeddings e ON e.face_id = f.id AND e.model = ? "
+        "WHERE e.face_id IS NULL OR (? IS NOT NULL AND length(e.vector) != ? * 4) ORDER BY f.id",
+        [model_row, dim, dim],
     ).fetchall()
     return [r[0] for r in rows]
 

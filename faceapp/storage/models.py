@@ -20,9 +20,10 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def register_model(db: Database, model_id: str, path: str | Path, metadata: dict, activate: bool = False) -> int:
-    """Add (or refresh) a model row; returns its row id."""
-    sha = file_sha256(path)
+def register_model(db: Database, model_id: str, path: str | Path, metadata: dict, activate: bool = False,
+                   sha: str | None = None) -> int:
+    """Add (or refresh) a model row; returns its row id. `sha` is the file's sha256 when known."""
+    sha = sha or file_sha256(path)
     with transaction(db):
         row = db.execute("SELECT id FROM models WHERE model_id = ?", [model_id]).fetchone()
         if row:
@@ -63,6 +64,28 @@ def active_model(db: Database) -> dict | None:
     if not row:
         return None
     return {"id": row[0], "model_id": row[1], "path": row[2], "sha256": row[3], "metadata": json.loads(row[4])}
+
+
+def model_row(db: Database, model_row: int) -> dict:
+    row = db.execute("SELECT id, model_id, path, sha256, metadata FROM models WHERE id = ?", [model_row]).fetchone()
+    if not row:
+        raise KeyError(f"no model row {model_row}")
+    return {"id": row[0], "model_id": row[1], "path": row[2], "sha256": row[3], "metadata": json.loads(row[4])}
+
+
+def set_path(db: Database, model_row: int, path: str | Path) -> None:
+    """The model's file is now here (same content: the caller checked its sha256)."""
+    with transaction(db):
+        db.execute("UPDATE models SET path = ? WHERE id = ?", [str(path), model_row])
+
+
+def library_file(db: Database) -> Path | None:
+    """The library's own file as SQLite names it (None for an in-memory library). Only the name:
+    the file itself is SQLite's alone."""
+    for _seq, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return Path(file) if file else None
+    return None
 
 
 def list_models(db: Database) -> list[dict]:

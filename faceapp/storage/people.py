@@ -7,6 +7,7 @@ them"). 'user' and 'confirmed' are decisions: clustering never rewrites them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -116,6 +117,29 @@ def assignments(db: Database, sources: Iterable[str] | None = None) -> dict[int,
     return {r[0]: (r[1], r[2], r[3]) for r in db.execute(sql, params).fetchall()}
 
 
+def _by_faces(db: Database, sql: str, face_ids: Iterable[int]) -> list[tuple]:
+    ids = sorted({int(f) for f in face_ids})
+    out: list[tuple] = []
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        out += db.execute(sql.format(q=_q(len(chunk))), chunk).fetchall()
+    return out
+
+
+def assignments_of(db: Database, face_ids: Iterable[int]) -> dict[int, tuple[int, str, float | None]]:
+    """face id -> (person id, source, score), for these faces only."""
+    rows = _by_faces(db, "SELECT face_id, person_id, source, score FROM face_assignments WHERE face_id IN ({q})", face_ids)
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def rejections_of(db: Database, face_ids: Iterable[int]) -> dict[int, set[int]]:
+    """face id -> persons it was rejected from, for these faces only."""
+    out: dict[int, set[int]] = {}
+    for f, p in _by_faces(db, "SELECT face_id, person_id FROM face_rejections WHERE face_id IN ({q})", face_ids):
+        out.setdefault(f, set()).add(p)
+    return out
+
+
 def faces_of(db: Database, person_id: int) -> list[int]:
     rows = db.execute(
         "SELECT face_id FROM face_assignments WHERE person_id = ? AND face_id NOT IN (SELECT face_id FROM not_faces) "
@@ -161,6 +185,20 @@ def add_rejection(db: Database, face_id: int, person_id: int) -> None:
     with transaction(db):
         db.execute("INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) VALUES (?,?,?)",
                    [face_id, person_id, now()])
+
+
+def add_rejections(db: Database, face_ids: Iterable[int], person_id: int) -> None:
+    with transaction(db):
+        ts = now()
+        db.conn.executemany("INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) VALUES (?,?,?)",
+                            [(int(f), person_id, ts) for f in face_ids])
+
+
+def drop_rejections_within(db: Database, person_id: int) -> None:
+    """Forget the rejections of this person by faces that are in it now."""
+    with transaction(db):
+        db.execute("DELETE FROM face_rejections WHERE person_id = ? AND face_id IN "
+                   "(SELECT face_id FROM face_assignments WHERE person_id = ?)", [person_id, person_id])
 
 
 def not_faces(db: Database) -> set[int]:
@@ -249,3 +287,66 @@ def drop_prototypes(db: Database, person_ids: Iterable[int] | None = None) -> No
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             db.execute(f"DELETE FROM person_prototypes WHERE person_id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def person_names(db: Database) -> dict[int, str | None]:
+    """Every person id -> name (None when unnamed): a cheap look at who exists now."""
+    return dict(db.execute("SELECT id, name FROM persons").fetchall())
+
+
+def people_in_photos(db: Database, photo_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(person id, photo id) for every assigned face of these photos."""
+    photos = sorted({int(p) for p in photo_ids})
+    out: set[tuple[int, int]] = set()
+    for k in range(0, len(photos), 900):
+        chunk = photos[k : k + 900]
+        out |= set(db.execute(
+            "SELECT a.person_id, f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+            f"WHERE f.photo_id IN ({_q(len(chunk))})", chunk).fetchall())
+    return out
+
+
+def others_wrote(db: Database) -> int:
+    """SQLite's data_version: it changes when another connection commits (never for this one's own
+    writes), so a cache computed from reads is saved only when nobody wrote in between."""
+    return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _stack(rows: list, nbytes: int | None) -> tuple[list, np.ndarray]:
+    """Rows (..., vector) whose blob has the expected size (else the most common one) as a matrix;
+    a malformed blob (wrong length) is left out as if the face had no embedding."""
+    if not rows:
+        return [], np.zeros((0, (nbytes or 0) // 4), np.float32)
+    if nbytes is None:
+        nbytes = Counter(len(r[-1]) for r in rows).most_common(1)[0][0]
+    good = [r for r in rows if len(r[-1]) == nbytes and nbytes % 4 == 0 and nbytes]
+    if not good:
+        return [], np.zeros((0, nbytes // 4), np.float32)
+    return good, np.frombuffer(b"".join(r[-1] for r in good), np.float32).reshape(len(good), -1).copy()
+
+
+def assigned_vectors(db: Database, model: int, person_ids: Sequence[int],
+                     nbytes: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(face ids, vectors, person ids) of these people's faces under a model, read in one statement
+    (face and person always agree), not-a-face marks and malformed blobs left out."""
+    rows: list = []
+    ids = sorted({int(p) for p in person_ids})
+    for k in range(0, len(ids), 900):
+        chunk = ids[k : k + 900]
+        rows += db.execute(
+            "SELECT a.face_id, a.person_id, e.vector FROM face_assignments a "
+            "JOIN embeddings e ON e.face_id = a.face_id AND e.model = ? "
+            f"WHERE a.person_id IN ({_q(len(chunk))}) AND a.face_id NOT IN (SELECT face_id FROM not_faces) "
+            "ORDER BY a.face_id", [model, *chunk]).fetchall()
+    good, x = _stack(rows, nbytes)
+    return (np.array([r[0] for r in good], np.int64), x, np.array([r[1] for r in good], np.int64))
+
+
+def unsorted_vectors(db: Database, model: int, nbytes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(face ids, vectors) of faces in no person under a model (not-a-face and malformed left out)."""
+    rows = db.execute(
+        "SELECT e.face_id, e.vector FROM embeddings e WHERE e.model = ? "
+        "AND e.face_id NOT IN (SELECT face_id FROM not_faces) "
+        "AND e.face_id NOT IN (SELECT face_id FROM face_assignments) ORDER BY e.face_id", [model]).fetchall()
+    good, x = _stack(rows, nbytes)
+    return np.array([r[0] for r in good], np.int64), x

@@ -200,21 +200,27 @@ def test_a_decision_made_while_the_library_clusters_is_never_overwritten(db, mak
     lib.check_one_face_per_photo()
 
 
-def test_the_last_try_plans_under_the_write_lock(db, make_lib, monkeypatch):
+def test_no_plan_runs_under_the_write_lock(db, make_lib, monkeypatch):
+    """Plans never hold the write lock (a user action would wait for a whole clustering); the last
+    plan is written whatever came in, and the write itself honours the decisions (test_races)."""
     import faceapp.jobs.recluster as rc
 
     make_lib(per=6, seed=4)
     versions = iter(range(1000))
     monkeypatch.setattr(rc.decisions, "version", lambda _db: next(versions))  # every look sees a change
-    planned, locked = [], []
+    planned, locked, wrote = [], [], []
 
     def plan():
         planned.append(1)
         locked.append(db.conn.in_transaction)
         return len(planned)
 
-    assert rc.write_if_unchanged(db, plan, lambda p: p, retries=2) == 3
-    assert locked == [False, False, True]
+    def write(p):
+        wrote.append(db.conn.in_transaction)
+        return p
+
+    assert rc.write_if_unchanged(db, plan, write, retries=2) == 3
+    assert locked == [False, False, False] and wrote == [True]
 
 
 def test_recluster_reports_its_stages_and_a_cancel_writes_nothing(db, make_lib):

@@ -57,10 +57,8 @@ class Album:
 
 
 def decided(db, face_id: int, name: str) -> int:
-    """A person named `name` that holds this face as the user's decision (split out, or confirmed as new)."""
-    r = db.execute("SELECT person_id FROM face_assignments WHERE face_id = ?", [face_id]).fetchone()
-    if r:
-        return people.split_person(db, r[0], [face_id], name=name)
+    """A person named `name` that holds this face as the user's decision (confirmed as new). Not a
+    split: a split also says the faces left behind are not this person, which an import respects."""
     pid = create_person(db, name)
     people.confirm_faces(db, [face_id], pid)
     return pid
