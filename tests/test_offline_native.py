@@ -13,6 +13,7 @@ children also run in one with no network at all, so a failing run still sends no
 from __future__ import annotations
 
 import functools
+import getpass
 import os
 import re
 import shutil
@@ -30,13 +31,17 @@ SCAN_SECONDS = 80  # the scan is stopped (SIGINT, as Ctrl+C) after this long: > 
 QUIET_VARS = ("CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL",
               "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER",
               "ORT_RUNNING_UNIT_TESTS", "ORT_DISABLE_TELEMETRY")
-# an IPv4/IPv6 socket, address or a name lookup through nscd / systemd-resolved
-NETWORK = re.compile(r"\b[AP]F_INET6?\b|nscd/socket|systemd/resolve")
+# an IPv4/IPv6 socket or address, or a name lookup handed to systemd-resolved or to a running nscd (which
+# would do the DNS in its own process); with nscd absent (connect fails) glibc asks DNS itself, over AF_INET
+NETWORK = re.compile(r"\b[AP]F_INET6?\b|systemd/resolve|nscd/socket.*= 0$")
 
 
 def user_env(tmp_path: Path) -> dict[str, str]:
     """The environment of a user's shell: no CI markers, no telemetry switch of their own, a fresh home."""
     env = {k: v for k, v in os.environ.items() if k not in QUIET_VARS}
+    user = getpass.getuser()  # a login shell has these; without them getpass asks nscd for the passwd entry
+    env.setdefault("USER", user)
+    env.setdefault("LOGNAME", user)
     home = tmp_path / "home"
     (home / ".cache").mkdir(parents=True, exist_ok=True)
     env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), QT_QPA_PLATFORM="offscreen",
