@@ -8,10 +8,12 @@ PY=${PYTHON:-python3}
 # The trainer's CPU build of PyTorch (a GPU user installs a CUDA build instead; see README).
 .venv/bin/python -m pip install -q "torch==2.13.0"
 .venv/bin/python -m pip install -q -e ".[gui,train,test]"
-# exiftool reads exported XMP back in the tests; Qt's offscreen platform needs a few X/GL libraries.
+# exiftool reads exported XMP back in the tests; strace watches for network system calls in
+# tests/test_offline_native.py; Qt's offscreen platform needs a few X/GL libraries.
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   need=()
   command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)
+  command -v strace >/dev/null || need+=(strace)
   for lib in libEGL.so.1 libGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3; do
     ldconfig -p | grep -q "$lib" || need+=("$lib")
   done

@@ -1,4 +1,8 @@
-"""Nothing leaves the machine: the main job runs with every network door shut, and no code asks a hub for weights."""
+"""Nothing leaves the machine: the main job runs with every network door shut, and no code asks a hub for weights.
+
+These checks are inside Python and run everywhere; tests/test_offline_native.py watches the system calls of
+whole processes (native libraries included, e.g. onnxruntime's telemetry) where strace is installed.
+"""
 
 from __future__ import annotations
 
