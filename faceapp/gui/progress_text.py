@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 # faceapp.core.cluster's stages (and recluster's reading/writing) in words
-CLUSTER_STAGES = {"reading": "reading faces", "neighbours": "finding look-alikes", "linking": "linking faces",
+CLUSTER_STAGES = {"embedding": "embedding faces the model lacks", "reading": "reading faces", "neighbours": "finding look-alikes", "linking": "linking faces",
                   "refining": "checking each face", "chance": "checking lone pairs", "labels": "naming groups",
                   "writing": "saving"}
 

@@ -23,6 +23,7 @@ from faceapp.core.embed import Embedder
 from faceapp.jobs.models import embedder_for, ensure_active_model, register_model_file
 from faceapp.storage import faces as face_store
 from faceapp.storage import models as model_store
+from faceapp.storage.backup import backup_library
 from faceapp.storage.tx import transaction
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def activate(db: Database, model_row: int, device: str = "auto", progress: Calla
     they are reported)."""
     row = model_store.model_row(db, model_row)
     embedder = embedder_for(row, device=device)
+    backup_library(db, reason="before-model-switch")  # the library as it was under the old model
     for _ in range(catch_up):
         rep = _embed(db, row, embedder, progress=progress, should_stop=should_stop)
         if should_stop and should_stop():

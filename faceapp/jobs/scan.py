@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from faceapp.core.detect import DetectorSettings
 from faceapp.core.embed import Embedder
 from faceapp.jobs.models import embedder_for, ensure_active_model
+from faceapp.jobs.reembed import embed_missing
 from faceapp.jobs.scan_plan import PhotoResult, PhotoWorker, iter_image_files, plan
 from faceapp.storage import photos as photo_store
 from faceapp.storage.carry import carry_decisions
@@ -85,6 +86,7 @@ class ScanStats:
     skipped: int = 0  # unchanged since the last scan
     processed: int = 0
     moved: int = 0
+    repaired: int = 0  # faces embedded at the end for the active model (a model switched in during the scan)
     carried: int = 0  # faces of an edited photo whose decisions followed them into the new content
     replaced: int = 0  # known names that now hold other content (their old photos are set aside as missing)
     missing: int = 0
@@ -107,7 +109,7 @@ class ScanStats:
     def as_dict(self) -> dict:
         return {
             "found": self.found, "skipped": self.skipped, "processed": self.processed, "moved": self.moved,
-            "replaced": self.replaced, "carried": self.carried, "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
+            "replaced": self.replaced, "carried": self.carried, "repaired": self.repaired, "missing": self.missing, "faces": self.faces, "errors": dict(self.errors), "seconds": round(self.seconds, 2),
             "photos_per_s": round(self.photos_per_s, 2), "faces_per_s": round(self.faces_per_s, 2),
             "cancelled": self.cancelled, "provider": self.provider, "assigned": self.assigned, "xmp_names": self.xmp_names,
         }
@@ -155,8 +157,13 @@ class Scanner:
                     if r.path not in seen and r.status != "missing"]
             stats.missing = photo_store.mark_missing(self.db, gone)
         photo_store.drop_set_aside_without_faces(self.db, self._set_aside)
-        # Library-wide repairs go here (the faces this scan stored were embedded with self.model;
-        # a model switched in meanwhile needs theirs: the model helper's embed_missing).
+        # The faces this scan stored were embedded with the model active when it began: a model
+        # switched in meanwhile (or a face left without a readable embedding) gets its embedding now,
+        # from the stored crop, so the active model never lacks faces.
+        if stats.faces or not stats.cancelled:
+            same = ensure_active_model(self.db)["id"] == self.model["id"]
+            stats.repaired = embed_missing(self.db, device=self.settings.device,
+                                           embedder=self.embedder if same else None).embedded
         if stats.faces and self.settings.assign_new:
             stats.assigned = self._assign_new()
 

@@ -14,6 +14,7 @@ from faceapp import paths
 from faceapp.jobs import people
 from faceapp.jobs.models import ensure_active_model
 from faceapp.jobs.reembed import switch_model
+from faceapp.storage.backup import backups_of
 from faceapp.storage.db import open_library
 from faceapp.storage.faces import faces_missing_embedding, insert_face
 from faceapp.storage.models import active_model
@@ -104,7 +105,21 @@ def test_the_active_model_file_lives_beside_the_library(lib_path, trained):
 
     Scanner(db)  # loads the active model
     assert ensure_active_model(db)["id"] == rid
-    assert sorted(p.name for p in lib_path.parent.iterdir()) == ["library.db", "library.db-shm", "library.db-wal", "models"]
+    assert sorted(p.name for p in lib_path.parent.iterdir()) == ["backups", "library.db", "library.db-shm",
+                                                                 "library.db-wal", "models"]
+    kept = backups_of(lib_path)  # the library as it was under the old model, kept before the switch
+    assert len(kept) == 1 and "before-model-switch" in kept[0].name
+
+
+def test_a_scan_that_ran_through_a_switch_repairs_its_faces_itself(lib_path, trained, sample_album):
+    from faceapp.jobs.scan import Scanner
+
+    db = open_library(lib_path)
+    scanner = Scanner(db)  # started under the bundled model
+    rid = switch_model(open_library(lib_path), trained, device="cpu")  # the window switches meanwhile
+    stats = scanner.scan([sample_album])
+    assert stats.faces > 0 and stats.repaired == stats.faces
+    assert faces_missing_embedding(db, rid) == []
 
 
 @pytest.mark.parametrize("how", ["deleted", "changed"])
@@ -136,6 +151,7 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 from test_model_switch import _add_faces
+from faceapp.storage.backup import backups_of
 from faceapp.storage.db import open_library
 
 db = open_library(sys.argv[1])

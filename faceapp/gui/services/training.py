@@ -104,13 +104,11 @@ def models(db: Database) -> list[dict]:
 def activate_model(db: Database, model_row: int, device: str = "auto", strictness: float = 0.5,
                    progress: Progress = None, should_stop: Stop = None) -> dict:
     """Make a registered model active again (embedding any faces it lacks), then re-cluster."""
-    from faceapp.jobs.reembed import reembed
-    from faceapp.storage import models as model_store
+    from faceapp.jobs.reembed import activate
 
-    reembed(db, model_row, device=device, progress=progress, should_stop=should_stop)
-    if should_stop and should_stop():
+    # every face embedded, then the flip, in one write transaction (a scan may be adding faces)
+    if not activate(db, model_row, device=device, progress=progress, should_stop=should_stop):
         return {"cancelled": True}
-    model_store.set_active(db, model_row)
     return {"model": model_row, "people": recluster(db, strictness, progress, should_stop)}
 
 
