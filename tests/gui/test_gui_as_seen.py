@@ -216,3 +216,18 @@ def test_review_counts_every_selected_face(qtbot, window, settle):
     sel = QItemSelection(view.model.index(0), view.model.index(3))  # a shift-click over four faces
     view.grid.selectionModel().select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
     assert "(and 3 more selected)" in view.question.text()
+
+
+def test_csv_target_named_as_a_file_is_that_file(grouped_sample, tmp_path):
+    from faceapp.storage.db import open_library
+
+    db = open_library(grouped_sample)
+    ids = [p.id for p in services.list_people(db)]
+    target = tmp_path / "out" / "faces.csv"
+    target.parent.mkdir()
+    result = services.export(db, str(target), "csv", ids)
+    assert target.is_file() and not (target / "faces.csv").exists(), result
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    services.export(db, str(folder), "json", ids)
+    assert (folder / "faces.json").is_file()
