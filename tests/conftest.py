@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# GUI tests draw offscreen unless asked to use a real X server (FACEAPP_TEST_X=1 with DISPLAY set,
+# e.g. under `xvfb-run -a -s "-screen 0 1600x1000x24"`): some bugs only show in a real window.
+if os.environ.get("FACEAPP_TEST_X") == "1" and os.environ.get("DISPLAY"):
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+else:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 REPO = Path(__file__).resolve().parents[1]

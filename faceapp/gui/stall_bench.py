@@ -97,7 +97,7 @@ def measure(db_path: Path) -> dict[str, float]:
         settle(0.03)
     step("scroll all faces")
     win.show_view("People")
-    win.people.search.setText("Unknown 1")
+    win.people.search.setText("Person 1")
     settle(0.5)
     step("search people")
     win.close()

@@ -54,6 +54,10 @@ class FaceThumbnails(QObject):
         self.request(face_id)
         return self._placeholder
 
+    def placeholder(self) -> QPixmap:
+        """The grey square shown for a face still loading (or for no face at all)."""
+        return self._placeholder
+
     def request(self, face_id: int) -> None:
         if face_id not in self._pending and face_id not in self._cache:
             self._pending.add(face_id)

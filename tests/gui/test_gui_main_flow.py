@@ -66,6 +66,7 @@ def test_scan_name_merge_reject_export(qtbot, tmp_path, make_window, settle):
     other_faces = {r[0] for r in _q(db_path, "SELECT face_id FROM face_assignments WHERE person_id = ?", [other])}
     assert other_faces
     view.merge_target.setCurrentIndex(0)
+    view.ask_merge = lambda me, other: True  # the question (both people shown) says yes: see test_gui_as_seen
     qtbot.mouseClick(view.merge_button, Qt.MouseButton.LeftButton)
     settle(win)
     george = {r[0] for r in _q(db_path, "SELECT face_id FROM face_assignments WHERE person_id = ?", [biggest.id])}

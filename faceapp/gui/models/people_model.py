@@ -64,8 +64,11 @@ class PeopleModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             photos = f"{p.photos} photo" + ("" if p.photos == 1 else "s")
             return f"{p.label}\n{photos}" + (" · hidden" if p.hidden else "")
-        if role == Qt.ItemDataRole.DecorationRole and p.rep_face is not None:
-            return _icon(self.thumbs.pixmap(p.rep_face))
+        if role == Qt.ItemDataRole.DecorationRole:
+            # A tile always has a picture of the full size, a grey one when the person has no face to
+            # show: the grid (uniform item sizes) measures one tile for all, and a tile with no picture
+            # squeezed every tile into a strip with no name.
+            return _icon(self.thumbs.pixmap(p.rep_face) if p.rep_face is not None else self.thumbs.placeholder())
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{p.label}: {p.faces} faces in {p.photos} photos"
         if role == PersonRole:

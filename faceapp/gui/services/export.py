@@ -19,7 +19,10 @@ def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] |
     if what == "albums":
         r = E.export_albums(db, out_dir, mode=mode, person_ids=person_ids)
     elif what in ("csv", "json"):
-        r = E.export_table(db, str(Path(out_dir or ".") / f"faces.{what}"), fmt=what, person_ids=person_ids, rename=True)
+        target = Path(out_dir or ".")
+        if target.suffix.lower() != f".{what}":  # a folder: faces.csv in it; ".../faces.csv" is the file itself
+            target = target / f"faces.{what}"
+        r = E.export_table(db, str(target), fmt=what, person_ids=person_ids, rename=True)
     elif what == "xmp":
         r = E.export_xmp(db, person_ids=person_ids, out_dir=out_dir, include_unnamed=include_unnamed)
     else:

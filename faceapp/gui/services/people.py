@@ -10,7 +10,8 @@ from faceapp.jobs import people as P
 
 
 def label(person_id: int, name: str | None) -> str:
-    return name or f"Unknown {person_id}"
+    """The name, or "Person N": the one word the CLI, the exports and the GUI all use."""
+    return name or f"Person {person_id}"
 
 
 def _far_for(strictness: float) -> str:
@@ -38,8 +39,11 @@ def recluster(db: Database, strictness: float = 0.5, progress: Progress = None, 
 
 
 def list_people(db: Database, include_hidden: bool = False) -> list[Person]:
+    """People with at least one face. A person left with none (every face "not a face", moved
+    away, or emptied by a merge answered No) stays in the library, so undo and the decisions that
+    name them keep working, but is not shown or offered anywhere: an empty tile helps nobody."""
     return [Person(p.id, p.name, label(p.id, p.name), p.faces, p.photos, p.cover_face, bool(p.hidden))
-            for p in P.list_people(db, include_hidden=include_hidden)]
+            for p in P.list_people(db, include_hidden=include_hidden) if p.faces > 0]
 
 
 def person(db: Database, person_id: int) -> Person | None:
@@ -95,7 +99,37 @@ def set_hidden(db: Database, person_id: int, hidden: bool) -> None:
 def undo(db: Database) -> str | None:
     """What was undone, in words, or None when there is nothing to undo."""
     done = P.undo(db)
-    return None if done is None else str(done.get("summary") or done.get("action"))
+    return None if done is None else describe(db, done.get("action") or "", done.get("summary") or {})
+
+
+def _faces(n: int) -> str:
+    return f"{n} face" + ("" if n == 1 else "s")
+
+
+def describe(db: Database, action: str, summary: dict) -> str:
+    """A history step in words ("merging Person 7 into Ann"), for the status bar after undo."""
+    from faceapp.storage.people import person_row
+
+    def who(pid: object) -> str:
+        row = person_row(db, int(pid)) if isinstance(pid, int) else None
+        return label(int(pid), row["name"] if row else None) if isinstance(pid, int) else "a person"
+
+    faces = summary.get("faces")
+    n = len(faces) if isinstance(faces, list) else faces if isinstance(faces, int) else 0
+    person = summary.get("person")
+    words = {
+        "confirm": f"confirming {_faces(n)} as {who(person)}",
+        "move": f"moving {_faces(n)} to {who(person)}",
+        "reject": f"“not this person” on {_faces(n)} of {who(person)}",
+        "not_a_face": f"marking {_faces(n)} as not a face",
+        "split": f"splitting {_faces(n)} off {who(person)}",
+        "merge": "merging " + ", ".join(who(s) for s in summary.get("sources") or []) + f" into {who(summary.get('target'))}",
+        "name": f"naming {who(person)} “{summary.get('name')}”" if summary.get("name") else f"the name of {who(person)}",
+        "hide": f"hiding {who(person)}",
+        "unhide": f"showing {who(person)} again",
+        "dismiss_merge": "“different people” on " + " and ".join(who(p) for p in summary.get("people") or []),
+    }
+    return words.get(action) or action.replace("_", " ")
 
 
 def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tuple[Person, float]]:

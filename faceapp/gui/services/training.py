@@ -85,8 +85,18 @@ def train(db: Database, source: str, loss: str, epochs: int, device: str, out_di
         raise ValueError(f"{exc}. Training needs more faces: name more people, each with five or more faces "
                          "(a fifth of them are kept aside to measure before and after)") from exc
     out = Path(out_dir)
+    before, after = _figures(report["before"]["heldout"]), _figures(report["after"]["heldout"])
     return TrainReport(report["model_path"], str(out / "report.json"), str(out / "report.png"),
-                       _figures(report["before"]["heldout"]), _figures(report["after"]["heldout"]))
+                       before, after, kept_base(report, before, after))
+
+
+def kept_base(report: dict, before: dict, after: dict) -> bool:
+    """Whether training gave back the base model unchanged: the trainer's selection kept epoch 0
+    (or a blend of weight 0), or every before/after figure is the same."""
+    kept = (report.get("selection") or {}).get("kept") or {}
+    if kept and (kept.get("epoch") == 0 or kept.get("alpha") == 0):
+        return True
+    return bool(before) and before == after
 
 
 def _figures(ev: dict) -> dict:

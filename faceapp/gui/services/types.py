@@ -13,7 +13,7 @@ Stop = Callable[[], bool] | None
 class Person:
     id: int
     name: str | None
-    label: str  # the name, or "Unknown N"
+    label: str  # the name, or "Person N" (as in the CLI and the exports)
     faces: int
     photos: int
     rep_face: int | None  # the face shown on the person's tile
@@ -65,3 +65,4 @@ class TrainReport:
     roc_png: str | None
     before: dict  # figures of the current model on the held-out faces
     after: dict  # figures of the new model
+    kept_base: bool = False  # the trainer found nothing better and returned the base model as it was

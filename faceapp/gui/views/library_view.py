@@ -139,8 +139,12 @@ class LibraryView(QWidget):
         self.ctx.notify("people")
 
     def _on_done(self, stats: dict) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        if not stats["cancelled"]:  # a stopped scan keeps the bar where it stopped
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1)
+        elif self.progress.maximum() == 0:  # stopped while grouping (busy bar): an empty bar, not a full one
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
         verb = "Stopped" if stats["cancelled"] else "Done"
         self.status.setText(f"{verb}: {stats['processed']} photos scanned, {stats['skipped']} unchanged, "
                             f"{stats['faces']} faces, {sum(stats['errors'].values())} failed "

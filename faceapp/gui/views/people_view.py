@@ -83,10 +83,11 @@ class PeopleView(QWidget):
     def _apply(self, result: tuple[list[services.Person], int]) -> None:
         people, unsorted = result
         self.model.set_people(people)
-        named = sum(1 for p in people if p.name)
+        shown = [p for p in people if not p.hidden]  # "N people" counts those the grid shows
+        named = sum(1 for p in shown if p.name)
         self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
         self.unsorted_button.setEnabled(unsorted > 0)
-        self.summary.setText(f"{len(people)} people · {named} named · {sum(p.hidden for p in people)} hidden")
+        self.summary.setText(f"{len(shown)} people · {named} named · {len(people) - len(shown)} hidden")
 
     def regroup(self) -> Task | None:
         if self.task is not None or "scan" in self.ctx.busy:

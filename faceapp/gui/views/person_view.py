@@ -42,6 +42,9 @@ class PersonView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.person_id: int | None = None
+        self.thumbs = thumbs
+        self._person: services.Person | None = None
+        self.ask_merge = self._ask_merge  # (this person, the other) -> bool; tests replace it
         self.model = FacesModel(thumbs, caption=lambda f: "✓ confirmed" if f.source == "confirmed" else "")
         self.back_button = QPushButton("← People")
         self.name = QLineEdit(placeholderText="Name this person")
@@ -88,7 +91,7 @@ class PersonView(QWidget):
         lay.addWidget(self.grid, 1)
         lay.addLayout(acts)
 
-        self.back_button.clicked.connect(self.back)
+        self.back_button.clicked.connect(lambda: emit(self.back))
         self.rename_button.clicked.connect(self.rename)
         self.name.returnPressed.connect(self.rename)
         self.hidden.clicked.connect(self.set_hidden)
@@ -97,7 +100,7 @@ class PersonView(QWidget):
         self.undo_button.clicked.connect(self.undo)
         self.grid.activated.connect(lambda _: self.open_photo())
         QShortcut(QKeySequence("M"), self, activated=self.move_selected)
-        QShortcut(QKeySequence("Escape"), self, activated=self.back)
+        QShortcut(QKeySequence("Escape"), self, activated=lambda: emit(self.back))
 
     # -- showing a person --------------------------------------------------------------------
     def show_person(self, person_id: int) -> None:
@@ -133,6 +136,7 @@ class PersonView(QWidget):
         self.model.set_faces(faces)
         self.move_target.clear()
         if self.person_id == UNSORTED:
+            self._person = None
             self._set_mode(True)
             self.name.clear()
             self.name.setPlaceholderText("Unsorted faces")
@@ -143,10 +147,11 @@ class PersonView(QWidget):
                 self.move_target.addItem(q.label, q.id)
             return
         if p is None:  # merged away or emptied
-            self.person_id = None
+            self.person_id = self._person = None
             emit(self.back)
             return
         self._set_mode(False)
+        self._person = p
         self.name.setText(p.name or "")
         self.name.setPlaceholderText(p.label)
         self.hidden.setChecked(p.hidden)
@@ -187,9 +192,19 @@ class PersonView(QWidget):
             self.ctx.act(services.set_hidden, self.person_id, hidden)
 
     def merge(self) -> None:
-        other = variant(self.merge_target.currentData())
-        if self.person_id is not None and other is not None:
-            self.ctx.act(services.merge, self.person_id, other)
+        """Merge the chosen person into this one, after a question that shows both."""
+        other_id = variant(self.merge_target.currentData())
+        me = self._person
+        other = next((q for q in self._others if q.id == other_id), None)
+        if me is None or other is None or self.person_id != me.id or not self.ask_merge(me, other):
+            return
+        self.ctx.act(services.merge, me.id, other.id,
+                     then=lambda _: self.ctx.say(f"Merged {other.label} into {me.label} · Edit → Undo (Ctrl+Z) takes it back"))
+
+    def _ask_merge(self, me: services.Person, other: services.Person) -> bool:
+        from faceapp.gui.views.merge_question import ask_merge
+
+        return ask_merge(self, self.thumbs, me, other)
 
     def confirm_selected(self) -> None:
         if self.person_id != UNSORTED and (ids := self.selected_face_ids()):

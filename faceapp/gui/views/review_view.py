@@ -52,6 +52,7 @@ class ReviewView(QWidget):
         QShortcut(QKeySequence("N"), self, activated=self.reject_selected)
         QShortcut(QKeySequence("Space"), self, activated=self.skip)
         self.grid.selectionModel().currentChanged.connect(lambda *_: self._describe())
+        self.grid.selectionModel().selectionChanged.connect(lambda *_: self._describe())  # counts what is selected now
         self._dirty = True
         ctx.changed.connect(self._changed)
 
