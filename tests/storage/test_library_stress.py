@@ -122,18 +122,29 @@ def _plan(path: Path) -> tuple[list[int], list[int], list[tuple[int, int]], list
 
 def _background_reads(path: Path, log: Log, stop: threading.Event) -> None:
     from faceapp.gui import services  # the GUI's read, without Qt
+    from faceapp.storage.db import LibraryPool, check_library_file
 
+    pool = LibraryPool(path)  # the GUI's loaders borrow long-lived connections
+    rounds = 0
     while not stop.is_set():
+        rounds += 1
         try:
-            db = open_library(path)
-            try:
-                services.list_people(db, include_hidden=True)
-            finally:
-                db.conn.close()
+            if rounds % 3 == 0:  # a fresh connection, read, closed (the jobs, and the GUI before)
+                db = open_library(path)
+                try:
+                    services.list_people(db, include_hidden=True)
+                finally:
+                    db.conn.close()
+            elif rounds % 3 == 1:
+                with pool.connection() as db:
+                    services.list_people(db, include_hidden=True)
+            else:  # the look the app takes at a library it offers or opens (Open recent, recovery)
+                check_library_file(path)
             log.count("background read")
         except Exception as exc:  # noqa: BLE001 - every failure is a finding
             log.error(f"background read: {type(exc).__name__}: {exc}")
         stop.wait(0.02)
+    pool.close()
 
 
 def _cli_loops(path: Path, log: Log, stop: threading.Event, people: list[int],

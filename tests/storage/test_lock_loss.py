@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from faceapp.storage.db import open_library
 from faceapp.storage.people import create_person
 
@@ -32,7 +34,24 @@ def _name_seen_by_another_process(db_path: Path, person: int) -> str | None:
     return out.stdout.strip()
 
 
-def test_a_background_read_keeps_the_windows_locks(tmp_path):
+def _background_read(db_path: Path) -> None:
+    bg = open_library(db_path)  # a background read, as every GUI worker did
+    bg.execute("SELECT 1").fetchall()
+    bg.conn.close()
+
+
+def _library_check(db_path: Path) -> None:
+    """What the app does with a library it is asked to open or offer (Open recent, the recovery
+    check): it looks at the file while its own connections to it are live."""
+    from faceapp.storage.db import check_library_file
+    from faceapp.storage.integrity import library_problems
+
+    check_library_file(db_path)
+    assert library_problems(db_path) == []
+
+
+@pytest.mark.parametrize("look", [_background_read, _library_check], ids=["background-read", "library-check"])
+def test_a_background_read_keeps_the_windows_locks(tmp_path, look):
     db_path = tmp_path / "library.db"
     setup = open_library(db_path)
     person = create_person(setup, "nobody")
@@ -41,9 +60,7 @@ def test_a_background_read_keeps_the_windows_locks(tmp_path):
     app = open_library(db_path)  # the window's long-lived connection
     try:
         app.execute("UPDATE persons SET name = 'app0' WHERE id = ?", [person])
-        bg = open_library(db_path)  # a background read, as every GUI worker does
-        bg.execute("SELECT 1").fetchall()
-        bg.conn.close()
+        look(db_path)
         cli = _faceapp("name", str(person), "cli0", "--db", str(db_path))
         assert cli.returncode == 0, cli.stderr
         app.execute("UPDATE persons SET name = 'app1' WHERE id = ?", [person])
