@@ -23,7 +23,7 @@ elif [ -x "$VENV/bin/python" ]; then
   PYBIN=$VENV/bin/python
 else
   echo "== preparing $VENV (torch from $TORCH_INDEX, onnxruntime-gpu, faceapp's dependencies)"
-  python3 -m venv "$VENV" && PYBIN=$VENV/bin/python
+  mkdir -p "$(dirname "$VENV")" && python3 -m venv "$VENV" && PYBIN=$VENV/bin/python
   ok=1
   if have_gpu; then
     timeout 600 "$PYBIN" -m pip install -q torch --index-url "$TORCH_INDEX" || ok=0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,21 @@ def test_the_app_has_a_window_icon(qapp):
     icon = application().windowIcon()
     assert not icon.isNull()
     assert not icon.pixmap(64, 64).isNull()
+
+
+@pytest.mark.slow  # a fresh interpreter importing torch: 3 s alone, 15 s on a busy 2-core machine
+def test_gpu_check_skips_the_cuda_checks_with_their_reason_on_a_cpu(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here: run scripts/gpu_check.sh itself")
+    out = tmp_path / "gpu_check.txt"
+    res = subprocess.run([sys.executable, str(REPO / "scripts" / "gpu_check.py"), "--out", str(out),
+                          "--no-ddp-on-cpu", "--data", str(tmp_path / "no-data")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = {line.split()[0]: line for line in out.read_text().splitlines()}
+    assert set(lines) == {"env", "ort_cuda", "scan_cuda", "train_cuda", "ddp"}
+    for name in ("ort_cuda", "scan_cuda", "train_cuda", "ddp"):
+        status, reason = lines[name].split(None, 2)[1:]
+        assert status == "SKIP" and len(reason) > 10, lines[name]
+    assert "CPU build" in lines["train_cuda"] or "sees no GPU" in lines["train_cuda"]
