@@ -32,10 +32,12 @@ else
   fi
   # faceapp's runtime and trainer dependencies; the CPU onnxruntime then makes way for the GPU one (they
   # share the `onnxruntime` module); [cuda,cudnn] brings the CUDA/cuDNN libraries as pip packages
-  timeout 600 "$PYBIN" -m pip install -q -e "$REPO[train]" || ok=0
-  if have_gpu; then
+  if have_gpu; then  # the README's GPU command, as a user runs it
+    timeout 600 "$PYBIN" -m pip install -q -e "$REPO[train,gpu]" || ok=0
     "$PYBIN" -m pip uninstall -q -y onnxruntime
-    timeout 600 "$PYBIN" -m pip install -q "onnxruntime-gpu[cuda,cudnn]>=1.17,<1.33" || ok=0
+    timeout 600 "$PYBIN" -m pip install -q --force-reinstall --no-deps "onnxruntime-gpu[cuda,cudnn]>=1.17,<1.33" || ok=0
+  else
+    timeout 600 "$PYBIN" -m pip install -q -e "$REPO[train]" || ok=0
   fi
   if [ $ok = 0 ]; then
     echo "could not prepare $VENV (no network?); on a machine without one set GPU_PYTHON to a Python that has" \
