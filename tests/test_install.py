@@ -128,3 +128,11 @@ def test_gpu_check_skips_the_cuda_checks_with_their_reason_on_a_cpu(tmp_path):
         status, reason = lines[name].split(None, 2)[1:]
         assert status == "SKIP" and len(reason) > 10, lines[name]
     assert "CPU build" in lines["train_cuda"] or "sees no GPU" in lines["train_cuda"]
+
+
+def test_install_desktop_says_why_not_on_windows_and_macos(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr(desktop.sys, "platform", "win32")
+    assert main(["install-desktop"]) == 2
+    assert "freedesktop" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

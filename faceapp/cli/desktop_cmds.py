@@ -98,6 +98,11 @@ def _refresh(home: Path) -> None:
 
 
 def cmd_install_desktop(args: argparse.Namespace) -> int:
+    if sys.platform in ("win32", "darwin"):
+        from faceapp.cli import CLIError
+
+        raise CLIError("install-desktop writes a freedesktop menu entry (Linux and BSD desktops); "
+                       "on this system start the app with `faceapp`")
     home = data_home()
     if args.uninstall:
         for p in uninstall(home):
