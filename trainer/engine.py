@@ -99,6 +99,15 @@ def _freeze_bn(module: nn.Module) -> None:
             m.eval()
 
 
+def rank_share(batches: list, rank: int, world: int) -> list:
+    """This rank's batches, the same number on every rank (each step is a collective: a rank with one
+    step fewer leaves the others waiting). Whole batches are dealt round-robin, the remainder dropped;
+    with fewer batches than ranks every rank takes them all (identical gradients, averaged: the same step)."""
+    if world <= 1 or len(batches) < world:
+        return batches
+    return batches[: len(batches) // world * world][rank::world]
+
+
 def _warm_head(cfg: TrainConfig, data: FaceSet, model: nn.Module, loss_fn: nn.Module, head_params: list,
                feats: list | None, dev: torch.device, result: TrainResult, rank: int, world: int,
                progress: Callable[[Progress], None] | None) -> None:
@@ -109,7 +118,7 @@ def _warm_head(cfg: TrainConfig, data: FaceSet, model: nn.Module, loss_fn: nn.Mo
     loss_fn.train()
     for w in range(cfg.head_warmup):
         rng = np.random.default_rng(cfg.seed + 10_000 + w)
-        batches = list(ShuffleSampler(len(data), cfg.batch_size, cfg.seed + 10_000 + w))[rank::world]
+        batches = rank_share(list(ShuffleSampler(len(data), cfg.batch_size, cfg.seed + 10_000 + w)), rank, world)
         losses, t0 = [], time.time()
         for step, idx in enumerate(batches, 1):
             with torch.no_grad():
@@ -255,7 +264,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         rng = np.random.default_rng(cfg.seed + epoch)
         sampler = make_sampler(cfg, data, joined, feats if frozen else None, dev, cfg.seed + epoch)
         batches = list(sampler)
-        batches = batches[: max(1, len(batches) // world * world)][rank::world]  # equal steps on every rank
+        batches = rank_share(batches, rank, world)
         joined.train()
         if cfg.freeze_bn:
             _freeze_bn(joined)

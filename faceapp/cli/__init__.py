@@ -12,6 +12,8 @@ import logging
 import sqlite3
 import sys
 
+from faceapp import __version__
+
 # Modules that add subcommands (each has `register(subparsers)`); optional ones may be absent.
 COMMAND_MODULES = [
     "faceapp.cli.library_cmds",
@@ -21,6 +23,7 @@ COMMAND_MODULES = [
     "faceapp.cli.train_cmds",
     "faceapp.cli.bench_cmds",
     "faceapp.cli.gui_cmds",
+    "faceapp.cli.desktop_cmds",
 ]
 
 
@@ -43,6 +46,7 @@ def import_optional(names: list[str]) -> list:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="faceapp", description="Organise a photo library by the people in it, offline.")
     parser.add_argument("--verbose", "-v", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"faceapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod in import_optional(COMMAND_MODULES):
         mod.register(sub)

@@ -6,8 +6,10 @@ import gc
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from faceapp import paths
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.main_window import MainWindow
 from faceapp.gui.settings import load_settings
@@ -17,6 +19,8 @@ def application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("faceapp")
     app.setOrganizationName("faceapp")
+    app.setDesktopFileName("faceapp")  # Wayland shells match the window to faceapp.desktop (its icon) by this
+    app.setWindowIcon(QIcon(str(paths.APP_ICON)))
     return app  # type: ignore[return-value]
 
 
