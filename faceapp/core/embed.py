@@ -27,6 +27,7 @@ def choose_providers(device: str = "auto") -> list[str]:
     if device == "cpu":
         return ["CPUExecutionProvider"]
     if "CUDAExecutionProvider" in available:
+        _preload_cuda(ort)
         return ["CUDAExecutionProvider", "CPUExecutionProvider"]
     if device == "cuda":
         raise RuntimeError(
@@ -34,6 +35,18 @@ def choose_providers(device: str = "auto") -> list[str]:
             "(see README, 'GPU')"
         )
     return ["CPUExecutionProvider"]
+
+
+def _preload_cuda(ort) -> None:  # noqa: ANN001 (the onnxruntime module)
+    """onnxruntime-gpu 1.21+ finds the CUDA/cuDNN libraries that pip installed (onnxruntime-gpu[cuda,cudnn])
+    only after preload_dlls(); without it the session quietly falls back to the CPU. Harmless when the
+    system's CUDA is used instead."""
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is not None:
+        try:
+            preload()
+        except Exception:  # noqa: BLE001 (a system-wide CUDA install needs no preload)
+            pass
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
