@@ -7,6 +7,7 @@ stayed shown under the person page (drawn under its header in a real window)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from tests.gui.test_gui_as_seen import _visible_strays
 
@@ -52,3 +53,42 @@ def test_the_sidebar_leads_back_from_a_person(qtbot, window, settle):
     qtbot.keyClick(window.people.grid, Qt.Key.Key_Return)  # Return on the current tile opens it again
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.person, timeout=5000)
     assert _visible_strays(window) == []
+
+
+def _drawn_in_gaps(win, page) -> int:
+    """Pixels of the window as the screen has it (the X server's under xcb, the backing store
+    offscreen) that lie in the page's gaps, where no widget of the page is, and differ from the
+    window's background: whatever another page drew there."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    shot = win.screen().grabWindow(win.winId()).toImage().convertToFormat(QImage.Format.Format_RGB32)
+    ratio = shot.width() / win.width()
+    pixels = np.frombuffer(shot.constBits(), np.uint8).reshape(shot.height(), shot.bytesPerLine() // 4, 4)[:, :, :3]
+
+    def box(w):  # the widget's rectangle in screen-shot pixels
+        tl = w.mapTo(win, w.rect().topLeft())
+        return (int(tl.y() * ratio), int((tl.y() + w.height()) * ratio),
+                int(tl.x() * ratio), int((tl.x() + w.width()) * ratio))
+
+    gaps = np.zeros(pixels.shape[:2], bool)
+    y0, y1, x0, x1 = box(page)
+    gaps[y0:y1, x0:x1] = True
+    for child in page.findChildren(QWidget):
+        if child.isVisible() and child.parent() is page:
+            y0, y1, x0, x1 = box(child)
+            gaps[max(0, y0 - 1):y1 + 1, max(0, x0 - 1):x1 + 1] = False  # a pixel of slack for frames
+    bg = page.palette().color(page.backgroundRole())
+    diff = np.abs(pixels.astype(int) - np.array([bg.blue(), bg.green(), bg.red()])).max(axis=2)
+    return int((diff[gaps] > 24).sum())
+
+
+def test_nothing_is_drawn_in_the_gaps_of_an_opened_person(qtbot, window, settle):
+    _active(qtbot, window)
+    window.show_view("Library")
+    settle(window)
+    window.show_view("People")
+    settle(window)
+    _double_click_first_person(qtbot, window, settle)
+    qtbot.wait(200)  # the repaint reaches the screen
+    assert _drawn_in_gaps(window, window.person) == 0
