@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         split.setSizes([170, 1030])
         self.setCentralWidget(split)
         self.nav.currentRowChanged.connect(self._nav_changed)
+        self.nav.itemClicked.connect(lambda item: self.show_view(item.text()))  # People, from a person
         self.people.person_opened.connect(self.open_person)
         self.people.unsorted_opened.connect(self.open_unsorted)
         self.person.back.connect(lambda: self.show_view("People"))
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
         row = list(self.pages).index(title)
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)  # → _nav_changed
+        elif self.stack.currentWidget() is not self.pages[title]:  # back from a person (its row is People's)
+            self._nav_changed(row)
         return self.pages[title]
 
     def _nav_changed(self, row: int) -> None:
@@ -128,8 +131,12 @@ class MainWindow(QMainWindow):
             widget.activated()
 
     def open_person(self, person_id: int) -> PersonView:
+        # A person belongs to People: the sidebar keeps People current. A sidebar with no current
+        # row picks its first one (Library) when the focus lands on it, as it does when the page
+        # that held the focus hides, in the middle of the switch, and that left Library shown under
+        # the person page.
         self.nav.blockSignals(True)
-        self.nav.setCurrentRow(-1)
+        self.nav.setCurrentRow(list(self.pages).index("People"))
         self.nav.blockSignals(False)
         if person_id == -1:
             self.person.show_unsorted()

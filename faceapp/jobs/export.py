@@ -11,7 +11,7 @@ bytes; two people with one name get "Ann", "Ann (2)"); two photos with one file 
 album folder holds a .faceappignore, so albums inside a scanned folder are not scanned as new
 photos (export_albums). Hidden people and not-a-face marks are left out. A CSV's text cells that
 a spreadsheet would run as a formula get a leading ' (OWASP).
-XMP sidecars (beside each photo, or under out_dir mirroring the paths; photo.xmp or photo.jpg.xmp,
+XMP sidecars (beside each photo, or under out_dir mirroring the library folders; photo.xmp or photo.jpg.xmp,
 see xmp_sidecar) carry MWG face regions (mwg-rs, as Lightroom, digiKam and exiftool read them) and
 Iptc4xmpExt:PersonInImage. A sidecar another tool wrote is merged into, never replaced (xmp_merge),
 unless overwrite=True; either way its original is kept once as <sidecar>.faceapp-bak. Only named
@@ -39,6 +39,7 @@ from faceapp.jobs.xmp import XMP_MARK, faceapp_areas, photo_orientation
 from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 from faceapp.jobs.xmp_regions import MARK_NS
 from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
+from faceapp.storage.roots import library_folders
 
 
 class ExportError(ValueError):
@@ -211,9 +212,10 @@ def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_id
     return ExportResult(written=len(rows), people=len({r["person_id"] for r in rows}), out=str(out))
 
 
-def sidecar_path(photo: str, out_dir: str | Path | None = None) -> Path:
-    """The sidecar export_xmp uses for photo (naming rules in xmp_sidecar)."""
-    return SidecarNamer(out_dir, ()).path(photo)
+def sidecar_path(photo: str, out_dir: str | Path | None = None, roots: list[str] = ()) -> Path:
+    """The sidecar export_xmp uses for photo (naming rules in xmp_sidecar); roots: the library's
+    photo folders (storage.roots.library_folders), which out_dir mirrors."""
+    return SidecarNamer(out_dir, (), roots).path(photo)
 
 
 def _photo_boxes(db: Database) -> dict[str, tuple[int, int, dict[int, tuple]]]:
@@ -260,7 +262,7 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
     for r in every:
         library.setdefault(r["photo"], {})[r["face_id"]] = r
     boxes = _photo_boxes(db)
-    namer = SidecarNamer(out_dir, (p for (p,) in db.execute("SELECT path FROM photos")))
+    namer = SidecarNamer(out_dir, (p for (p,) in db.execute("SELECT path FROM photos")), library_folders(db))
     for photo in sorted(set(by_photo) | set(boxes)):
         faces = by_photo.get(photo, [])
         if photo not in boxes:

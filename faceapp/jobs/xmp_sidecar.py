@@ -5,7 +5,10 @@ Naming. Photo tools disagree: digiKam and darktable use `photo.jpg.xmp`, Lightro
   2. else `photo.xmp` (existing or new: faceapp's naming so far), unless another file of the
      folder shares the stem (`a.jpg` + `a.png`, or RAW + JPEG, whose `a.xmp` belongs to the RAW in
      Lightroom): then `photo.jpg.xmp`, so two photos never share, nor take over, one sidecar.
-With out_dir the sidecars mirror the photos' folders under it, named by the same rules.
+With out_dir the sidecars mirror the library's photo folders under it, named by the same rules:
+`out_dir/<library folder's name>/<path inside it>/` (an outer folder holds the folders listed inside
+it; a name two folders share gets " (2)", " (3)" in sorted order); a photo in no library folder goes
+into `out_dir/<its own folder's name>/`. Never the photo's absolute path recreated under out_dir.
 
 Writing. A sidecar faceapp wrote (XMP_MARK) is rewritten whole; any other is merged into
 (xmp_merge), or replaced whole with overwrite=True. Only named people's faces are merged into
@@ -36,13 +39,42 @@ _COMPANIONS = {".xmp", ".aae", ".thm", ".json", ".txt", BACKUP}  # files beside 
 class SidecarNamer:
     """Chooses sidecar paths for one export run (folder listings are read once and cached)."""
 
-    def __init__(self, out_dir: str | Path | None = None, library: Iterable[str] = ()) -> None:
+    def __init__(self, out_dir: str | Path | None = None, library: Iterable[str] = (),
+                 roots: Iterable[str] = ()) -> None:
+        """library: every photo path of the library; roots: its photo folders (for out_dir)."""
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self._listing: dict[Path, dict[str, str]] = {}
         self._stems: dict[tuple[Path, str], set[str]] = {}
         for photo in library:
             p = Path(photo)
             self._stems.setdefault((p.parent, p.stem.casefold()), set()).add(p.name)
+        folders = sorted({Path(r) for r in roots})
+        self._roots = [r for r in folders if not any(o in r.parents for o in folders)]  # the outer ones
+        self._mirror: dict[Path, str] = {}  # a library folder (or a loose photo's folder) -> its name under out_dir
+        self._taken: set[str] = set()
+        for folder in self._roots + sorted({f for f, _ in self._stems if self._root_of(f) is None}):
+            self._mirror_name(folder)
+
+    def _root_of(self, folder: Path) -> Path | None:
+        return next((r for r in self._roots if r == folder or r in folder.parents), None)
+
+    def _mirror_name(self, folder: Path) -> str:
+        if folder not in self._mirror:
+            base, n = folder.name or "photos", 1
+            name = base
+            while name.casefold() in self._taken:
+                n += 1
+                name = f"{base} ({n})"
+            self._taken.add(name.casefold())
+            self._mirror[folder] = name
+        return self._mirror[folder]
+
+    def _out_folder(self, folder: Path) -> Path:
+        assert self.out_dir is not None
+        root = self._root_of(folder)
+        if root is None:
+            return self.out_dir / self._mirror_name(folder)
+        return self.out_dir / self._mirror_name(root) / folder.relative_to(root)
 
     def _names(self, folder: Path) -> dict[str, str]:
         """casefolded file name → the name as on disk (an exact-case name wins a clash)."""
@@ -73,7 +105,7 @@ class SidecarNamer:
 
     def path(self, photo: str) -> Path:
         p = Path(photo)
-        folder = p.parent if self.out_dir is None else self.out_dir / p.parent.relative_to(p.anchor)
+        folder = p.parent if self.out_dir is None else self._out_folder(p.parent)
         long = self._find(folder, p.name + ".xmp")
         if long is not None:
             return long

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -31,3 +32,12 @@ def remove_root(db: Database, path: str | Path) -> bool:
     with transaction(db):
         cur = db.execute("DELETE FROM roots WHERE path = ?", [_norm(path)])
     return cur.rowcount > 0
+
+
+def library_folders(db: Database) -> list[str]:
+    """The library's photo folders: those listed (list_roots) and every folder a scan walked (a scan
+    from the command line lists none)."""
+    folders = set(list_roots(db))
+    for (value,) in db.execute("SELECT DISTINCT roots FROM scans").fetchall():
+        folders.update(json.loads(value or "[]"))
+    return sorted(folders)

@@ -112,6 +112,8 @@ def test_escape_in_a_person_goes_back_to_people(qtbot, window, settle):
     person = services.list_people(window.ctx.db)[0]
     view = window.open_person(person.id)
     settle(window)
+    window.activateWindow()  # a window shortcut: under a real X server only the active window gets it
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     view.grid.setFocus()
     with qtbot.waitSignal(view.back, timeout=2000):
         qtbot.keyClick(view.grid, Qt.Key.Key_Escape)

@@ -336,3 +336,31 @@ def test_sideways_photo_merges_with_regions_on_the_stored_image(db, photos, writ
     x, y, w, h = _area(face)  # upright (640x480) centre box; orientation 6 stores it turned: (y, 1 - x), w/h swapped
     assert (ours["Area"]["X"], ours["Area"]["Y"], ours["Area"]["W"], ours["Area"]["H"]) == pytest.approx((y, 1 - x, h, w), abs=1e-5)
     assert [r["Name"] for r in info["RegionInfo"]["RegionList"]][0] == "Rex"
+
+
+def test_sidecars_into_a_folder_mirror_the_library_folders_not_the_absolute_path(tmp_path):
+    """XMP "into folder": each photo's sidecar goes under the name of the library folder that holds
+    it, then its path inside that folder (not the photo's absolute path recreated under out)."""
+    out = tmp_path / "out"
+    home, other = tmp_path / "a" / "Pictures", tmp_path / "b" / "Pictures"  # two folders, one name (in sorted order)
+    names = SidecarNamer(out, (), roots=[str(home), str(home / "2020"), str(other)])
+    assert names.path(str(home / "2020" / "beach" / "a.jpg")) == out / "Pictures" / "2020" / "beach" / "a.xmp"
+    assert names.path(str(home / "b.jpg")) == out / "Pictures" / "b.xmp"
+    assert names.path(str(other / "b.jpg")) == out / "Pictures (2)" / "b.xmp"  # never the other b's sidecar
+    loose = tmp_path / "elsewhere" / "c.jpg"  # in no library folder: under its own folder's name
+    assert names.path(str(loose)).parent.parent == out
+    assert names.path(str(loose)) not in {names.path(str(home / "c.jpg")), names.path(str(other / "c.jpg"))}
+
+
+def test_xmp_export_into_a_folder_mirrors_the_scanned_folder(db, photos, tmp_path):
+    from faceapp.storage.photos import record_scan
+
+    folder = Path(next(iter(photos))).parent
+    root = folder.parent
+    record_scan(db, "2024-01-01T00:00:00+00:00", [str(root)], {})  # the folder a scan walked
+    out = tmp_path / "out"
+    res = export.export_xmp(db, out_dir=out)
+    assert res.errors == [] and res.written == _n_named(photos)
+    made = sorted(p.relative_to(out) for p in out.rglob("*.xmp"))
+    assert made and all(p.parent == Path(root.name) / folder.name for p in made), made[:3]
+    assert export.sidecar_path(next(iter(photos)), out, [str(root)]).is_file()

@@ -21,7 +21,7 @@ from faceapp.gui.services.people import (
     undo,
     unsorted_faces,
 )
-from faceapp.gui.services.review import accept_all, photo_faces, reject_all, review_queue
+from faceapp.gui.services.review import accept_all, photo_faces, reject_all, review_queue, review_references
 from faceapp.gui.services.training import LOSS_HELP, accept_model, activate_model, gpu_info, models, train
 from faceapp.gui.services.types import BoxedFace, Face, Person, ReviewItem, TrainReport, Verdict
 from faceapp.gui.services.verify import all_faces, thresholds, verify_faces, verify_photos
@@ -30,6 +30,6 @@ __all__ = [
     "LOSS_HELP", "BoxedFace", "Face", "Person", "ReviewItem", "TrainReport", "Verdict", "accept_all", "accept_model",
     "activate_model", "all_faces", "confirm", "export", "gpu_info", "list_people", "merge", "merge_suggestions",
     "models", "move", "not_a_face", "person", "person_faces", "photo_faces", "recluster", "reject", "reject_all",
-    "rename", "review_queue", "set_hidden", "split", "thresholds", "train", "undo", "unsorted_faces",
+    "rename", "review_queue", "review_references", "set_hidden", "split", "thresholds", "train", "undo", "unsorted_faces",
     "verify_faces", "verify_photos",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from faceapp.gui.services.people import list_people
-from faceapp.gui.services.types import BoxedFace, ReviewItem
+from faceapp.gui.services.people import list_people, person, person_faces
+from faceapp.gui.services.types import BoxedFace, Face, ReviewItem
 from faceapp.gui.services.verify import thresholds
 from faceapp.jobs import people as P
 from faceapp.jobs import review as R
@@ -35,6 +35,24 @@ def review_queue(db: Database, limit: int = 200) -> list[ReviewItem]:
         }
         out.append(ReviewItem(face, it.person_id, caption.get(it.kind, f"{label}?"), float(it.score), it.kind,
                               question.get(it.kind, it.text), it))
+    return out
+
+
+def review_references(db: Database, item: ReviewItem, n: int = 5) -> list[tuple[str, list[Face]]]:
+    """What a question is about, beside the face it asks about: (label, a few faces) for its person
+    and, for a merge or an "or Person M" question, for the other one. Each person's cover face comes
+    first, then the faces the user confirmed, then the most typical; the face asked about is not
+    repeated (for a merge the other person's cover is theirs, so it stays)."""
+    other = getattr(item.raw, "other_person_id", None)
+    out = []
+    for pid in (item.person_id, other):
+        p = person(db, pid) if pid is not None else None
+        if p is None:
+            continue
+        skip = None if item.kind == "merge" else item.face_id
+        faces = [f for f in person_faces(db, p.id) if f.id != skip]
+        faces.sort(key=lambda f: (f.id != p.rep_face, f.source != "confirmed", -(f.score or 0.0), f.id))
+        out.append((p.label, faces[:n]))
     return out
 
 
