@@ -11,9 +11,10 @@ PY=${PYTHON:-python3}
 # Debian/Ubuntu packages, installed when run as root:
 #  - exiftool reads exported XMP back in the tests; strace watches for network system calls in
 #    tests/test_offline_native.py; desktop-file-validate checks `faceapp install-desktop`'s entry;
+#    Xvfb + openbox give the GUI tests a real X server and window manager (scripts/test.sh);
 #  - what Qt (PySide6) loads for the offscreen platform (the tests) and for the xcb platform (the app on an
 #    X11 desktop): the shared libraries of libqxcb.so, libQt6XcbQpa, libQt6Gui and their plugins (ldd, dpkg -S).
-tools=(libimage-exiftool-perl strace desktop-file-utils)
+tools=(libimage-exiftool-perl strace desktop-file-utils xvfb xauth openbox)
 qt=(libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libx11-6 libx11-xcb1
     libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0
     libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1)

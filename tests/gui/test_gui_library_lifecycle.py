@@ -86,7 +86,7 @@ def trainable_library(tmp_path) -> Path:
 
 
 @pytest.mark.slow
-def test_train_use_new_model_quit_reopen_keeps_the_library(qtbot, make_window, trainable_library, settle):
+def test_train_use_new_model_quit_reopen_keeps_the_library(qtbot, make_window, trainable_library, settle, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("onnx")
     db_path = trainable_library
@@ -114,7 +114,16 @@ def test_train_use_new_model_quit_reopen_keeps_the_library(qtbot, make_window, t
     names[cli_person] = "Named By Cli"
     assert _people_labels(win, settle)[cli_person] == "Named By Cli"
 
-    # Improve recognition: one epoch on the named people, on the CPU, then use the new model
+    # Improve recognition: one epoch on the named people, on the CPU, then use the new model. One epoch on
+    # the sample album rarely beats the base model, and the page then (rightly) offers nothing to switch
+    # to; this test is about the library through a model switch, so the report is read as a gain.
+    import dataclasses
+
+    from faceapp.gui import train_process
+
+    real_train = train_process.train_in_child
+    monkeypatch.setattr(train_process, "train_in_child",
+                        lambda *a, **k: dataclasses.replace(real_train(*a, **k), kept_base=False))
     view = win.show_view("Improve recognition")
     settle(win)
     models_before = view.models.count()
