@@ -89,12 +89,12 @@ def _landmarks(cx: float, cy: float, eye: float) -> np.ndarray:
 
 def test_a_big_face_is_found_and_aligned_from_one_reduced_decode():
     w, h = 2600, 1950
-    lm = _landmarks(1200, 800, 300)  # box 600 px: 150 px at 1/4
+    lm = _landmarks(1200, 800, 300)  # box 600 px: 300 px at 1/2
     photo = _photo(w, h, lm, 30)
     det = DotDetector()
     a = analyze(_encode(photo), det, DetectorSettings())
-    assert det.seen == [(488, 650)]  # 1/4: the detector's 640 px and no more
-    assert a.decoded_sides == [650]
+    assert det.seen == [(975, 1300)]  # 1/2: twice the detector's 640 px, not the full photo
+    assert a.decoded_sides == [1300]
     assert (a.width, a.height) == (w, h)
     (face,) = a.faces
     assert np.abs(face.detection.landmarks - lm).max() < 6  # original-photo pixels
@@ -105,10 +105,10 @@ def test_a_big_face_is_found_and_aligned_from_one_reduced_decode():
 
 def test_a_small_face_is_aligned_from_a_second_larger_decode():
     w, h = 2600, 1950
-    lm = _landmarks(700, 1200, 150)  # box 300 px: 75 px at 1/4, 150 at 1/2
-    photo = _photo(w, h, lm, 16)
+    lm = _landmarks(700, 1200, 80)  # box 160 px: 80 px at 1/2, so aligned from the full decode
+    photo = _photo(w, h, lm, 12)
     a = analyze(_encode(photo), DotDetector(), DetectorSettings())
-    assert a.decoded_sides == [650, 1300]
+    assert a.decoded_sides == [1300, 2600]
     (face,) = a.faces
     assert np.abs(face.detection.landmarks - lm).max() < 6
     ref = align_face(np.asarray(photo), lm)
@@ -117,8 +117,8 @@ def test_a_small_face_is_aligned_from_a_second_larger_decode():
 
 def test_exif_orientation_is_applied_to_reduced_decodes_and_coordinates():
     w, h = 1950, 2600  # upright portrait, stored as landscape with orientation 6 (turn 90° clockwise)
-    lm = _landmarks(900, 1500, 150)
-    upright = _photo(w, h, lm, 16)
+    lm = _landmarks(900, 1500, 80)
+    upright = _photo(w, h, lm, 12)
     stored = upright.transpose(Image.Transpose.ROTATE_90)  # what a camera held upright writes
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -126,7 +126,7 @@ def test_exif_orientation_is_applied_to_reduced_decodes_and_coordinates():
     small = decode(data, least_side=640)
     assert small.rgb.shape[:2] == (650, 488) and (small.width, small.height) == (w, h)
     a = analyze(data, DotDetector(), DetectorSettings())
-    assert (a.width, a.height) == (w, h) and a.decoded_sides == [650, 1300]
+    assert (a.width, a.height) == (w, h) and a.decoded_sides == [1300, 2600]
     (face,) = a.faces
     assert np.abs(face.detection.landmarks - lm).max() < 6
 
