@@ -28,6 +28,12 @@ try:  # HEIC/HEIF where the optional plugin is installed
 except Exception:  # pragma: no cover - optional dependency
     HEIF_SUPPORTED = False
 
+def set_heif_decode_threads(n: int) -> None:
+    """Threads libheif may use to decode one HEIC photo (a process-wide setting of pillow-heif)."""
+    if HEIF_SUPPORTED:
+        pillow_heif.options.DECODE_THREADS = n
+
+
 # Above this many pixels a file is treated as a decompression bomb and refused.
 MAX_PIXELS = 200_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
