@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from faceapp import paths
 from faceapp.core.analyze import PhotoAnalysis, analyze
 from faceapp.core.detect import DetectorSettings, create_detector
-from faceapp.core.images import IMAGE_EXTENSIONS, ImageError
+from faceapp.core.images import IMAGE_EXTENSIONS, ImageError, set_heif_decode_threads
 from faceapp.jobs.xmp_hint import HEAD as XMP_HEAD
 from faceapp.jobs.xmp_hint import carries_face_names
 from faceapp.storage import photos as photo_store
@@ -114,6 +114,9 @@ class PhotoWorker:
     """Per-thread detector; a shared claim table so each known photo follows its content once."""
 
     def __init__(self, settings: DetectorSettings, plan: ScanPlan) -> None:
+        # The scan decodes one photo per worker thread: libheif's own threads (4 by default) only
+        # add overhead then (measured on a 12 MP HEIC: 596 ms CPU on one thread, 729 ms on four).
+        set_heif_decode_threads(1)
         self.settings = settings
         self.local = threading.local()
         self.plan = plan
