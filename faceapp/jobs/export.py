@@ -32,6 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
 from faceapp.jobs.export_albums import Album
 from faceapp.jobs.export_files import MODES, NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
 from faceapp.jobs.people import clean_name
@@ -43,8 +44,8 @@ from faceapp.storage import views
 from faceapp.storage.photos import photo_paths
 
 
-class ExportError(ValueError):
-    pass
+class ExportError(FaceappError, ValueError):
+    """An export that can't be done as asked (nothing to export, an unknown person, no room to write)."""
 
 
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # every later file would fail the same way: stop

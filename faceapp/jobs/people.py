@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
 from faceapp.jobs.recluster import AssignStats, ReclusterCancelled, ReclusterStats, assign_new, recluster  # noqa: F401
 from faceapp.storage import decisions, views
 from faceapp.storage import people as store
@@ -40,7 +41,7 @@ from faceapp.storage.tx import transaction
 from faceapp.storage.views import FaceInfo
 
 
-class PeopleError(ValueError):
+class PeopleError(FaceappError, ValueError):
     """A user action that would break a rule; nothing was written."""
 
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
 from faceapp.jobs.models import shipped_calibration
 from faceapp.storage.faces import face_vector
 
 
-class VerifyError(ValueError):
+class VerifyError(FaceappError, ValueError):
     """No face in an image, an unknown face id, or an uncalibrated model."""
 
 
