@@ -1,6 +1,7 @@
 """The import rules of DESIGN.md: Qt only in gui, no torch in the app's import path, core ⟂ storage."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,52 @@ def test_importing_the_app_and_cli_loads_no_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+# SQL belongs in faceapp/storage: a string literal that reads as SQL, or a call of .execute/.executemany/
+# .executescript, anywhere else in faceapp or trainer fails. The files below still hold SQL: others were
+# editing them while storage took the rest over.
+SQL_ALLOWED = {
+    "faceapp/gui/services/export.py",  # moved later
+    "faceapp/jobs/scan.py",  # moved later
+}
+_SQL = re.compile(
+    r"\b(SELECT\b[\s\S]*\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
+    r"CREATE\s+(TABLE|INDEX|VIEW|TRIGGER|UNIQUE)|PRAGMA\s+\w+|BEGIN\s+IMMEDIATE)\b"
+)
+
+
+def _sql_in(path: Path) -> list[str]:
+    """Where a file holds SQL: string literals that read as SQL (docstrings aside) and execute calls."""
+    tree = ast.parse(path.read_text())
+    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+                and _SQL.search(node.value)):
+            found.append(f"line {node.lineno}: {node.value[:60]!r}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ("execute", "executemany", "executescript")):
+            found.append(f"line {node.lineno}: .{node.func.attr}(…)")
+    return found
+
+
+def test_sql_lives_in_storage():
+    root = PKG.parent
+    offenders = {}
+    for f in sorted(PKG.rglob("*.py")) + sorted((root / "trainer").rglob("*.py")):
+        rel = f.relative_to(root).as_posix()
+        if rel.startswith("faceapp/storage/") or rel in SQL_ALLOWED:
+            continue
+        if found := _sql_in(f):
+            offenders[rel] = found
+    assert not offenders, f"SQL outside faceapp/storage (add an intention-level function there): {offenders}"
+    still = {rel for rel in SQL_ALLOWED if _sql_in(root / rel)}
+    assert still == SQL_ALLOWED, f"no SQL left in {sorted(SQL_ALLOWED - still)}: take it off SQL_ALLOWED"
+
+
+def test_the_sql_scan_sees_sql(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text('Q = "SELECT id FROM photos"\ndef g(db):\n    """Runs BEGIN IMMEDIATE."""\n    db.execute(Q)\n'
+                 '    return "select a thing from the menu"\n')
+    assert [x.split(":")[0] for x in _sql_in(f)] == ["line 1", "line 4"]

@@ -104,29 +104,20 @@ def _library_stage(n: int, new: int, seed: int, q: mp.Queue) -> None:
 
     import numpy as np
 
-    from faceapp.core.cluster_synth import library
+    from faceapp.core.cluster_synth import library as synthetic_vectors
     from faceapp.jobs.models import ensure_active_model
     from faceapp.jobs.people import assign_new, recluster
-    from faceapp.storage.db import now, open_library
     from faceapp.storage.faces import encode_crop
-    from faceapp.storage.tx import transaction
+    from faceapp.storage.fixtures import add_synthetic_faces
+    from faceapp.storage.session import library
 
-    x, _ = library(n + new, seed=seed)
+    x, _ = synthetic_vectors(n + new, seed=seed)
     crop = encode_crop(np.zeros((112, 112, 3), np.uint8))
-    with tempfile.TemporaryDirectory() as tmp:
-        db = open_library(Path(tmp) / "bench.db")
+    with tempfile.TemporaryDirectory() as tmp, library(Path(tmp) / "bench.db") as db:
         model = ensure_active_model(db)["id"]
 
         def insert(lo: int, hi: int) -> None:
-            with transaction(db):
-                db.conn.executemany(
-                    "INSERT INTO photos (id, path, status, width, height, scanned_at) VALUES (?, ?, 'done', 640, 480, ?)",
-                    [(i + 1, f"/bench/{i}.jpg", now()) for i in range(lo, hi)])
-                db.conn.executemany(
-                    "INSERT INTO faces (id, photo_id, x, y, w, h, landmarks, score, quality, crop) "
-                    "VALUES (?, ?, 10, 10, 100, 100, '[]', 0.9, 0.9, ?)", [(i + 1, i + 1, crop) for i in range(lo, hi)])
-                db.conn.executemany("INSERT INTO embeddings (face_id, model, vector) VALUES (?, ?, ?)",
-                                    [(i + 1, model, x[i].tobytes()) for i in range(lo, hi)])
+            add_synthetic_faces(db, model, x[lo:hi], lo, crop)
 
         insert(0, n)
         t0 = time.perf_counter()

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +42,9 @@ from faceapp.core.metrics import bcubed
 from faceapp.jobs.people import PeopleError, recluster
 from faceapp.jobs.review import ReviewItem, accept_items, reject_items, review_queue
 from faceapp.storage import people as store
-from faceapp.storage.db import open_library
+from faceapp.storage.backup import copy_library
+from faceapp.storage.photos import delete_photos, photos_under
+from faceapp.storage.session import library
 
 KINDS = ("merge", "uncertain", "suggest", "outlier")
 
@@ -85,18 +86,10 @@ def score(db: Database, truth: dict[int, str]) -> tuple[float, float, float]:
 def regrouped_f(db: Database, truth: dict[int, str]) -> float:
     """F after a re-group now, measured on a copy so the run goes on without it."""
     with tempfile.TemporaryDirectory(prefix="faceapp-review-") as tmp:
-        copy = _copy(db.conn, Path(tmp) / "copy.db")
-        recluster(copy)
-        f = score(copy, truth)[2]
-        copy.conn.close()
-    return f
-
-
-def _copy(src: sqlite3.Connection, path: Path) -> Database:
-    dst = sqlite3.connect(path)
-    src.backup(dst)
-    dst.close()
-    return open_library(path)
+        copy_library(db, Path(tmp) / "copy.db")
+        with library(Path(tmp) / "copy.db") as copy:
+            recluster(copy)
+            return score(copy, truth)[2]
 
 
 Step = Callable[[Database, dict[int, str]], tuple[str, str] | None]  # one click: (kind, answer) or None
@@ -207,30 +200,25 @@ def first_items(db: Database, truth: dict[int, str], top: int = 20) -> dict:
     return out
 
 
-def prepare(root: Path, db_path: Path | None, half: str, tmp: Path) -> tuple[Database, dict[int, str]]:
-    """A scanned, clustered library of `half` of the people under root; truth of its labeled faces."""
+def prepare(root: Path, db_path: Path | None, half: str, tmp: Path) -> tuple[Path, dict[int, str]]:
+    """A scanned, clustered library of `half` of the people under root, in tmp (a copy of db_path
+    when given); its file and the truth of its labeled faces."""
     from faceapp.jobs.labeled import labeled_faces, people_half
     from faceapp.jobs.scan import Scanner
-    from faceapp.storage.tx import transaction
 
-    if db_path is None:
-        db = open_library(tmp / "review.db")
-    else:
-        src = sqlite3.connect(db_path)
-        db = _copy(src, tmp / "review.db")
-        src.close()
-    Scanner(db).scan([root])
-    if half != "all":  # a library of those people only: the other half's photos leave it
-        base = root.resolve()
-        prefix = str(base).rstrip("/") + "/"
-        rows = db.execute("SELECT id, path FROM photos WHERE substr(path, 1, ?) = ?", [len(prefix), prefix]).fetchall()
-        folder = {i: Path(p).relative_to(base).parts[0] for i, p in rows}
-        keep = people_half(list(folder.values()), half)
-        with transaction(db):
-            db.conn.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i, f in folder.items() if f not in keep])
-    recluster(db)  # as `faceapp cluster` does
-    ids, _, _, labeled, labels, _ = labeled_faces(db, root, "all")  # the library holds only `half` now
-    return db, dict(zip(ids[labeled].tolist(), labels, strict=True))
+    path = tmp / "review.db"
+    if db_path is not None:
+        copy_library(db_path, path)
+    with library(path) as db:
+        Scanner(db).scan([root])
+        if half != "all":  # a library of those people only: the other half's photos leave it
+            base = root.resolve()
+            folder = {p.id: Path(p.path).relative_to(base).parts[0] for p in photos_under(db, str(base))}
+            keep = people_half(list(folder.values()), half)
+            delete_photos(db, [i for i, f in folder.items() if f not in keep])
+        recluster(db)  # as `faceapp cluster` does
+        ids, _, _, labeled, labels, _ = labeled_faces(db, root, "all")  # the library holds only `half` now
+    return path, dict(zip(ids[labeled].tolist(), labels, strict=True))
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -241,17 +229,18 @@ def cmd_review(args: argparse.Namespace) -> int:
     if not budgets or budgets[0] <= 0:
         raise CLIError("--clicks: positive click counts, e.g. 10,25,50")
     with tempfile.TemporaryDirectory(prefix="faceapp-bench-review-") as tmp:
-        db, truth = prepare(root, args.db, args.people, Path(tmp))
+        path, truth = prepare(root, args.db, args.people, Path(tmp))
         if not truth:
             raise CLIError(f"no labeled faces under {root}")
-        start = _copy(db.conn, Path(tmp) / "start.db")
-        report = {"dir": str(root), "people_half": args.people, "labeled_faces": len(truth),
-                  "people": len(set(truth.values())), "queue": first_items(db, truth)}
-        report["faceapp"] = play(db, truth, budgets, queue_user())
-        db.conn.close()
-        report["baseline"] = play(start, truth, budgets, face_user(start, args.seed) if args.baseline == "faces"
-                                  else queue_user("random", args.seed))
-        start.conn.close()
+        start = Path(tmp) / "start.db"
+        copy_library(path, start)
+        with library(path) as db:
+            report = {"dir": str(root), "people_half": args.people, "labeled_faces": len(truth),
+                      "people": len(set(truth.values())), "queue": first_items(db, truth)}
+            report["faceapp"] = play(db, truth, budgets, queue_user())
+        with library(start) as db:
+            report["baseline"] = play(db, truth, budgets, face_user(db, args.seed) if args.baseline == "faces"
+                                      else queue_user("random", args.seed))
     if args.json:
         print_json(report)
         return 0

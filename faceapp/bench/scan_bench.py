@@ -79,15 +79,15 @@ def bench_accuracy(files: list[str], model: str) -> None:
 
 def bench_throughput(files: list[str], model: str) -> None:
     from faceapp.jobs.scan import Scanner
-    from faceapp.storage.db import open_library
+    from faceapp.storage.session import library
 
     _reference(files[:5], model)  # warm up both paths
     with tempfile.TemporaryDirectory() as tmp:
         c0 = time.process_time()
         t_naive = _reference(files, model)[2]
         c1 = time.process_time()
-        scanner = Scanner(open_library(Path(tmp) / "bench.db"))
-        stats = scanner.scan(files)
+        with library(Path(tmp) / "bench.db") as db:
+            stats = Scanner(db).scan(files)
         c2 = time.process_time()
         threads = cv2.getNumThreads()
         cv2.setNumThreads(1)  # the same loop with OpenCV's own threads off: one core, truly sequential
@@ -106,7 +106,7 @@ def bench_throughput(files: list[str], model: str) -> None:
 
 def bench_memory(files: list[str], n: int) -> None:
     from faceapp.jobs.scan import Scanner
-    from faceapp.storage.db import open_library
+    from faceapp.storage.session import library
 
     samples: list[tuple[int, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,14 +119,14 @@ def bench_memory(files: list[str], n: int) -> None:
                 os.link(f, dst)
             except OSError:
                 dst.write_bytes(Path(f).read_bytes())
-        scanner = Scanner(open_library(Path(tmp) / "mem.db"))
         step = max(1, n // 20)
 
         def progress(p) -> None:
             if p.done % step == 0 and (not samples or samples[-1][0] != p.done):
                 samples.append((p.done, _rss_mb()))
 
-        stats = scanner.scan([src], progress=progress)
+        with library(Path(tmp) / "mem.db") as db:
+            stats = Scanner(db).scan([src], progress=progress)
     xs = np.array([s[0] for s in samples], float)
     ys = np.array([s[1] for s in samples], float)
     half = len(xs) // 2

@@ -13,6 +13,7 @@ import sqlite3
 import sys
 
 from faceapp import __version__
+from faceapp.errors import FaceappError
 
 # Modules that add subcommands (each has `register(subparsers)`); optional ones may be absent.
 COMMAND_MODULES = [
@@ -27,7 +28,7 @@ COMMAND_MODULES = [
 ]
 
 
-class CLIError(Exception):
+class CLIError(FaceappError):
     """A user-facing error: printed without a traceback, exit status 2."""
 
 
@@ -67,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (CLIError, NotALibrary) as exc:
-        print(f"faceapp: {exc}", file=sys.stderr)
+    except (FaceappError, NotALibrary) as exc:  # a refusal, in one line; anything else is a bug: its trace
+        print(f"faceapp: {refusal(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("faceapp: interrupted", file=sys.stderr)
@@ -82,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"faceapp: {reason}", file=sys.stderr)
         return 1
+
+
+def refusal(exc: BaseException) -> str:
+    """A refusal's message as one line (the lines of a message spread over several are joined)."""
+    text = str(exc)
+    return " ".join(line.strip() for line in text.splitlines() if line.strip()) if "\n" in text or "\r" in text else text
 
 
 def _silence_stdout() -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
 from faceapp.jobs.export_albums import Album
 from faceapp.jobs.export_files import MODES, NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
 from faceapp.jobs.people import clean_name
@@ -39,11 +40,13 @@ from faceapp.jobs.xmp import XMP_MARK, faceapp_areas, photo_orientation
 from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
 from faceapp.jobs.xmp_regions import MARK_NS
 from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
+from faceapp.storage import views
+from faceapp.storage.photos import photo_paths
 from faceapp.storage.roots import library_folders
 
 
-class ExportError(ValueError):
-    pass
+class ExportError(FaceappError, ValueError):
+    """An export that can't be done as asked (nothing to export, an unknown person, no room to write)."""
 
 
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # every later file would fail the same way: stop
@@ -65,14 +68,7 @@ class ExportResult:
 
 def face_table(db: Database, person_ids: list[int] | None = None, named_only: bool = False) -> list[dict]:
     """Every assigned face of a visible person: photo path, box, person, score, decision source."""
-    rows = db.execute(
-        "SELECT ph.path, ph.width, ph.height, f.id, f.x, f.y, f.w, f.h, p.id, p.name, a.score, a.source "
-        "FROM face_assignments a JOIN faces f ON f.id = a.face_id JOIN photos ph ON ph.id = f.photo_id "
-        "JOIN persons p ON p.id = a.person_id WHERE p.hidden = 0 AND f.id NOT IN (SELECT face_id FROM not_faces) "
-        "ORDER BY ph.path, f.id"
-    ).fetchall()
-    keys = ("photo", "photo_width", "photo_height", "face_id", "x", "y", "w", "h", "person_id", "person", "score", "source")
-    out = [dict(zip(keys, r, strict=True)) for r in rows]
+    out = views.exported_faces(db)
     if person_ids is not None:
         chosen = set(person_ids)
         out = [r for r in out if r["person_id"] in chosen]
@@ -221,9 +217,7 @@ def sidecar_path(photo: str, out_dir: str | Path | None = None, roots: list[str]
 def _photo_boxes(db: Database) -> dict[str, tuple[int, int, dict[int, tuple]]]:
     """photo -> (width, height, face id -> pixel box on the upright photo), for every face in the library."""
     out: dict[str, tuple[int, int, dict[int, tuple]]] = {}
-    for path, w, h, fid, x, y, fw, fh in db.execute(
-            "SELECT ph.path, ph.width, ph.height, f.id, f.x, f.y, f.w, f.h FROM faces f "
-            "JOIN photos ph ON ph.id = f.photo_id ORDER BY ph.path, f.id").fetchall():
+    for path, w, h, fid, x, y, fw, fh in views.photo_face_boxes(db):
         if w and h:
             out.setdefault(path, (w, h, {}))[2][fid] = (x, y, fw, fh)
     return out
@@ -262,7 +256,7 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
     for r in every:
         library.setdefault(r["photo"], {})[r["face_id"]] = r
     boxes = _photo_boxes(db)
-    namer = SidecarNamer(out_dir, (p for (p,) in db.execute("SELECT path FROM photos")), library_folders(db))
+    namer = SidecarNamer(out_dir, photo_paths(db), library_folders(db))
     for photo in sorted(set(by_photo) | set(boxes)):
         faces = by_photo.get(photo, [])
         if photo not in boxes:

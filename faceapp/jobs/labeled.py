@@ -30,13 +30,13 @@ def labeled_faces(db, root: Path, half: str = "all") -> tuple[np.ndarray, np.nda
     """
     from faceapp.jobs.recluster import library_vectors
     from faceapp.storage.faces import face_rows
+    from faceapp.storage.photos import photos_under
 
     ids, x = library_vectors(db)
     prefix = str(root.resolve()).rstrip("/") + "/"
-    rows = {r["id"]: r for r in face_rows(db, "substr(p.path, 1, ?) = ?", [len(prefix), prefix])}
+    rows = {r["id"]: r for r in face_rows(db, under=prefix)}
     base = root.resolve()
-    photo_folders = [Path(r[0]).relative_to(base).parts[0] for r in db.execute(
-        "SELECT path FROM photos WHERE substr(path, 1, ?) = ? AND status = 'done'", [len(prefix), prefix]).fetchall()]
+    photo_folders = [Path(p.path).relative_to(base).parts[0] for p in photos_under(db, prefix) if p.status == "done"]
     chosen = people_half(photo_folders, half)
     folder = {f: Path(r["path"]).relative_to(base).parts[0] for f, r in rows.items()}
     rows = {f: r for f, r in rows.items() if folder[f] in chosen}

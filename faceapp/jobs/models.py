@@ -88,9 +88,9 @@ def model_row_for_file(db: Database, path: str | Path) -> int:
     """The library's row for the model in this file (same model_id), registered first if it has none;
     an existing row is not refreshed, so what was stored with it (a calibration) stays."""
     info = read_model_info(path)
-    row = db.execute("SELECT id FROM models WHERE model_id = ?", [info.model_id]).fetchone()
-    if row:
-        return int(row[0])
+    row = model_store.row_for_model_id(db, info.model_id)
+    if row is not None:
+        return row
     return register_model_file(db, path, activate=model_store.active_model(db) is None)
 
 

@@ -29,43 +29,20 @@ Review queue (faceapp.jobs.review)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
 from faceapp.jobs.recluster import AssignStats, ReclusterCancelled, ReclusterStats, assign_new, recluster  # noqa: F401
-from faceapp.storage import decisions
+from faceapp.storage import decisions, views
 from faceapp.storage import people as store
 from faceapp.storage.people import PersonRow  # noqa: F401
 from faceapp.storage.tx import transaction
+from faceapp.storage.views import FaceInfo
 
 
-class PeopleError(ValueError):
+class PeopleError(FaceappError, ValueError):
     """A user action that would break a rule; nothing was written."""
-
-
-@dataclass
-class FaceInfo:
-    id: int
-    photo_id: int
-    path: str
-    box: tuple[float, float, float, float]  # x, y, w, h in photo pixels
-    person_id: int | None
-    source: str | None  # cluster | auto | user | confirmed | None (unsorted)
-    score: float | None
-    quality: float | None
-
-
-_FACE_SQL = (
-    "SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, a.person_id, a.source, a.score, f.quality "
-    "FROM faces f JOIN photos p ON p.id = f.photo_id LEFT JOIN face_assignments a ON a.face_id = f.id "
-    "WHERE f.id NOT IN (SELECT face_id FROM not_faces) "
-)
-
-
-def _faces(db: Database, where: str, params: list) -> list[FaceInfo]:
-    rows = db.execute(_FACE_SQL + f"AND {where} ORDER BY f.id", params).fetchall()
-    return [FaceInfo(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9], r[10]) for r in rows]
 
 
 def list_people(db: Database, include_hidden: bool = False) -> list[PersonRow]:
@@ -73,15 +50,15 @@ def list_people(db: Database, include_hidden: bool = False) -> list[PersonRow]:
 
 
 def person_faces(db: Database, person_id: int) -> list[FaceInfo]:
-    return _faces(db, "a.person_id = ?", [person_id])
+    return views.person_faces(db, person_id)
 
 
 def unsorted_faces(db: Database) -> list[FaceInfo]:
-    return _faces(db, "a.person_id IS NULL", [])
+    return views.unsorted_faces(db)
 
 
 def photo_faces(db: Database, photo_id: int) -> list[FaceInfo]:
-    return _faces(db, "f.photo_id = ?", [photo_id])
+    return views.photo_faces(db, photo_id)
 
 
 def history(db: Database, limit: int = 20) -> list[dict]:
@@ -129,20 +106,16 @@ def hide_person(db: Database, person_id: int, hidden: bool = True) -> None:
 def _place(db: Database, face_id: int, person_id: int, source: str, score: float | None = None) -> None:
     """Put a face in a person as a decision, keeping one face per photo per person."""
     photo = store.face_photos(db, [face_id])[face_id]
-    for other, src in db.execute(
-        "SELECT a.face_id, a.source FROM face_assignments a JOIN faces f ON f.id = a.face_id "
-        "WHERE a.person_id = ? AND f.photo_id = ? AND a.face_id != ?",
-        [person_id, photo, face_id],
-    ).fetchall():
+    for other, src in store.others_in_photo(db, person_id, photo, face_id):
         if src in store.DECIDED:
             raise PeopleError(f"face {face_id} and face {other} are in one photo; one person can't be both")
-        db.execute("DELETE FROM face_assignments WHERE face_id = ?", [other])
-    db.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?", [face_id, person_id])
-    db.execute("DELETE FROM not_faces WHERE face_id = ?", [face_id])
-    was = db.execute("SELECT person_id FROM face_assignments WHERE face_id = ?", [face_id]).fetchone()
+        store.unassign(db, [other])
+    store.drop_rejection(db, face_id, person_id)
+    store.drop_not_face(db, face_id)
+    was = store.person_of(db, face_id)
     store.assign(db, face_id, person_id, source, score)
-    if was is None or was[0] != person_id:  # both people's cached prototypes no longer summarise their faces
-        store.drop_prototypes(db, [person_id] + ([was[0]] if was else []))
+    if was != person_id:  # both people's cached prototypes no longer summarise their faces
+        store.drop_prototypes(db, [person_id] + ([was] if was is not None else []))
 
 
 def _photo_mates(db: Database, face_ids: list[int], person_ids: list[int]) -> list[int]:
@@ -150,12 +123,7 @@ def _photo_mates(db: Database, face_ids: list[int], person_ids: list[int]) -> li
     if not face_ids or not person_ids:
         return []
     photos = sorted(set(store.face_photos(db, face_ids).values()))
-    q1, q2 = ",".join("?" * len(photos)), ",".join("?" * len(person_ids))
-    rows = db.execute(
-        f"SELECT a.face_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
-        f"WHERE f.photo_id IN ({q1}) AND a.person_id IN ({q2})", photos + person_ids
-    ).fetchall()
-    return [r[0] for r in rows]
+    return store.faces_in_photos_of(db, photos, person_ids)
 
 
 def confirm_faces(db: Database, face_ids: Iterable[int], person_id: int | None = None) -> int:
@@ -252,8 +220,7 @@ def merge_people(db: Database, target_id: int, source_ids: Iterable[int]) -> dic
     involved = [target_id, *sources]
     with transaction(db):
         faces = [f for p in involved for f in store.faces_of(db, p)]
-        q = ",".join("?" * len(sources))
-        rejected = [r[0] for r in db.execute(f"SELECT face_id FROM face_rejections WHERE person_id IN ({q})", sources)]
+        rejected = store.rejected_from(db, sources)
         decisions.record(db, "merge", decisions.snapshot(db, faces + rejected, involved),
                          {"target": target_id, "sources": sources})
         dropped = []
@@ -273,9 +240,7 @@ def merge_people(db: Database, target_id: int, source_ids: Iterable[int]) -> dic
                 dropped.append(loser)
             else:
                 by_photo[ph] = (f, src)
-        db.execute(f"UPDATE face_assignments SET person_id = ? WHERE person_id IN ({q})", [target_id, *sources])
-        db.execute(f"INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) "
-                   f"SELECT face_id, ?, created_at FROM face_rejections WHERE person_id IN ({q})", [target_id, *sources])
+        store.fold_into(db, target_id, sources)
         # The user put these faces in one person: a refusal of it by one of them (a split) is void now.
         store.drop_rejections_within(db, target_id)
         if target["name"] is None:

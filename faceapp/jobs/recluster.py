@@ -249,7 +249,7 @@ def person_prototypes(db: Database, model: int | None = None) -> tuple[np.ndarra
     mark = store.others_wrote(db)
     protos, owner = store.load_prototypes(db, model)
     have = set(owner.tolist())
-    missing = [r[0] for r in db.execute("SELECT DISTINCT person_id FROM face_assignments").fetchall() if r[0] not in have]
+    missing = [p for p in store.assigned_person_ids(db) if p not in have]
     if missing:
         ids, x, who = store.assigned_vectors(db, model, missing, nbytes=protos.shape[1] * 4 if len(protos) else None)
         if len(ids):

@@ -29,6 +29,7 @@ from faceapp.core.knn import add_by_group, similar_pairs, top2_by_group
 from faceapp.core.prototypes import group_prototypes
 from faceapp.jobs.recluster import library_vectors
 from faceapp.jobs.verify import model_thresholds
+from faceapp.storage import decisions, views
 from faceapp.storage import people as store
 
 
@@ -106,7 +107,7 @@ def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list
 
 def _decisions(db: Database) -> int:
     """Decisions recorded and not undone: the turn of the kinds (the GUI always answers the first item)."""
-    return int(db.execute("SELECT count(*) FROM history WHERE undone = 0").fetchone()[0])
+    return decisions.active_count(db)
 
 
 def _merges(db: Database, protos: np.ndarray, powner: np.ndarray, xs: np.ndarray, owners: np.ndarray, t: float,
@@ -136,10 +137,7 @@ def _merges(db: Database, protos: np.ndarray, powner: np.ndarray, xs: np.ndarray
         return next((c for c, o in near[p] if o != q), 0.0)
 
     dismissed = store.dismissed_merges(db)
-    together = {tuple(r) for r in db.execute(
-        "SELECT DISTINCT min(a1.person_id, a2.person_id), max(a1.person_id, a2.person_id) FROM face_assignments a1 "
-        "JOIN faces f1 ON f1.id = a1.face_id JOIN faces f2 ON f2.photo_id = f1.photo_id AND f2.id != f1.id "
-        "JOIN face_assignments a2 ON a2.face_id = f2.id WHERE a1.person_id != a2.person_id").fetchall()}
+    together = views.people_seen_together(db)
     ranked = []
     for (p, q), c in cos.items():
         v = float(sums[idx[p]] @ sums[idx[q]]) / (n[idx[p]] * n[idx[q]])

@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
 from faceapp.jobs.models import shipped_calibration
+from faceapp.storage.faces import face_vector
 
 
-class VerifyError(ValueError):
+class VerifyError(FaceappError, ValueError):
     """No face in an image, an unknown face id, or an uncalibrated model."""
 
 
@@ -64,10 +66,10 @@ def far_at(similarity: float, curve: list[list[float]]) -> float | None:
 
 
 def _face_vector(db: Database, face_id: int, model_row: int) -> np.ndarray:
-    r = db.execute("SELECT vector FROM embeddings WHERE face_id = ? AND model = ?", [face_id, model_row]).fetchone()
-    if r is None:
+    v = face_vector(db, face_id, model_row)
+    if v is None:
         raise VerifyError(f"no face {face_id} with an embedding of the active model")
-    return np.frombuffer(r[0], np.float32)
+    return v
 
 
 def _image_vector(path: str, model: dict, device: str) -> np.ndarray:

@@ -28,6 +28,8 @@ from faceapp.jobs.xmp_read import Found, embedded_packet, read_regions
 from faceapp.jobs.xmp_sidecar import SidecarNamer
 from faceapp.storage import people as store
 from faceapp.storage.backup import backup_library
+from faceapp.storage.faces import face_boxes
+from faceapp.storage.photos import done_photos
 from faceapp.storage.tx import transaction
 
 
@@ -131,9 +133,9 @@ def _photo_xmp(path: str, sidecars: _Sidecars, pixels: dict, upright: tuple[int,
 
 
 def _library(db: Database) -> tuple[list[tuple], dict[int, list[tuple]]]:
-    photos = db.execute("SELECT id, path, width, height FROM photos WHERE status = 'done' ORDER BY path").fetchall()
+    photos = done_photos(db)
     faces: dict[int, list[tuple]] = {}
-    for row in db.execute("SELECT photo_id, id, x, y, w, h FROM faces ORDER BY id").fetchall():
+    for row in face_boxes(db):
         faces.setdefault(row[0], []).append(row[1:])
     return photos, faces
 

@@ -134,15 +134,17 @@ def _move_aside(library: Path) -> Path:
     return target
 
 
-def copy_library(src: str | Path, dst: str | Path) -> Path:
-    """A copy of the library at `src` as a new file `dst`, through the backup API (safe while `src` is
-    open in this or another process)."""
+def copy_library(src: Database | str | Path, dst: str | Path) -> Path:
+    """A copy of a library (open, or the file at `src`) as a new file `dst`, through the backup API
+    (safe while `src` is open in this or another process)."""
     dst = Path(dst)
-    source = sqlite3.connect(Path(src).resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    own = not isinstance(src, Database)
+    source = sqlite3.connect(Path(src).resolve().as_uri() + "?mode=ro", uri=True, timeout=30) if own else src.conn
     target = sqlite3.connect(str(dst))
     try:
         source.backup(target)
     finally:
         target.close()
-        source.close()
+        if own:
+            source.close()
     return dst

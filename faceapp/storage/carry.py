@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.storage.vectors import decode_vector
+
 SAME_FACE = 0.95  # cosine; an edit that keeps the pixels gives ~1.0, a re-encoded JPEG ≥ 0.98
 MIN_IOU = 0.5
 
@@ -21,7 +23,9 @@ def _faces(db: Database, photo_id: int, model_row: int) -> list[tuple[int, np.nd
         "WHERE f.photo_id = ?", [model_row, photo_id]).fetchall()
     out = []
     for fid, x, y, w, h, blob in rows:
-        v = np.frombuffer(blob, np.float32)
+        if not blob or len(blob) % 4:  # a malformed embedding (re-embedded later) carries nothing
+            continue
+        v = decode_vector(blob)
         if v.size and np.isfinite(v).all():
             out.append((int(fid), np.array([x, y, w, h], float), v / (np.linalg.norm(v) or 1.0)))
     return out

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
 from faceapp.storage.migrations import MIGRATIONS, apply_migrations, known_version
 
 APPLICATION_ID = 0x46434150  # "FCAP": SQLite's own field says "a faceapp library" (PRAGMA application_id)
 BUSY_TIMEOUT_MS = 30_000
 
 
-class NotALibrary(ValueError):
+class NotALibrary(FaceappError, ValueError):
     """The file exists but is not a faceapp library: faceapp will not write its tables into it."""
 
 

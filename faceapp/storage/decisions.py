@@ -14,21 +14,17 @@ from collections.abc import Iterable
 from sqlite_utils import Database
 
 from faceapp.storage import people as store
+from faceapp.storage.chunks import chunks, placeholders
 from faceapp.storage.db import now
 from faceapp.storage.tx import transaction
-
-
-def _q(n: int) -> str:
-    return ",".join("?" * n)
 
 
 def snapshot(db: Database, face_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> dict:
     faces = sorted({int(f) for f in face_ids})
     people = sorted({int(p) for p in person_ids})
     snap: dict = {"faces": faces, "assign": {}, "reject": {}, "not_face": [], "people": {}, "dismissed": []}
-    for i in range(0, len(faces), 900):
-        chunk = faces[i : i + 900]
-        q = _q(len(chunk))
+    for chunk in chunks(faces):
+        q = placeholders(len(chunk))
         for f, p, s, sc in db.execute(
             f"SELECT face_id, person_id, source, score FROM face_assignments WHERE face_id IN ({q})", chunk
         ).fetchall():
@@ -39,7 +35,7 @@ def snapshot(db: Database, face_ids: Iterable[int] = (), person_ids: Iterable[in
     for p in people:
         snap["people"][str(p)] = store.person_row(db, p)
     if people:
-        q = _q(len(people))
+        q = placeholders(len(people))
         snap["dismissed"] = [list(r) for r in db.execute(
             f"SELECT person_a, person_b FROM dismissed_merges WHERE person_a IN ({q}) OR person_b IN ({q})", people + people
         ).fetchall()]
@@ -79,7 +75,7 @@ def restore(db: Database, snap: dict) -> None:
                 db.execute("INSERT OR IGNORE INTO not_faces (face_id, created_at) VALUES (?, ?)", [f, ts])
         people = [int(p) for p in snap["people"]]
         if people:
-            q = _q(len(people))
+            q = placeholders(len(people))
             db.execute(f"DELETE FROM dismissed_merges WHERE person_a IN ({q}) OR person_b IN ({q})", people + people)
             for a, b in snap["dismissed"]:
                 db.execute("INSERT OR IGNORE INTO dismissed_merges (person_a, person_b, created_at) VALUES (?,?,?)", [a, b, ts])
@@ -103,6 +99,11 @@ def version(db: Database) -> tuple:
         " (SELECT count(*) FROM face_assignments WHERE source NOT IN ('cluster', 'auto')),"
         " (SELECT count(*) FROM persons), (SELECT coalesce(sum(hidden), 0) FROM persons)"
     ).fetchone()
+
+
+def active_count(db: Database) -> int:
+    """Decisions recorded and not undone."""
+    return int(db.execute("SELECT count(*) FROM history WHERE undone = 0").fetchone()[0])
 
 
 def last_undoable(db: Database) -> dict | None:

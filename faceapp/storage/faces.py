@@ -10,7 +10,9 @@ import cv2
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.storage.chunks import execute_in
 from faceapp.storage.tx import transaction
+from faceapp.storage.vectors import decode_vector, decode_vectors, encode_vector
 
 
 def encode_crop(crop_rgb: np.ndarray) -> bytes:
@@ -52,17 +54,18 @@ def update_face(
     )
 
 
-def face_rows(db: Database, where: str = "", params: Sequence = ()) -> list[dict]:
-    """Faces joined with their photo path (no crops); `where` filters on f.* / p.* columns."""
+def face_rows(db: Database, under: str | None = None) -> list[dict]:
+    """Faces joined with their photo path (no crops); `under`: only photos whose path starts with it."""
     sql = (
         "SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.score, f.quality, f.landmarks "
         "FROM faces f JOIN photos p ON p.id = f.photo_id "
-        + (f"WHERE {where} " if where else "")
+        + ("WHERE substr(p.path, 1, ?) = ? " if under is not None else "")
         + "ORDER BY f.id"
     )
+    params = [len(under), under] if under is not None else []
     keys = ("id", "photo_id", "path", "x", "y", "w", "h", "score", "quality", "landmarks")
     out = []
-    for r in db.execute(sql, list(params)).fetchall():
+    for r in db.execute(sql, params).fetchall():
         d = dict(zip(keys, r))
         d["landmarks"] = json.loads(d["landmarks"])
         out.append(d)
@@ -73,16 +76,13 @@ def readable_crops(db: Database, face_ids: Sequence[int]) -> tuple[list[int], np
     """(face ids whose crop decodes, their N×112×112×3 RGB crops, face ids whose crop does not):
     a damaged or foreign crop blob is reported, never a crash."""
     crops: dict[int, np.ndarray] = {}
-    for i in range(0, len(face_ids), 500):
-        chunk = list(face_ids[i : i + 500])
-        q = ",".join("?" * len(chunk))
-        for fid, blob in db.execute(f"SELECT id, crop FROM faces WHERE id IN ({q})", chunk).fetchall():
-            try:
-                img = decode_crop(blob)
-            except (TypeError, ValueError, cv2.error):
-                continue
-            if img.shape == (112, 112, 3):
-                crops[fid] = img
+    for fid, blob in execute_in(db, "SELECT id, crop FROM faces WHERE id IN ({q})", face_ids, size=500):
+        try:
+            img = decode_crop(blob)
+        except (TypeError, ValueError, cv2.error):
+            continue
+        if img.shape == (112, 112, 3):
+            crops[fid] = img
     good = [f for f in face_ids if f in crops]
     bad = [f for f in face_ids if f not in crops]
     return good, (np.stack([crops[f] for f in good]) if good else np.zeros((0, 112, 112, 3), np.uint8)), bad
@@ -90,12 +90,8 @@ def readable_crops(db: Database, face_ids: Sequence[int]) -> tuple[list[int], np
 
 def face_crops(db: Database, face_ids: Sequence[int]) -> np.ndarray:
     """N×112×112×3 RGB crops in the order of face_ids."""
-    crops = {}
-    for i in range(0, len(face_ids), 500):
-        chunk = list(face_ids[i : i + 500])
-        q = ",".join("?" * len(chunk))
-        for fid, blob in db.execute(f"SELECT id, crop FROM faces WHERE id IN ({q})", chunk).fetchall():
-            crops[fid] = decode_crop(blob)
+    crops = {fid: decode_crop(blob)
+             for fid, blob in execute_in(db, "SELECT id, crop FROM faces WHERE id IN ({q})", face_ids, size=500)}
     return np.stack([crops[f] for f in face_ids]) if face_ids else np.zeros((0, 112, 112, 3), np.uint8)
 
 
@@ -109,7 +105,18 @@ def embeddings(db: Database, model_row: int, dim: int | None = None) -> tuple[np
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     if not rows:
         return ids, np.zeros((0, dim or 0), np.float32)
-    return ids, np.stack([np.frombuffer(r[1], np.float32) for r in rows])
+    return ids, decode_vectors([r[1] for r in rows])
+
+
+def face_vector(db: Database, face_id: int, model_row: int) -> np.ndarray | None:
+    """One face's embedding under a model (None when it has none)."""
+    r = db.execute("SELECT vector FROM embeddings WHERE face_id = ? AND model = ?", [face_id, model_row]).fetchone()
+    return None if r is None else decode_vector(r[0])
+
+
+def face_boxes(db: Database) -> list[tuple]:
+    """(photo id, face id, x, y, w, h) of every face, by face id."""
+    return db.execute("SELECT photo_id, id, x, y, w, h FROM faces ORDER BY id").fetchall()
 
 
 def faces_missing_embedding(db: Database, model_row: int, dim: int | None = None) -> list[int]:
@@ -127,7 +134,7 @@ def store_embeddings(db: Database, model_row: int, face_ids: Sequence[int], vect
         for fid, v in zip(face_ids, vectors):
             db.execute(
                 "INSERT OR REPLACE INTO embeddings (face_id, model, vector) VALUES (?, ?, ?)",
-                [int(fid), model_row, np.asarray(v, np.float32).tobytes()],
+                [int(fid), model_row, encode_vector(v)],
             )
 
 

@@ -42,6 +42,12 @@ def register_model(db: Database, model_id: str, path: str | Path, metadata: dict
     return int(rid)
 
 
+def row_for_model_id(db: Database, model_id: str) -> int | None:
+    """The library's row id for this model id (None when it has none)."""
+    row = db.execute("SELECT id FROM models WHERE model_id = ?", [model_id]).fetchone()
+    return int(row[0]) if row else None
+
+
 def store_calibration(db: Database, model_row: int, calibration: dict) -> None:
     """Keep a calibration (thresholds, TAR, FAR curve, what it was measured on) with the model row."""
     keys = ("thresholds", "tar_at_far", "far_curve", "pairs", "calibrated_on", "created")

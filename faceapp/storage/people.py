@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.storage.chunks import execute_in, placeholders
 from faceapp.storage.db import now
 from faceapp.storage.tx import transaction
+from faceapp.storage.vectors import decode_vectors, encode_vector
 
 DECIDED = ("user", "confirmed")
 PROPOSED = ("cluster", "auto")
@@ -34,10 +36,6 @@ class PersonRow:
     @property
     def label(self) -> str:
         return self.name or f"Person {self.id}"
-
-
-def _q(n: int) -> str:
-    return ",".join("?" * n)
 
 
 def create_person(db: Database, name: str | None = None, hidden: bool = False) -> int:
@@ -89,7 +87,7 @@ def list_persons(db: Database, include_hidden: bool = False, ids: Sequence[int] 
     where = [] if include_hidden else ["p.hidden = 0"]
     params: list = []
     if ids is not None:
-        where.append(f"p.id IN ({_q(len(ids))})")
+        where.append(f"p.id IN ({placeholders(len(ids))})")
         params += list(ids)
     sql = (
         "SELECT p.id, p.name, p.hidden, count(a.face_id), count(DISTINCT f.photo_id), "
@@ -112,18 +110,13 @@ def assignments(db: Database, sources: Iterable[str] | None = None) -> dict[int,
     params: list = []
     if sources is not None:
         src = list(sources)
-        sql += f" WHERE source IN ({_q(len(src))})"
+        sql += f" WHERE source IN ({placeholders(len(src))})"
         params = src
     return {r[0]: (r[1], r[2], r[3]) for r in db.execute(sql, params).fetchall()}
 
 
 def _by_faces(db: Database, sql: str, face_ids: Iterable[int]) -> list[tuple]:
-    ids = sorted({int(f) for f in face_ids})
-    out: list[tuple] = []
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        out += db.execute(sql.format(q=_q(len(chunk))), chunk).fetchall()
-    return out
+    return execute_in(db, sql, sorted({int(f) for f in face_ids}))
 
 
 def assignments_of(db: Database, face_ids: Iterable[int]) -> dict[int, tuple[int, str, float | None]]:
@@ -157,6 +150,45 @@ def assign(db: Database, face_id: int, person_id: int, source: str, score: float
         )
 
 
+def person_of(db: Database, face_id: int) -> int | None:
+    """The person a face is assigned to (None: unsorted)."""
+    r = db.execute("SELECT person_id FROM face_assignments WHERE face_id = ?", [face_id]).fetchone()
+    return r[0] if r else None
+
+
+def assigned_person_ids(db: Database) -> list[int]:
+    """Every person that holds at least one face (not-a-face marks included)."""
+    return [r[0] for r in db.execute("SELECT DISTINCT person_id FROM face_assignments").fetchall()]
+
+
+def others_in_photo(db: Database, person_id: int, photo_id: int, face_id: int) -> list[tuple[int, str]]:
+    """(face id, source) of the person's other faces in this photo."""
+    return db.execute(
+        "SELECT a.face_id, a.source FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+        "WHERE a.person_id = ? AND f.photo_id = ? AND a.face_id != ?",
+        [person_id, photo_id, face_id],
+    ).fetchall()
+
+
+def faces_in_photos_of(db: Database, photo_ids: Sequence[int], person_ids: Sequence[int]) -> list[int]:
+    """Faces of these photos assigned to one of these people."""
+    q1, q2 = placeholders(len(photo_ids)), placeholders(len(person_ids))
+    rows = db.execute(
+        f"SELECT a.face_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+        f"WHERE f.photo_id IN ({q1}) AND a.person_id IN ({q2})", [*photo_ids, *person_ids]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def fold_into(db: Database, target_id: int, source_ids: Sequence[int]) -> None:
+    """The sources' faces move to the target and their rejections become the target's too."""
+    q = placeholders(len(source_ids))
+    with transaction(db):
+        db.execute(f"UPDATE face_assignments SET person_id = ? WHERE person_id IN ({q})", [target_id, *source_ids])
+        db.execute(f"INSERT OR IGNORE INTO face_rejections (face_id, person_id, created_at) "
+                   f"SELECT face_id, ?, created_at FROM face_rejections WHERE person_id IN ({q})", [target_id, *source_ids])
+
+
 def unassign(db: Database, face_ids: Iterable[int]) -> None:
     with transaction(db):
         for f in face_ids:
@@ -179,6 +211,17 @@ def rejections(db: Database) -> dict[int, set[int]]:
     for f, p in db.execute("SELECT face_id, person_id FROM face_rejections").fetchall():
         out.setdefault(f, set()).add(p)
     return out
+
+
+def rejected_from(db: Database, person_ids: Sequence[int]) -> list[int]:
+    """Faces rejected from any of these people (a face once per person it was rejected from)."""
+    return [r[0] for r in db.execute(
+        f"SELECT face_id FROM face_rejections WHERE person_id IN ({placeholders(len(person_ids))})", list(person_ids))]
+
+
+def drop_rejection(db: Database, face_id: int, person_id: int) -> None:
+    with transaction(db):
+        db.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?", [face_id, person_id])
 
 
 def add_rejection(db: Database, face_id: int, person_id: int) -> None:
@@ -210,16 +253,16 @@ def add_not_face(db: Database, face_id: int) -> None:
         db.execute("INSERT OR IGNORE INTO not_faces (face_id, created_at) VALUES (?, ?)", [face_id, now()])
 
 
+def drop_not_face(db: Database, face_id: int) -> None:
+    with transaction(db):
+        db.execute("DELETE FROM not_faces WHERE face_id = ?", [face_id])
+
+
 def face_photos(db: Database, face_ids: Sequence[int] | None = None) -> dict[int, int]:
     """face id -> photo id."""
     if face_ids is None:
         return dict(db.execute("SELECT id, photo_id FROM faces").fetchall())
-    out: dict[int, int] = {}
-    ids = list(face_ids)
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        out.update(db.execute(f"SELECT id, photo_id FROM faces WHERE id IN ({_q(len(chunk))})", chunk).fetchall())
-    return out
+    return dict(execute_in(db, "SELECT id, photo_id FROM faces WHERE id IN ({q})", face_ids))
 
 
 def persons_with_decisions(db: Database) -> set[int]:
@@ -265,7 +308,7 @@ def save_prototypes(db: Database, model: int, vectors: np.ndarray, owners: Seque
             drop_prototypes(db, person_ids)
         db.conn.executemany(
             "INSERT INTO person_prototypes (person_id, model, vector) VALUES (?, ?, ?)",
-            [(int(p), model, np.asarray(v, np.float32).tobytes()) for v, p in zip(vectors, owners, strict=True)],
+            [(int(p), model, encode_vector(v)) for v, p in zip(vectors, owners, strict=True)],
         )
 
 
@@ -274,7 +317,7 @@ def load_prototypes(db: Database, model: int) -> tuple[np.ndarray, np.ndarray]:
     rows = db.execute("SELECT person_id, vector FROM person_prototypes WHERE model = ? ORDER BY rowid", [model]).fetchall()
     if not rows:
         return np.zeros((0, 0), np.float32), np.zeros(0, np.int64)
-    return np.stack([np.frombuffer(r[1], np.float32) for r in rows]), np.array([r[0] for r in rows], np.int64)
+    return decode_vectors([r[1] for r in rows]), np.array([r[0] for r in rows], np.int64)
 
 
 def drop_prototypes(db: Database, person_ids: Iterable[int] | None = None) -> None:
@@ -283,10 +326,8 @@ def drop_prototypes(db: Database, person_ids: Iterable[int] | None = None) -> No
         if person_ids is None:
             db.execute("DELETE FROM person_prototypes")
             return
-        ids = sorted({int(p) for p in person_ids})
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            db.execute(f"DELETE FROM person_prototypes WHERE person_id IN ({','.join('?' * len(chunk))})", chunk)
+        execute_in(db, "DELETE FROM person_prototypes WHERE person_id IN ({q})", sorted({int(p) for p in person_ids}),
+                   size=500)
 
 
 def person_names(db: Database) -> dict[int, str | None]:
@@ -296,14 +337,8 @@ def person_names(db: Database) -> dict[int, str | None]:
 
 def people_in_photos(db: Database, photo_ids: Iterable[int]) -> set[tuple[int, int]]:
     """(person id, photo id) for every assigned face of these photos."""
-    photos = sorted({int(p) for p in photo_ids})
-    out: set[tuple[int, int]] = set()
-    for k in range(0, len(photos), 900):
-        chunk = photos[k : k + 900]
-        out |= set(db.execute(
-            "SELECT a.person_id, f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
-            f"WHERE f.photo_id IN ({_q(len(chunk))})", chunk).fetchall())
-    return out
+    return set(execute_in(db, "SELECT a.person_id, f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+                              "WHERE f.photo_id IN ({q})", sorted({int(p) for p in photo_ids})))
 
 
 def others_wrote(db: Database) -> int:
@@ -322,22 +357,17 @@ def _stack(rows: list, nbytes: int | None) -> tuple[list, np.ndarray]:
     good = [r for r in rows if len(r[-1]) == nbytes and nbytes % 4 == 0 and nbytes]
     if not good:
         return [], np.zeros((0, nbytes // 4), np.float32)
-    return good, np.frombuffer(b"".join(r[-1] for r in good), np.float32).reshape(len(good), -1).copy()
+    return good, decode_vectors([r[-1] for r in good])
 
 
 def assigned_vectors(db: Database, model: int, person_ids: Sequence[int],
                      nbytes: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(face ids, vectors, person ids) of these people's faces under a model, read in one statement
     (face and person always agree), not-a-face marks and malformed blobs left out."""
-    rows: list = []
-    ids = sorted({int(p) for p in person_ids})
-    for k in range(0, len(ids), 900):
-        chunk = ids[k : k + 900]
-        rows += db.execute(
-            "SELECT a.face_id, a.person_id, e.vector FROM face_assignments a "
-            "JOIN embeddings e ON e.face_id = a.face_id AND e.model = ? "
-            f"WHERE a.person_id IN ({_q(len(chunk))}) AND a.face_id NOT IN (SELECT face_id FROM not_faces) "
-            "ORDER BY a.face_id", [model, *chunk]).fetchall()
+    rows = execute_in(db, "SELECT a.face_id, a.person_id, e.vector FROM face_assignments a "
+                          "JOIN embeddings e ON e.face_id = a.face_id AND e.model = ? "
+                          "WHERE a.person_id IN ({q}) AND a.face_id NOT IN (SELECT face_id FROM not_faces) "
+                          "ORDER BY a.face_id", sorted({int(p) for p in person_ids}), before=[model])
     good, x = _stack(rows, nbytes)
     return (np.array([r[0] for r in good], np.int64), x, np.array([r[1] for r in good], np.int64))
 

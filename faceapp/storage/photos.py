@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from faceapp.storage.db import now
 from faceapp.storage.faces import insert_face, update_face
 from faceapp.storage.tx import transaction
+from faceapp.storage.vectors import encode_vector
 
 
 @dataclass
@@ -42,6 +43,22 @@ def photos_under(db: Database, root: str) -> list[PhotoRow]:
         f"SELECT {_COLS} FROM photos WHERE substr(path, 1, ?) = ?", [len(prefix), prefix]
     ).fetchall()
     return [_row(r) for r in rows]
+
+
+def photo_paths(db: Database) -> list[str]:
+    """Every photo path the library holds (any status)."""
+    return [r[0] for r in db.execute("SELECT path FROM photos").fetchall()]
+
+
+def done_photos(db: Database) -> list[tuple[int, str, int | None, int | None]]:
+    """(id, path, width, height) of every scanned photo, by path."""
+    return db.execute("SELECT id, path, width, height FROM photos WHERE status = 'done' ORDER BY path").fetchall()
+
+
+def delete_photos(db: Database, photo_ids: Iterable[int]) -> None:
+    """Photos leave the library, with their faces and everything decided about them."""
+    with transaction(db):
+        db.conn.executemany("DELETE FROM photos WHERE id = ?", [(int(i),) for i in photo_ids])
 
 
 def move_photo(db: Database, photo_id: int, new_path: str, size: int, mtime: float, identity: str | None = None) -> None:
@@ -150,7 +167,7 @@ def save_photo(
             if embeddings is not None and model_row is not None:
                 db.execute(
                     "INSERT INTO embeddings (face_id, model, vector) VALUES (?, ?, ?)",
-                    [fid, model_row, np.asarray(embeddings[i], np.float32).tobytes()],
+                    [fid, model_row, encode_vector(embeddings[i])],
                 )
     return int(pid)
 
