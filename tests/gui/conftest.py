@@ -38,6 +38,13 @@ def make_window(qtbot):
         qtbot.addWidget(win)
         win.show()
         opened.append(win)
+        # Under a real X server, key presses and window shortcuts reach only the active window.
+        win.raise_()
+        win.activateWindow()
+        try:
+            qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+        except AssertionError:  # a platform with no notion of an active window: nothing to wait for
+            pass
         return win
 
     yield make
