@@ -156,9 +156,13 @@ def _has_data(db: Database) -> bool:
 
 
 def stamp_identity(db: Database) -> None:
-    """SQLite's own fields say what this file is: application_id (faceapp) and user_version (schema)."""
-    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-    db.execute(f"PRAGMA user_version={known_version()}")
+    """SQLite's own fields say what this file is: application_id (faceapp) and user_version (schema).
+    Written only when they differ (a write takes the library's write lock: a read-only command must
+    not wait behind a running scan for it)."""
+    if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    if db.execute("PRAGMA user_version").fetchone()[0] != known_version():
+        db.execute(f"PRAGMA user_version={known_version()}")
 
 
 def forget_prepared(path: str | Path) -> None:

@@ -116,3 +116,20 @@ def test_cli_refuses_dev_null_and_a_newer_library_in_words(tmp_path, capsys):
     forget_prepared(path)
     assert main(["people", "--db", str(path)]) == 2
     assert "update faceapp" in capsys.readouterr().err
+
+
+def test_opening_to_read_never_waits_for_a_running_writer(tmp_path, monkeypatch):
+    """A read-only command (faceapp people) opened beside a long write (a scan's transaction) must not
+    need the write lock just to open: the identity is written only when it differs."""
+    path = tmp_path / "lib.db"
+    writer = open_library(path)
+    writer.execute("INSERT INTO persons (id, name) VALUES (1, 'Ann')")
+    forget_prepared(path)  # as a new process: the full check and migration step runs
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 50)
+    writer.conn.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO persons (id, name) VALUES (2, 'Ben')")
+    try:
+        reader = open_library(path)
+        assert reader.execute("SELECT name FROM persons").fetchall() == [("Ann",)]
+    finally:
+        writer.conn.execute("ROLLBACK")
