@@ -63,7 +63,10 @@ def library_problems(path: str | Path, quick: bool = True) -> list[str]:
     except LibraryTooNew:
         raise
     except NotALibrary as exc:
-        if "damaged" not in str(exc) and "not an SQLite database" not in str(exc):
+        if "not an SQLite database" in str(exc):
+            return [f"{p.name} does not begin as an SQLite database does: its first page was overwritten, "
+                    "or it is not a library at all"]
+        if "damaged" not in str(exc):
             raise
         return [str(exc)]
     try:
