@@ -198,8 +198,7 @@ class PersonView(QWidget):
         other = next((q for q in self._others if q.id == other_id), None)
         if me is None or other is None or self.person_id != me.id or not self.ask_merge(me, other):
             return
-        self.ctx.act(services.merge, me.id, other.id,
-                     then=lambda _: self.ctx.say(f"Merged {other.label} into {me.label} · Edit → Undo (Ctrl+Z) takes it back"))
+        self.ctx.act(services.merge, me.id, other.id)  # the status bar then says "Merged … · Undo (Ctrl+Z)"
 
     def _ask_merge(self, me: services.Person, other: services.Person) -> bool:
         from faceapp.gui.views.merge_question import ask_merge
@@ -229,7 +228,7 @@ class PersonView(QWidget):
 
     def undo(self) -> None:
         """Undo the latest decision, wherever it was made (also Edit → Undo, Ctrl+Z, in every view)."""
-        self.ctx.act(services.undo, then=self._undone)
+        self.ctx.act(services.undo, then=self._undone, tell=False)
 
     def _undone(self, what: str | None) -> None:
         self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")
