@@ -74,3 +74,80 @@ def test_each_action_says_what_it_did_with_undo(qtbot, window, settle):
     qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     settle(window)
     assert _said(window) == "Undone: hiding Alice"  # undo itself is not an action to announce
+
+
+def _tiles(window) -> list:
+    m = window.people.model
+    return [m.person_at(r) for r in range(m.rowCount())]
+
+
+def test_small_groups_out_of_the_way_and_bulk_hide_or_not_a_face(qtbot, window, settle):
+    big = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
+    faces = [f.id for f in services.person_faces(window.ctx.db, big.id)]
+    assert len(faces) >= 7
+    services.split(window.ctx.db, big.id, faces[:2])  # two groups of 2 faces, as a stranger's would be
+    services.split(window.ctx.db, big.id, faces[2:4])
+    window.ctx.notify("people")
+    settle(window)
+    small = [p for p in services.list_people(window.ctx.db) if p.name is None and p.faces < 3]
+    assert len(small) >= 2
+    view = window.show_view("People")
+    settle(window)
+    assert view.hide_small.isChecked()
+    shown = {p.id for p in _tiles(window)}
+    assert not shown & {p.id for p in small} and shown
+    assert f"{len(small)} small groups not shown" in view.summary.text()
+    assert view.summary.text().startswith(f"{len(shown)} people")
+    _shot(window, "people_small_hidden")
+
+    view.hide_small.setChecked(False)
+    assert {p.id for p in small} <= {p.id for p in _tiles(window)}
+    assert "small groups" not in view.summary.text()
+    # Select two small groups: H hides both as one step; undo brings both back.
+    rows = [r for r, p in enumerate(_tiles(window)) if p.id in {small[0].id, small[1].id}]
+    _select(view, rows)
+    qtbot.keyClick(view.grid, Qt.Key.Key_H)
+    settle(window)
+    assert _said(window) == "Hid 2 people · Undo (Ctrl+Z)"
+    hidden = {p.id for p in services.list_people(window.ctx.db, True) if p.hidden}
+    assert {small[0].id, small[1].id} <= hidden
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(window)
+    assert not {small[0].id, small[1].id} & {p.id for p in services.list_people(window.ctx.db, True) if p.hidden}
+
+    # N: every face of the selected groups is not a face; the groups leave the grid.
+    rows = [r for r, p in enumerate(_tiles(window)) if p.id in {small[0].id, small[1].id}]
+    _select(view, rows)
+    qtbot.keyClick(view.grid, Qt.Key.Key_N)
+    settle(window)
+    n = small[0].faces + small[1].faces
+    assert _said(window) == f"Marked {n} faces as not a face · Undo (Ctrl+Z)"
+    left = {p.id for p in services.list_people(window.ctx.db, True)}
+    assert small[0].id not in left and small[1].id not in left
+    assert not {small[0].id, small[1].id} & {p.id for p in _tiles(window)}
+
+
+def test_named_first_and_f2_names_a_tile_in_place(qtbot, window, settle):
+    people = services.list_people(window.ctx.db)
+    last = min((p for p in people if p.faces >= 3), key=lambda p: p.photos)
+    services.rename(window.ctx.db, last.id, "Zoe")
+    window.ctx.notify("people")
+    view = window.show_view("People")
+    settle(window)
+    assert _tiles(window)[0].id == last.id  # named people first in the default order
+
+    row = 1
+    target = _tiles(window)[row]
+    assert target.name is None
+    _select(view, [row])
+    view.grid.setCurrentIndex(view.model.index(row))
+    qtbot.keyClick(view.grid, Qt.Key.Key_F2)
+    editor = view.grid.focusWidget()
+    assert editor is not view.grid and editor.text() == ""
+    qtbot.keyClicks(editor, "Bob")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # (the delegate commits on the next turn of the event loop)
+    qtbot.waitUntil(lambda: services.person(window.ctx.db, target.id).name == "Bob", timeout=5000)
+    settle(window)
+    assert _said(window) == f"Named Person {target.id} Bob · Undo (Ctrl+Z)"
+    assert {t.name for t in _tiles(window)[:2]} == {"Zoe", "Bob"}
+    _shot(window, "people_named_first")

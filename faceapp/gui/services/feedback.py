@@ -39,6 +39,7 @@ def done_words(db: Database, step: dict) -> str:
     faces = summary.get("faces")
     n = len(faces) if isinstance(faces, list) else faces if isinstance(faces, int) else 0
     person = summary.get("person")
+    many = len(summary.get("people") or [])
     action = step.get("action") or ""
     if action == "name":
         old, new = who(person), summary.get("name")
@@ -53,8 +54,8 @@ def done_words(db: Database, step: dict) -> str:
             "split": f"Split {_faces(n)} off {who(person)} into {label(summary['new'], None)}" if summary.get("new")
             else f"Split {_faces(n)} off {who(person)}",
             "merge": "Merged " + ", ".join(who(s) for s in summary.get("sources") or []) + f" into {who(summary.get('target'))}",
-            "hide": f"Hid {who(person)}",
-            "unhide": f"Showed {who(person)} again",
+            "hide": f"Hid {many} people" if many else f"Hid {who(person)}",
+            "unhide": f"Showed {many} people again" if many else f"Showed {who(person)} again",
             "dismiss_merge": "Kept " + " and ".join(who(p) for p in summary.get("people") or []) + " apart",
         }.get(action) or action.replace("_", " ").capitalize()
     return f"{words} · {UNDO_HINT}"
