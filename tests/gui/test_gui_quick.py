@@ -151,3 +151,17 @@ def test_named_first_and_f2_names_a_tile_in_place(qtbot, window, settle):
     assert _said(window) == f"Named Person {target.id} Bob · Undo (Ctrl+Z)"
     assert {t.name for t in _tiles(window)[:2]} == {"Zoe", "Bob"}
     _shot(window, "people_named_first")
+
+
+def test_least_like_this_person_first_puts_the_wrong_face_on_top(qtbot, window, settle):
+    a, b = sorted(services.list_people(window.ctx.db), key=lambda p: -p.faces)[:2]
+    stranger = services.person_faces(window.ctx.db, b.id)[0].id
+    services.move(window.ctx.db, [stranger], a.id)  # a face of b put in a by mistake
+    view = window.open_person(a.id)
+    settle(window)
+    assert view.model.face_at(0).id != stranger
+    view.order.setCurrentIndex(view.order.findData(True))
+    settle(window)
+    assert view.model.face_at(0).id == stranger
+    assert view.model.total() == a.faces + 1
+    _shot(window, "person_least_like_first")

@@ -54,8 +54,16 @@ def _face(f: P.FaceInfo) -> Face:
     return Face(f.id, f.photo_id, f.path, f.person_id, f.source or "", f.score)
 
 
-def person_faces(db: Database, person_id: int) -> list[Face]:
-    return [_face(f) for f in P.person_faces(db, person_id)]
+def person_faces(db: Database, person_id: int, least_like_first: bool = False) -> list[Face]:
+    """The person's faces; with `least_like_first`, the faces farthest from the person's mean
+    embedding first (a wrong face is then on the first row; faces with no embedding go last)."""
+    faces = [_face(f) for f in P.person_faces(db, person_id)]
+    if least_like_first:
+        from faceapp.jobs.person_order import face_distances
+
+        far = face_distances(db, person_id)
+        faces.sort(key=lambda f: -far.get(f.id, -1.0))
+    return faces
 
 
 def unsorted_faces(db: Database) -> list[Face]:
