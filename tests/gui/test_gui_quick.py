@@ -37,7 +37,7 @@ def test_each_action_says_what_it_did_with_undo(qtbot, window, settle):
     view.name.setText("Ann")
     view.rename()
     settle(window)
-    assert _said(window) == f"Named Person {small.id} Ann · Undo (Ctrl+Z)"
+    assert _said(window) == f"Named Person {small.id} “Ann” · Undo (Ctrl+Z)"
 
     view = window.open_person(big.id)
     settle(window)
@@ -143,12 +143,13 @@ def test_named_first_and_f2_names_a_tile_in_place(qtbot, window, settle):
     view.grid.setCurrentIndex(view.model.index(row))
     qtbot.keyClick(view.grid, Qt.Key.Key_F2)
     editor = view.grid.focusWidget()
-    assert editor is not view.grid and editor.text() == ""
+    assert editor is not view.grid and editor.text() == "" and editor.placeholderText() == f"Name {target.label}"
     qtbot.keyClicks(editor, "Bob")
+    _shot(window, "people_f2_editor")
     qtbot.keyClick(editor, Qt.Key.Key_Return)  # (the delegate commits on the next turn of the event loop)
     qtbot.waitUntil(lambda: services.person(window.ctx.db, target.id).name == "Bob", timeout=5000)
     settle(window)
-    assert _said(window) == f"Named Person {target.id} Bob · Undo (Ctrl+Z)"
+    assert _said(window) == f"Named Person {target.id} “Bob” · Undo (Ctrl+Z)"
     assert {t.name for t in _tiles(window)[:2]} == {"Zoe", "Bob"}
     _shot(window, "people_named_first")
 

@@ -44,7 +44,7 @@ def done_words(db: Database, step: dict) -> str:
     if action == "name":
         old, new = who(person), summary.get("name")
         had_name = bool((before.get(str(person)) or {}).get("name"))
-        words = (f"Renamed {old} to {new}" if had_name else f"Named {old} {new}") if new else f"Cleared the name of {old}"
+        words = (f"Renamed {old} to {new}" if had_name else f"Named {old} “{new}”") if new else f"Cleared the name of {old}"
     else:
         words = {
             "confirm": f"Confirmed {_faces(n)} as {who(person)}",

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -23,11 +24,22 @@ from faceapp.gui import services
 from faceapp.gui.background import recluster_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
-from faceapp.gui.models.people_model import SMALL, PeopleModel
+from faceapp.gui.models.people_model import SMALL, PeopleModel, PersonRole
 from faceapp.gui.progress_text import describe_progress
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
+
+
+class NameEditor(QStyledItemDelegate):
+    """The in-place name editor (F2) says whom it names while it is empty."""
+
+    def createEditor(self, parent: QWidget, option: object, index: object) -> QWidget:  # noqa: N802
+        editor = super().createEditor(parent, option, index)
+        p = index.data(PersonRole)  # type: ignore[attr-defined]
+        if isinstance(editor, QLineEdit) and p is not None:
+            editor.setPlaceholderText(f"Name {p.label}")
+        return editor
 
 
 class PeopleView(QWidget):
@@ -61,6 +73,7 @@ class PeopleView(QWidget):
         self.summary = QLabel()
         self.grid = make_grid(112, caption_lines=2, multi=True)
         self.grid.setModel(self.model)
+        self.grid.setItemDelegate(NameEditor(self.grid))
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QAbstractItemView.EditTrigger.SelectedClicked)
 
