@@ -166,3 +166,16 @@ def test_least_like_this_person_first_puts_the_wrong_face_on_top(qtbot, window, 
     assert view.model.face_at(0).id == stranger
     assert view.model.total() == a.faces + 1
     _shot(window, "person_least_like_first")
+
+
+def test_several_decisions_in_one_action_say_how_many(qtbot, window, settle):
+    a = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
+    f1, f2 = (f.id for f in services.person_faces(window.ctx.db, a.id)[:2])
+
+    def answer_two(db):  # as Review's "accept all" does: one decision per question
+        services.confirm(db, [f1], a.id)
+        services.confirm(db, [f2], a.id)
+
+    window.ctx.act(answer_two)
+    settle(window)
+    assert _said(window) == f"Confirmed 1 face as {a.label} (the last of 2 decisions) · Undo (Ctrl+Z) takes back one"

@@ -58,12 +58,12 @@ def done_words(db: Database, step: dict) -> str:
             "unhide": f"Showed {many} people again" if many else f"Showed {who(person)} again",
             "dismiss_merge": "Kept " + " and ".join(who(p) for p in summary.get("people") or []) + " apart",
         }.get(action) or action.replace("_", " ").capitalize()
-    return f"{words} · {UNDO_HINT}"
+    return words
 
 
-def latest_id(db: Database) -> int | None:
+def latest_id(db: Database) -> int:
     step = decisions.last_undoable(db)
-    return None if step is None else int(step["id"])
+    return 0 if step is None else int(step["id"])
 
 
 def told(fn: Callable[..., Any]) -> Callable[..., tuple[Any, str | None]]:
@@ -74,7 +74,11 @@ def told(fn: Callable[..., Any]) -> Callable[..., tuple[Any, str | None]]:
         mark = latest_id(db)
         result = fn(db, *args)
         step = decisions.last_undoable(db)
-        new = step is not None and (mark is None or step["id"] > mark)  # (undo leaves an older step newest)
-        return result, (done_words(db, step) if new else None)
+        if step is None or step["id"] <= mark:  # nothing recorded (undo leaves an older step newest)
+            return result, None
+        n = sum(1 for s in decisions.recent(db, 1000) if s["id"] > mark and not s["undone"])
+        words = done_words(db, step)  # e.g. several review answers: say the last, and how many
+        return result, (f"{words} (the last of {n} decisions) · {UNDO_HINT} takes back one" if n > 1
+                        else f"{words} · {UNDO_HINT}")
 
     return run

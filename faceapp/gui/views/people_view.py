@@ -1,6 +1,6 @@
 """People: a grid of person tiles with search, sort and the hidden people on request. Small unnamed
 groups stay out of the way until asked for, and several tiles can be hidden or marked "not a
-face" at once; F2 (or a double click on the caption) names a person in place."""
+face" at once; F2 (or a click on a selected tile) names a person in place."""
 
 from __future__ import annotations
 
