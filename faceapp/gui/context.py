@@ -56,18 +56,23 @@ class LibraryContext(QObject):
         emit(self.message, text)
 
     def act(self, fn: Callable[..., Any], *args: Any, topic: str = "people",
-            then: Callable[[Any], None] | None = None) -> None:
+            then: Callable[[Any], None] | None = None, tell: bool = True) -> None:
         """One user action, queued behind the earlier ones (see faceapp.gui.actions). When it is
         written every view hears `changed(topic)`; a refused action (the people rules raise
-        ValueError, e.g. two faces of one photo in one person) is shown in the status bar."""
+        ValueError, e.g. two faces of one photo in one person) is shown in the status bar. With
+        `tell`, the status bar then says what the action did, with the way to undo it."""
+        from faceapp.gui.services.feedback import told
 
-        def finished(result: Any) -> None:
+        def finished(outcome: Any) -> None:
+            result, words = outcome if tell else (outcome, None)
             if then is not None:
                 then(result)
+            if words:
+                self.say(words)
             if topic:
                 self.notify(topic)
 
-        self.actions.submit(fn, *args, then=finished)
+        self.actions.submit(told(fn) if tell else fn, *args, then=finished)
 
     def close(self) -> None:
         self.actions.close()

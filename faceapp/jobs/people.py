@@ -17,6 +17,7 @@ Actions (each recorded in the history; `undo` reverts the latest)
     reject_faces(db, face_ids, person_id=None)       "not this person": never proposed again
     mark_not_face(db, face_ids)                      out of every person and every clustering
     hide_person(db, person_id, hidden=True)
+    hide_people(db, person_ids, hidden=True)         several as one step
     dismiss_merge(db, a, b)                          "different people": no more merge suggestion
     undo(db) -> dict | None                          what was undone
 Clustering (faceapp.jobs.recluster)
@@ -96,11 +97,21 @@ def name_person(db: Database, person_id: int, name: str | None) -> None:
 
 
 def hide_person(db: Database, person_id: int, hidden: bool = True) -> None:
-    _require_person(db, person_id)
+    hide_people(db, [person_id], hidden)
+
+
+def hide_people(db: Database, person_ids: Iterable[int], hidden: bool = True) -> None:
+    """Hide (or show) several people as one step: one undo takes them all back."""
+    ids = sorted({int(p) for p in person_ids})
+    for p in ids:
+        _require_person(db, p)
+    if not ids:
+        return
     with transaction(db):
-        decisions.record(db, "hide" if hidden else "unhide", decisions.snapshot(db, person_ids=[person_id]),
-                         {"person": person_id})
-        store.set_hidden(db, person_id, hidden)
+        decisions.record(db, "hide" if hidden else "unhide", decisions.snapshot(db, person_ids=ids),
+                         {"person": ids[0]} if len(ids) == 1 else {"people": ids})
+        for p in ids:
+            store.set_hidden(db, p, hidden)
 
 
 def _place(db: Database, face_id: int, person_id: int, source: str, score: float | None = None) -> None:

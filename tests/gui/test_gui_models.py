@@ -64,16 +64,22 @@ def test_faces_grid_of_100k_scrolls_without_loading_everything(qtbot):
 
 def _people() -> list[Person]:
     return [Person(1, None, "Person 1", 9, 9, 11), Person(2, "Zoe", "Zoe", 2, 2, 12),
-            Person(3, "anna", "anna", 4, 3, 13), Person(4, "Hidden Harry", "Hidden Harry", 5, 5, 14, hidden=True)]
+            Person(3, "anna", "anna", 4, 3, 13), Person(4, "Hidden Harry", "Hidden Harry", 5, 5, 14, hidden=True),
+            Person(5, None, "Person 5", 2, 2, 15)]
 
 
 def test_people_model_sorts_filters_and_hides(qtbot):
     model = PeopleModel(FakeThumbs())
     model.set_people(_people())
     labels = lambda: [model.person_at(r).label for r in range(model.rowCount())]  # noqa: E731
+    assert labels() == ["anna", "Zoe", "Person 1"]  # named first; Person 5 (2 faces, unnamed) is a small group
+    assert model.set_aside() == 1
+    model.set_view(sort_by="size")
     assert labels() == ["Person 1", "anna", "Zoe"]
+    model.set_view(hide_small=False)
+    assert labels() == ["Person 1", "anna", "Zoe", "Person 5"] and model.set_aside() == 0
     model.set_view(sort_by="name")
-    assert labels() == ["anna", "Zoe", "Person 1"]
+    assert labels() == ["anna", "Zoe", "Person 1", "Person 5"]
     model.set_view(query="ZO")
     assert labels() == ["Zoe"]
     model.set_view(query="", show_hidden=True)

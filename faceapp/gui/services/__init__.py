@@ -6,11 +6,13 @@ in the views). Each submodule wraps one job module; this package re-exports them
 from faceapp.gui.services.export import export
 from faceapp.gui.services.people import (
     confirm,
+    hide_people,
     list_people,
     merge,
     merge_suggestions,
     move,
     not_a_face,
+    people_not_faces,
     person,
     person_faces,
     recluster,
@@ -28,8 +30,8 @@ from faceapp.gui.services.verify import all_faces, thresholds, verify_faces, ver
 
 __all__ = [
     "LOSS_HELP", "BoxedFace", "Face", "Person", "ReviewItem", "TrainReport", "Verdict", "accept_all", "accept_model",
-    "activate_model", "all_faces", "confirm", "export", "gpu_info", "list_people", "merge", "merge_suggestions",
-    "models", "move", "not_a_face", "person", "person_faces", "photo_faces", "recluster", "reject", "reject_all",
+    "activate_model", "all_faces", "confirm", "export", "gpu_info", "hide_people", "list_people", "merge", "merge_suggestions",
+    "models", "move", "not_a_face", "people_not_faces", "person", "person_faces", "photo_faces", "recluster", "reject", "reject_all",
     "rename", "review_queue", "review_references", "set_hidden", "split", "thresholds", "train", "undo", "unsorted_faces",
     "verify_faces", "verify_photos",
 ]

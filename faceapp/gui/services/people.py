@@ -54,8 +54,16 @@ def _face(f: P.FaceInfo) -> Face:
     return Face(f.id, f.photo_id, f.path, f.person_id, f.source or "", f.score)
 
 
-def person_faces(db: Database, person_id: int) -> list[Face]:
-    return [_face(f) for f in P.person_faces(db, person_id)]
+def person_faces(db: Database, person_id: int, least_like_first: bool = False) -> list[Face]:
+    """The person's faces; with `least_like_first`, the faces farthest from the person's mean
+    embedding first (a wrong face is then on the first row; faces with no embedding go last)."""
+    faces = [_face(f) for f in P.person_faces(db, person_id)]
+    if least_like_first:
+        from faceapp.jobs.person_order import face_distances
+
+        far = face_distances(db, person_id)
+        faces.sort(key=lambda f: -far.get(f.id, -1.0))
+    return faces
 
 
 def unsorted_faces(db: Database) -> list[Face]:
@@ -96,6 +104,16 @@ def set_hidden(db: Database, person_id: int, hidden: bool) -> None:
     P.hide_person(db, person_id, hidden)
 
 
+def hide_people(db: Database, person_ids: list[int]) -> None:
+    """Hide several people (e.g. small groups of strangers) as one step."""
+    P.hide_people(db, person_ids, True)
+
+
+def people_not_faces(db: Database, person_ids: list[int]) -> None:
+    """Every face of these people is "not a face" (a dog, dark blobs), as one step."""
+    P.mark_not_face(db, [f.id for p in person_ids for f in P.person_faces(db, p)])
+
+
 def undo(db: Database) -> str | None:
     """What was undone, in words, or None when there is nothing to undo."""
     done = P.undo(db)
@@ -125,8 +143,8 @@ def describe(db: Database, action: str, summary: dict) -> str:
         "split": f"splitting {_faces(n)} off {who(person)}",
         "merge": "merging " + ", ".join(who(s) for s in summary.get("sources") or []) + f" into {who(summary.get('target'))}",
         "name": f"naming {who(person)} “{summary.get('name')}”" if summary.get("name") else f"the name of {who(person)}",
-        "hide": f"hiding {who(person)}",
-        "unhide": f"showing {who(person)} again",
+        "hide": f"hiding {len(summary['people'])} people" if summary.get("people") else f"hiding {who(person)}",
+        "unhide": f"showing {len(summary['people'])} people again" if summary.get("people") else f"showing {who(person)} again",
         "dismiss_merge": "“different people” on " + " and ".join(who(p) for p in summary.get("people") or []),
     }
     return words.get(action) or action.replace("_", " ")

@@ -1,10 +1,13 @@
-"""People: a grid of person tiles with search, sort and the hidden people on request."""
+"""People: a grid of person tiles with search, sort and the hidden people on request. Small unnamed
+groups stay out of the way until asked for, and several tiles can be hidden or marked "not a
+face" at once; F2 (or a click on a selected tile) names a person in place."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -12,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -20,11 +24,22 @@ from faceapp.gui import services
 from faceapp.gui.background import recluster_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
-from faceapp.gui.models.people_model import PeopleModel
+from faceapp.gui.models.people_model import SMALL, PeopleModel, PersonRole
 from faceapp.gui.progress_text import describe_progress
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
+
+
+class NameEditor(QStyledItemDelegate):
+    """The in-place name editor (F2) says whom it names while it is empty."""
+
+    def createEditor(self, parent: QWidget, option: object, index: object) -> QWidget:  # noqa: N802
+        editor = super().createEditor(parent, option, index)
+        p = index.data(PersonRole)  # type: ignore[attr-defined]
+        if isinstance(editor, QLineEdit) and p is not None:
+            editor.setPlaceholderText(f"Name {p.label}")
+        return editor
 
 
 class PeopleView(QWidget):
@@ -39,21 +54,33 @@ class PeopleView(QWidget):
         self.search = QLineEdit(placeholderText="Search by name…")
         self.search.setClearButtonEnabled(True)
         self.sort = QComboBox()
+        self.sort.addItem("Named first", "named")
         self.sort.addItem("Most photos first", "size")
         self.sort.addItem("By name", "name")
         self.show_hidden = QCheckBox("Show hidden people")
+        self.hide_small = QCheckBox("Hide small groups")
+        self.hide_small.setChecked(True)
+        self.hide_small.setToolTip(f"Unnamed groups of fewer than {SMALL} faces (often a pet, a blur or a stranger "
+                                   "in the background) stay out of the grid until you show them")
+        self.hide_button = QPushButton("Hide selected (H)")
+        self.not_face_button = QPushButton("Not faces (N)")
+        self.not_face_button.setToolTip("Every face of the selected groups is not a face (a pet, a pattern, a blur)")
         self.open_button = QPushButton("Open")
         self.unsorted_button = QPushButton("Unsorted faces")
         self.regroup_button = QPushButton("Re-group people")
         self.regroup_button.setToolTip("Cluster again with the current strictness; every decision you made is kept")
         self.task: Task | None = None
         self.summary = QLabel()
-        self.grid = make_grid(112, caption_lines=2)
+        self.grid = make_grid(112, caption_lines=2, multi=True)
         self.grid.setModel(self.model)
+        self.grid.setItemDelegate(NameEditor(self.grid))
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                  | QAbstractItemView.EditTrigger.SelectedClicked)
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(self.sort)
+        bar.addWidget(self.hide_small)
         bar.addWidget(self.show_hidden)
         bar.addWidget(self.open_button)
         bar.addWidget(self.unsorted_button)
@@ -61,11 +88,21 @@ class PeopleView(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.grid, 1)
-        lay.addWidget(self.summary)
+        foot = QHBoxLayout()
+        foot.addWidget(self.summary, 1)
+        foot.addWidget(self.hide_button)
+        foot.addWidget(self.not_face_button)
+        lay.addLayout(foot)
 
         self.search.textChanged.connect(lambda t: self.model.set_view(query=t))
         self.sort.currentIndexChanged.connect(lambda _: self.model.set_view(sort_by=variant(self.sort.currentData())))
-        self.show_hidden.toggled.connect(lambda on: self.model.set_view(show_hidden=on))
+        self.show_hidden.toggled.connect(lambda on: (self.model.set_view(show_hidden=on), self._count()))
+        self.hide_small.toggled.connect(lambda on: (self.model.set_view(hide_small=on), self._count()))
+        self.model.renamed.connect(lambda pid, name: self.ctx.act(services.rename, pid, name))
+        self.hide_button.clicked.connect(self.hide_selected)
+        self.not_face_button.clicked.connect(self.not_faces_selected)
+        for key, slot in (("H", self.hide_selected), ("N", self.not_faces_selected)):
+            QShortcut(QKeySequence(key), self.grid, activated=slot, context=Qt.ShortcutContext.WidgetShortcut)
         self.grid.activated.connect(self._activated)
         self.open_button.clicked.connect(self.open_selected)
         self.unsorted_button.clicked.connect(self.open_unsorted)
@@ -82,12 +119,30 @@ class PeopleView(QWidget):
 
     def _apply(self, result: tuple[list[services.Person], int]) -> None:
         people, unsorted = result
+        self.people = people
         self.model.set_people(people)
-        shown = [p for p in people if not p.hidden]  # "N people" counts those the grid shows
-        named = sum(1 for p in shown if p.name)
         self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
         self.unsorted_button.setEnabled(unsorted > 0)
-        self.summary.setText(f"{len(shown)} people · {named} named · {len(people) - len(shown)} hidden")
+        self._count()
+
+    def _count(self) -> None:
+        people = getattr(self, "people", [])
+        shown = [p for p in people if not p.hidden]
+        named = sum(1 for p in shown if p.name)
+        small = self.model.set_aside()
+        text = f"{len(shown) - small} people · {named} named · {len(people) - len(shown)} hidden"  # as the grid shows
+        self.summary.setText(text + (f" · {small} small groups not shown" if small else ""))
+
+    def selected_people(self) -> list[services.Person]:
+        return [self.model.person_at(i.row()) for i in sorted(self.grid.selectionModel().selectedIndexes(), key=lambda i: i.row())]
+
+    def hide_selected(self) -> None:
+        if ids := [p.id for p in self.selected_people() if not p.hidden]:
+            self.ctx.act(services.hide_people, ids)
+
+    def not_faces_selected(self) -> None:
+        if ids := [p.id for p in self.selected_people()]:
+            self.ctx.act(services.people_not_faces, ids)
 
     def regroup(self) -> Task | None:
         if self.task is not None or "scan" in self.ctx.busy:
@@ -119,7 +174,12 @@ class PeopleView(QWidget):
         p = self.model.person_at(index.row())
         menu = QMenu(self)
         menu.addAction("Open", lambda: self._activated(index))
-        menu.addAction("Show again" if p.hidden else "Hide", lambda: self.set_hidden(p.id, not p.hidden))
+        menu.addAction("Name… (F2)", lambda: self.grid.edit(index))
+        if len(self.selected_people()) > 1:
+            menu.addAction("Hide the selected (H)", self.hide_selected)
+            menu.addAction("The selected are not faces (N)", self.not_faces_selected)
+        else:
+            menu.addAction("Show again" if p.hidden else "Hide", lambda: self.set_hidden(p.id, not p.hidden))
         menu.popup(self.grid.viewport().mapToGlobal(pos))
 
     def set_hidden(self, person_id: int, hidden: bool) -> None:

@@ -50,6 +50,11 @@ class PersonView(QWidget):
         self.name = QLineEdit(placeholderText="Name this person")
         self.rename_button = QPushButton("Rename")
         self.hidden = QCheckBox("Hidden")
+        self.order = QComboBox()
+        self.order.addItem("As grouped", False)
+        self.order.addItem("Least like this person first", True)
+        self.order.setToolTip("Least like: the faces farthest from the average of this person's faces come first, "
+                              "so a face that does not belong is on the first row")
         self.info = QLabel()
         self.merge_target = QComboBox()
         self.merge_button = QPushButton("Merge into this person")
@@ -66,7 +71,7 @@ class PersonView(QWidget):
         self.grid.setModel(self.model)
 
         top = QHBoxLayout()
-        for w in (self.back_button, self.name, self.rename_button, self.hidden):
+        for w in (self.back_button, self.name, self.rename_button, self.hidden, QLabel("Order:"), self.order):
             top.addWidget(w)
         merge = QHBoxLayout()
         merge.addWidget(QLabel("Same person as:"))
@@ -97,6 +102,7 @@ class PersonView(QWidget):
         self.hidden.clicked.connect(self.set_hidden)
         self.merge_button.clicked.connect(self.merge)
         self.move_button.clicked.connect(self.move_selected)
+        self.order.currentIndexChanged.connect(lambda _: self.refresh())
         self.undo_button.clicked.connect(self.undo)
         self.grid.activated.connect(lambda _: self.open_photo())
         QShortcut(QKeySequence("M"), self, activated=self.move_selected)
@@ -113,7 +119,7 @@ class PersonView(QWidget):
         self.refresh()
 
     def _set_mode(self, unsorted: bool) -> None:
-        for w in (self.name, self.rename_button, self.hidden, self.merge_target, self.merge_button):
+        for w in (self.name, self.rename_button, self.hidden, self.merge_target, self.merge_button, self.order):
             w.setEnabled(not unsorted)
         for method, b in self.action_buttons.items():
             b.setEnabled(not unsorted or method in ("not_a_face_selected", "open_photo"))
@@ -127,7 +133,8 @@ class PersonView(QWidget):
             self.loader.load(lambda db: (None, services.unsorted_faces(db), services.list_people(db, True)),
                              self._apply)
             return
-        self.loader.load(lambda db: (services.person(db, pid), services.person_faces(db, pid),
+        least = bool(variant(self.order.currentData()))
+        self.loader.load(lambda db: (services.person(db, pid), services.person_faces(db, pid, least),
                                      services.list_people(db, True)), self._apply)
         self.suggest_loader.load(lambda db: services.merge_suggestions(db, pid), self._apply_suggestions)
 
@@ -198,8 +205,7 @@ class PersonView(QWidget):
         other = next((q for q in self._others if q.id == other_id), None)
         if me is None or other is None or self.person_id != me.id or not self.ask_merge(me, other):
             return
-        self.ctx.act(services.merge, me.id, other.id,
-                     then=lambda _: self.ctx.say(f"Merged {other.label} into {me.label} · Edit → Undo (Ctrl+Z) takes it back"))
+        self.ctx.act(services.merge, me.id, other.id)  # the status bar then says "Merged … · Undo (Ctrl+Z)"
 
     def _ask_merge(self, me: services.Person, other: services.Person) -> bool:
         from faceapp.gui.views.merge_question import ask_merge
@@ -229,7 +235,7 @@ class PersonView(QWidget):
 
     def undo(self) -> None:
         """Undo the latest decision, wherever it was made (also Edit → Undo, Ctrl+Z, in every view)."""
-        self.ctx.act(services.undo, then=self._undone)
+        self.ctx.act(services.undo, then=self._undone, tell=False)
 
     def _undone(self, what: str | None) -> None:
         self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")

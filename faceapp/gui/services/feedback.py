@@ -1,0 +1,84 @@
+"""What a user action just did, in words, for the status bar ("Merged Ann into Alice · Undo (Ctrl+Z)").
+
+The words come from the history row the action recorded, so every action that can be undone
+says what it did the same way, wherever it was made. Names are read from the row's "before"
+snapshot: a merged-away person no longer exists after the merge, but their name is still there.
+No redo: the history keeps the state before each step, not after, so redo would need storage
+to keep a second snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlite_utils import Database
+
+from faceapp.gui.services.people import label
+from faceapp.storage import decisions
+from faceapp.storage.people import person_row
+
+UNDO_HINT = "Undo (Ctrl+Z)"
+
+
+def _faces(n: int) -> str:
+    return f"{n} face" + ("" if n == 1 else "s")
+
+
+def done_words(db: Database, step: dict) -> str:
+    """A history step (with its "before" snapshot) in the past tense: "Merged Ann into Alice"."""
+    before = (step.get("before") or {}).get("people") or {}
+    summary = step.get("summary") or {}
+
+    def who(pid: object) -> str:
+        if not isinstance(pid, int):
+            return "a person"
+        row = before.get(str(pid)) or person_row(db, pid)
+        return label(pid, row["name"] if row else None)
+
+    faces = summary.get("faces")
+    n = len(faces) if isinstance(faces, list) else faces if isinstance(faces, int) else 0
+    person = summary.get("person")
+    many = len(summary.get("people") or [])
+    action = step.get("action") or ""
+    if action == "name":
+        old, new = who(person), summary.get("name")
+        had_name = bool((before.get(str(person)) or {}).get("name"))
+        words = (f"Renamed {old} to {new}" if had_name else f"Named {old} “{new}”") if new else f"Cleared the name of {old}"
+    else:
+        words = {
+            "confirm": f"Confirmed {_faces(n)} as {who(person)}",
+            "move": f"Moved {_faces(n)} to {who(person)}",
+            "reject": f"Took {_faces(n)} out of {who(person)} (not this person)",
+            "not_a_face": f"Marked {_faces(n)} as not a face",
+            "split": f"Split {_faces(n)} off {who(person)} into {label(summary['new'], None)}" if summary.get("new")
+            else f"Split {_faces(n)} off {who(person)}",
+            "merge": "Merged " + ", ".join(who(s) for s in summary.get("sources") or []) + f" into {who(summary.get('target'))}",
+            "hide": f"Hid {many} people" if many else f"Hid {who(person)}",
+            "unhide": f"Showed {many} people again" if many else f"Showed {who(person)} again",
+            "dismiss_merge": "Kept " + " and ".join(who(p) for p in summary.get("people") or []) + " apart",
+        }.get(action) or action.replace("_", " ").capitalize()
+    return words
+
+
+def latest_id(db: Database) -> int:
+    step = decisions.last_undoable(db)
+    return 0 if step is None else int(step["id"])
+
+
+def told(fn: Callable[..., Any]) -> Callable[..., tuple[Any, str | None]]:
+    """fn(db, *args) → (its result, the words for the step it recorded, or None if it recorded none).
+    Runs on the action thread: the one writer of this window, so the newest step is fn's."""
+
+    def run(db: Database, *args: Any) -> tuple[Any, str | None]:
+        mark = latest_id(db)
+        result = fn(db, *args)
+        step = decisions.last_undoable(db)
+        if step is None or step["id"] <= mark:  # nothing recorded (undo leaves an older step newest)
+            return result, None
+        n = sum(1 for s in decisions.recent(db, 1000) if s["id"] > mark and not s["undone"])
+        words = done_words(db, step)  # e.g. several review answers: say the last, and how many
+        return result, (f"{words} (the last of {n} decisions) · {UNDO_HINT} takes back one" if n > 1
+                        else f"{words} · {UNDO_HINT}")
+
+    return run
