@@ -124,16 +124,30 @@ def test_on_the_scanned_sample_album(capsys, scanned_sample, tmp_path):
     faces = json.loads(run(capsys, "faces", "--db", lib, "--json")[1])
     people = json.loads(run(capsys, "people", "--db", lib, "--json")[1])
     db = open_library(lib)
-    in_photo: dict[str, set[int]] = {}
+
+    def who() -> dict[str, set[int]]:
+        in_photo: dict[str, set[int]] = {}
+        for f in faces:
+            r = db.execute("SELECT person_id FROM face_assignments WHERE face_id = ?", [f["id"]]).fetchone()
+            if r:
+                in_photo.setdefault(f["path"], set()).add(r[0])
+        return in_photo
+
+    # the sample's group photos have one clustered face each: the user says who another face is
+    by_photo: dict[str, list[int]] = {}
     for f in faces:
-        r = db.execute("SELECT person_id FROM face_assignments WHERE face_id = ?", [f["id"]]).fetchone()
-        if r:
-            in_photo.setdefault(f["path"], set()).add(r[0])
-    pairs = sorted(((a, b) for ps in in_photo.values() for a in ps for b in ps if a < b),
-                   key=lambda ab: -sum(ab[0] in ps and ab[1] in ps for ps in in_photo.values()))
-    assert pairs, "the sample album has photos of two people"
-    a, b = pairs[0]
+        by_photo.setdefault(f["path"], []).append(f["id"])
+    group = next(p for p, fs in sorted(by_photo.items()) if len(fs) > 1 and p in who())
+    a = sorted(who()[group])[0]
+    b = next(p["id"] for p in people if p["id"] not in who()[group])
+    other = next(f for f in by_photo[group] if f not in {x for x in by_photo[group]
+                                                        if db.execute("SELECT 1 FROM face_assignments WHERE face_id = ? "
+                                                                      "AND person_id = ?", [x, a]).fetchone()})
+    assert run(capsys, "confirm", "--db", lib, other, "--person", b)[0] == 0
+    people = json.loads(run(capsys, "people", "--db", lib, "--json")[1])
+    in_photo = who()
     expected = {p for p, ps in in_photo.items() if {a, b} <= ps}
+    assert group in expected
     rows = json.loads(run(capsys, "photos", "--db", lib, "--with", a, b, "--json")[1])
     assert {r["path"] for r in rows} == expected
     assert all({a, b} <= {p["id"] for p in r["people"]} for r in rows)
