@@ -35,9 +35,7 @@ def cmd_photos(args: argparse.Namespace) -> int:
         total = sum(m.photos for m in months)
         print(f"{total} photo{'s' if total != 1 else ''} in {len(months)} month{'s' if len(months) != 1 else ''}")
         return 0
-    found = _act(photos.photos_together, db, with_ids, without)
-    if args.limit is not None:
-        found = found[: args.limit]
+    found = _act(photos.photos_together, db, with_ids, without, limit=args.limit)
     if args.json:
         print_json([p.as_dict() for p in found])
         return 0

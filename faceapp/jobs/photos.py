@@ -2,7 +2,7 @@
 and a timeline by month with who is in each month. The CLI prints these; the GUI's Photos and
 timeline views read the same functions.
 
-    photos_together(db, with_ids, without=()) -> list[Photo]   with_ids empty: every scanned photo
+    photos_together(db, with_ids, without=(), limit=None, offset=0) -> list[Photo]   with_ids empty: every photo
     timeline(db, with_ids=(), without=()) -> list[Month]       newest month first, undated last
     album_name(db, with_ids, without=()) -> str                "Ann & Ben", "Ann & Ben without Cy"
 
@@ -45,19 +45,27 @@ class Month:
 
 
 class _Labels:
+    """Each person's label, sort key and visibility, worked out once (a query may list 100k photos)."""
+
     def __init__(self, db: Database, asked: Sequence[int]) -> None:
         self.rows = store.person_labels(db)
-        self.asked = set(asked)
+        asked = set(asked)
+        self._label: dict[int, str] = {}
+        self._key: dict[int, tuple] = {}
+        self.visible = {pid for pid, (_, hidden) in self.rows.items() if not hidden or pid in asked}
+        for pid, (name, _) in self.rows.items():
+            named = clean_name(name)
+            self._label[pid] = named or f"Person {pid}"
+            self._key[pid] = (named is None, (named or "").casefold(), pid)
 
     def label(self, pid: int) -> str:
-        return clean_name(self.rows[pid][0]) or f"Person {pid}"
+        return self._label[pid]
 
     def shown(self, pid: int) -> bool:
-        return pid in self.rows and (not self.rows[pid][1] or pid in self.asked)
+        return pid in self.visible
 
     def key(self, pid: int) -> tuple:
-        named = clean_name(self.rows[pid][0])
-        return (named is None, (named or "").casefold(), pid)
+        return self._key[pid]
 
 
 def _check(db: Database, with_ids: Sequence[int], without: Sequence[int]) -> _Labels:
@@ -71,11 +79,13 @@ def _check(db: Database, with_ids: Sequence[int], without: Sequence[int]) -> _La
     return labels
 
 
-def photos_together(db: Database, with_ids: Sequence[int], without: Sequence[int] = ()) -> list[Photo]:
+def photos_together(db: Database, with_ids: Sequence[int], without: Sequence[int] = (), limit: int | None = None,
+                    offset: int = 0) -> list[Photo]:
+    """limit/offset: one page of the list (a view that loads as it scrolls)."""
     with_ids, without = sorted(set(with_ids)), sorted(set(without))
     labels = _check(db, with_ids, without)
     out = []
-    for h in store.photos_with(db, with_ids, without):
+    for h in store.photos_with(db, with_ids, without, limit, offset):
         shown = sorted((p for p in h.person_ids if labels.shown(p)), key=labels.key)
         out.append(Photo(h.id, h.path, h.date, h.dated_by, [(p, labels.label(p)) for p in shown]))
     return out

@@ -29,7 +29,7 @@ class PhotoHit:
     path: str
     date: str | None  # ISO-8601, local time; None when neither EXIF nor the file says
     dated_by: str  # "exif" | "file" | "none"
-    person_ids: list[int]  # everyone in the photo (hidden people too), ascending
+    person_ids: list[int]  # everyone in the photo (hidden people too), in no set order
 
 
 def _selection(with_ids: Sequence[int], without_ids: Sequence[int]) -> tuple[str, list]:
@@ -44,23 +44,28 @@ def _selection(with_ids: Sequence[int], without_ids: Sequence[int]) -> tuple[str
         src = "photos ph"
     where = "ph.status = 'done'"
     if without_ids:
-        where += (f" AND NOT EXISTS (SELECT 1 FROM faces f JOIN face_assignments a ON a.face_id = f.id "
-                  f"WHERE f.photo_id = ph.id AND a.person_id IN ({placeholders(len(without_ids))}) AND {_REAL_FACE})")
+        # a list made once from the person index (a correlated NOT EXISTS walked a person's faces per photo)
+        where += (f" AND ph.id NOT IN (SELECT f.photo_id FROM face_assignments a JOIN faces f ON f.id = a.face_id "
+                  f"WHERE a.person_id IN ({placeholders(len(without_ids))}) AND {_REAL_FACE})")
         params += list(without_ids)
     return f"SELECT ph.id AS id, ph.path AS path, {DATE_SQL} AS date, ph.taken_at IS NOT NULL AS exif FROM {src} WHERE {where}", params
 
 
-def photos_with(db: Database, with_ids: Sequence[int], without_ids: Sequence[int] = ()) -> list[PhotoHit]:
+def photos_with(db: Database, with_ids: Sequence[int], without_ids: Sequence[int] = (), limit: int | None = None,
+                offset: int = 0) -> list[PhotoHit]:
     """The scanned photos where every one of with_ids appears and none of without_ids (with_ids
-    empty: every scanned photo), newest first (undated last), then by path."""
+    empty: every scanned photo), newest first (undated last), then by path. limit/offset: one page
+    of that order; the people of a photo are looked up for the page's photos only."""
     sel, params = _selection(with_ids, without_ids)
+    order = "ORDER BY date IS NULL, date DESC, path"
     rows = db.execute(
-        f"WITH sel AS ({sel}) SELECT sel.id, sel.path, sel.date, sel.exif, "
+        f"WITH sel AS ({sel}), page AS (SELECT * FROM sel {order} LIMIT ? OFFSET ?) "
+        f"SELECT page.id, page.path, page.date, page.exif, "
         f"(SELECT group_concat(DISTINCT a.person_id) FROM faces f JOIN face_assignments a ON a.face_id = f.id "
-        f" WHERE f.photo_id = sel.id AND {_REAL_FACE}) "
-        f"FROM sel ORDER BY sel.date IS NULL, sel.date DESC, sel.path", params).fetchall()
+        f" WHERE f.photo_id = page.id AND {_REAL_FACE}) "
+        f"FROM page {order}", [*params, -1 if limit is None else int(limit), int(offset)]).fetchall()
     return [PhotoHit(r[0], r[1], r[2], "exif" if r[3] else ("file" if r[2] else "none"),
-                     sorted(int(p) for p in r[4].split(",")) if r[4] else []) for r in rows]
+                     [int(p) for p in r[4].split(",")] if r[4] else []) for r in rows]
 
 
 def months_with(db: Database, with_ids: Sequence[int], without_ids: Sequence[int] = ()

@@ -132,3 +132,10 @@ def test_timeline_puts_undated_photos_last(db, fam):
     months = photos.timeline(db, [fam.ann])
     assert months[-1].month is None and months[-1].photos == 1
     assert _names(photos.photos_together(db, [fam.ann]))[-1] == "undated.jpg"
+
+
+def test_pages_make_up_the_whole_list(db, fam):
+    whole = photos.photos_together(db, [])
+    pages = [photos.photos_together(db, [], limit=3, offset=k) for k in range(0, 9, 3)]
+    assert [len(p) for p in pages] == [3, 3, 2] and [h for p in pages for h in p] == whole
+    assert photos.photos_together(db, [fam.ann, fam.ben], limit=1)[0].people == whole[1].people  # ab_2023.jpg
