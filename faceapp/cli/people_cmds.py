@@ -202,6 +202,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         raise CLIError(f"export {args.what} failed: {exc.strerror or exc}{where}") from exc
     print_json(res.as_dict())
+    if args.with_ and not res.people:
+        import sys
+
+        print("no photos of those people together: no album made", file=sys.stderr)
     if args.what == "xmp":  # the JSON is for scripts; people get one line on stderr
         import sys
 

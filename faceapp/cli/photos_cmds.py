@@ -6,6 +6,8 @@ import argparse
 
 from faceapp.cli.common import add_db_option, open_db, print_json
 
+SHOWN = 10  # people named on a month's line (most photos first); --json has all
+
 
 def resolve(db, refs: list[str] | None) -> list[int]:  # noqa: ANN001
     """People by id or name, as every people command takes them."""
@@ -29,9 +31,12 @@ def cmd_photos(args: argparse.Namespace) -> int:
         if args.json:
             print_json([m.as_dict() for m in months])
             return 0
-        for m in months:
-            count = f"{m.photos} photo" + ("s" if m.photos != 1 else "")
-            print(f"{m.month or 'no date'}  {count:<9} " + ", ".join(f"{n} {c}" for _, n, c in m.people))
+        counts = [f"{m.photos} photo" + ("s" if m.photos != 1 else "") for m in months]
+        width = max(map(len, counts), default=0)
+        for m, count in zip(months, counts, strict=True):
+            shown = ", ".join(f"{n} {c}" for _, n, c in m.people[:SHOWN])
+            more = f", +{len(m.people) - SHOWN} more" if len(m.people) > SHOWN else ""
+            print(f"{m.month or 'no date'}  {count:<{width}}  {shown}{more}".rstrip())
         total = sum(m.photos for m in months)
         print(f"{total} photo{'s' if total != 1 else ''} in {len(months)} month{'s' if len(months) != 1 else ''}")
         return 0

@@ -75,6 +75,9 @@ def test_photos_by_month(capsys, family):
         "2021-05  1 photo   Ann 1, Ben 1",
         "4 photos in 3 months",
     ]
+    code, out, _ = run(capsys, "photos", "--db", lib, "--by", "month", "--with", "Ann", "Ben", "--without", "Cy")
+    assert out.strip().splitlines() == ["2023-05  1 photo  Ann 1, Ben 1", "2021-05  1 photo  Ann 1, Ben 1",
+                                        "2 photos in 2 months"]
     code, out, _ = run(capsys, "photos", "--db", lib, "--by", "month", "--person", "Cy", "--json")
     assert json.loads(out) == [{"month": "2022-05", "photos": 1, "people": [
         {"id": 1, "name": "Ann", "photos": 1}, {"id": 2, "name": "Ben", "photos": 1}, {"id": 3, "name": "Cy", "photos": 1}]}]
@@ -108,6 +111,13 @@ def test_export_album_of_people_together(capsys, family, tmp_path):
     assert json.loads(text)["written"] == 2
     links = [p for p in (out / "Ann & Ben without Cy").iterdir() if not p.name.startswith(".")]
     assert len(links) == 2 and all(p.is_symlink() for p in links)
+
+
+def test_export_of_people_never_together_makes_no_folder(capsys, family, tmp_path):
+    code, out, err = run(capsys, "export", "albums", "--db", family[0], "--with", "Cy", "--without", "Ben",
+                         "--out", tmp_path / "a")
+    assert code == 0 and json.loads(out)["people"] == 0 and "no album" in err
+    assert list((tmp_path / "a").iterdir()) == []
 
 
 def test_export_with_is_for_albums_only(capsys, family, tmp_path):
