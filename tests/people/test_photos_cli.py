@@ -126,6 +126,8 @@ def test_export_with_is_for_albums_only(capsys, family, tmp_path):
     code, _, err = run(capsys, "export", "albums", "--db", family[0], "--with", "Ann", "--people", "Ben",
                        "--out", tmp_path / "a")
     assert code == 2 and "--with" in err
+    code, _, err = run(capsys, "export", "albums", "--db", family[0], "--without", "Cy", "--out", tmp_path / "a")
+    assert code == 2 and "--without goes with --with" in err and not (tmp_path / "a").exists()
 
 
 def test_on_the_scanned_sample_album(capsys, scanned_sample, tmp_path):
