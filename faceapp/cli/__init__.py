@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "faceapp.cli.library_cmds",
     "faceapp.cli.maintenance_cmds",
     "faceapp.cli.people_cmds",
+    "faceapp.cli.photos_cmds",
     "faceapp.cli.eval_cmds",
     "faceapp.cli.train_cmds",
     "faceapp.cli.bench_cmds",

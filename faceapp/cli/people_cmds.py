@@ -178,10 +178,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from faceapp.jobs import export
 
+    if args.with_ and (args.what != "albums" or args.people or args.unnamed):
+        raise CLIError("--with makes one album of people together: `export albums --with A B [--without C]` "
+                       "(not with --people or --unnamed)")
+    if args.without and not args.with_:
+        raise CLIError("--without goes with --with (export albums --with A B --without C)")
     db = open_db(args)
     people = [_person(db, p) for p in args.people] if args.people else None
     try:
-        if args.what == "albums":
+        if args.with_:
+            res = _act(export.export_together, db, args.out, [_person(db, p) for p in args.with_],
+                       [_person(db, p) for p in args.without or []], mode=args.mode)
+        elif args.what == "albums":
             res = export.export_albums(db, args.out, mode=args.mode, person_ids=people, include_unnamed=args.unnamed)
         elif args.what in ("csv", "json"):
             res = export.export_table(db, args.out, fmt=args.what, person_ids=people)
@@ -194,6 +202,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         raise CLIError(f"export {args.what} failed: {exc.strerror or exc}{where}") from exc
     print_json(res.as_dict())
+    if args.with_ and not res.people:
+        import sys
+
+        print("no photos of those people together: no album made", file=sys.stderr)
     if args.what == "xmp":  # the JSON is for scripts; people get one line on stderr
         import sys
 
@@ -305,6 +317,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "photo.jpg.xmp already there or needed when two photos share a name) unless given")
     sp.add_argument("--mode", choices=["copy", "hardlink", "symlink"], default="copy")
     sp.add_argument("--people", nargs="+", help="only these people (ids or names)")
+    sp.add_argument("--with", dest="with_", nargs="+", metavar="PERSON",
+                    help="albums: one album of the photos where all of these are together, named after them "
+                         "(\"Ann & Ben\")")
+    sp.add_argument("--without", nargs="+", metavar="PERSON", help="albums --with: and none of these")
     sp.add_argument("--unnamed", action="store_true", help="albums: unnamed people too; xmp: regions for unnamed people "
                     "too, named \"Person N\" (by default only named people, as other tools show the name as a person)")
     sp.add_argument("--overwrite", action="store_true",

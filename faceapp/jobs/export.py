@@ -1,6 +1,7 @@
 """Export people: albums (copy / hard link / symbolic link), a CSV or JSON table, XMP face regions.
 
     export_albums(db, out_dir, mode="copy", person_ids=None, include_unnamed=False) -> ExportResult
+    export_together(db, out_dir, with_ids, without_ids=(), mode="copy") -> ExportResult   one album "Ann & Ben"
     export_table(db, out_file, fmt="csv"|"json", person_ids=None, rename=False) -> ExportResult
     export_xmp(db, overwrite=False, person_ids=None, out_dir=None, include_unnamed=False) -> ExportResult
 
@@ -120,29 +121,52 @@ def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_
     for pid in sorted(by_person, key=lambda p: (by_person[p][0].casefold(), p)):
         name, photos = by_person[pid]
         photos = sorted(set(photos))
-        try:
-            album = Album.open(out, safe_name(name), photos, folders)
-        except OSError as exc:
-            res.errors.append(f"{name}: {exc.strerror or exc}")
-            continue
-        for src in photos:
-            try:
-                added = album.add(src, mode)
-            except OSError as exc:
-                if exc.errno in _NO_ROOM:
-                    _save_quietly(album)
-                    raise ExportError(f"{album.folder}: {exc.strerror}; stopped after {res.written} new "
-                                      "files (run the export again to go on)") from None
-                res.errors.append(f"{src}: {exc.strerror or exc}")
-                continue
-            res.written += added
-            res.skipped += not added
-        try:
-            album.save()
-        except OSError as exc:
-            res.errors.append(f"{album.folder}: {exc.strerror or exc}")
-        res.people += 1
+        _fill_album(out, name, photos, mode, folders, res)
     return res
+
+
+def export_together(db: Database, out_dir: str | Path, with_ids: list[int], without_ids: list[int] = (),
+                    mode: str = "copy") -> ExportResult:
+    """One album of the photos where all of with_ids appear and none of without_ids, in a folder
+    named after them ("Ann & Ben"), as safely as export_albums (res.people: albums, 0 or 1)."""
+    from faceapp.jobs.photos import album_name, photos_together
+
+    if mode not in MODES:
+        raise ExportError(f"unknown mode {mode!r} ({', '.join(MODES)})")
+    if not with_ids:
+        raise ExportError("an album of people together needs at least one person (--with)")
+    photos = sorted({p.path for p in photos_together(db, with_ids, without_ids)})
+    out = _out_folder(out_dir, "albums")
+    res = ExportResult(out=str(out))
+    if photos:
+        _fill_album(out, album_name(db, with_ids, without_ids), photos, mode, set(), res)
+    return res
+
+
+def _fill_album(out: Path, name: str, photos: list[str], mode: str, folders: set[str], res: ExportResult) -> None:
+    """The album `name` under out (a folder faceapp may use: see Album.open) gets photos; res counts."""
+    try:
+        album = Album.open(out, safe_name(name), photos, folders)
+    except OSError as exc:
+        res.errors.append(f"{name}: {exc.strerror or exc}")
+        return
+    for src in photos:
+        try:
+            added = album.add(src, mode)
+        except OSError as exc:
+            if exc.errno in _NO_ROOM:
+                _save_quietly(album)
+                raise ExportError(f"{album.folder}: {exc.strerror}; stopped after {res.written} new "
+                                  "files (run the export again to go on)") from None
+            res.errors.append(f"{src}: {exc.strerror or exc}")
+            continue
+        res.written += added
+        res.skipped += not added
+    try:
+        album.save()
+    except OSError as exc:
+        res.errors.append(f"{album.folder}: {exc.strerror or exc}")
+    res.people += 1
 
 
 def _save_quietly(album: Album) -> None:
