@@ -4,6 +4,7 @@ slow reads, and a connection of their own for every worker (sqlite WAL, one writ
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,18 @@ from faceapp.gui.loader import Loader
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.settings import AppSettings
 from faceapp.storage.db import LibraryPool, open_library
+
+
+class _SayWarnings(logging.Handler):
+    def __init__(self, ctx: LibraryContext) -> None:
+        super().__init__(logging.WARNING)
+        self.ctx = ctx
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.ctx.say(record.getMessage())
+        except RuntimeError:  # the window went away meanwhile
+            pass
 
 
 class LibraryContext(QObject):
@@ -34,6 +47,10 @@ class LibraryContext(QObject):
         self.loaders: list[Loader] = []
         self.actions = ActionQueue(self.path)
         self.actions.finished.connect(self._action_finished)
+        # faceapp's warnings (a model file gone and the bundled one used instead, …) reach the window,
+        # not only stderr; from any thread, through the queued `message` signal.
+        self._warnings = _SayWarnings(self)
+        logging.getLogger("faceapp").addHandler(self._warnings)
 
     def loader(self, name: str) -> Loader:
         """A background reader for one view (see faceapp.gui.loader)."""
@@ -75,6 +92,7 @@ class LibraryContext(QObject):
         self.actions.submit(told(fn) if tell else fn, *args, then=finished)
 
     def close(self) -> None:
+        logging.getLogger("faceapp").removeHandler(self._warnings)
         self.actions.close()
         self.pool.close()
         self.db.conn.close()
