@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from faceapp.gui.settings import qsettings, save_settings
-from faceapp.storage.db import NotALibrary, check_library_file
+from faceapp.storage.db import DamagedLibrary, NotALibrary, check_library_file
 
 RECENT_KEY = "library/recent"
 RECENT_MAX = 6
@@ -45,9 +45,10 @@ def why_not(window, path: str | Path) -> str | None:  # noqa: ANN001 (MainWindow
         return "That library is already open."
     try:
         check_library_file(path)
+    except DamagedLibrary:
+        pass  # switch_library offers its newest good backup
     except (NotALibrary, OSError) as exc:
-        if "damaged" not in str(exc) and "not an SQLite database" not in str(exc):
-            return str(exc)  # another program's file, a newer faceapp's: no backup of ours helps
+        return str(exc)  # another program's file, a newer faceapp's: no backup of ours helps
     return None
 
 

@@ -157,13 +157,11 @@ class Scanner:
                     if r.path not in seen and r.status != "missing"]
             stats.missing = photo_store.mark_missing(self.db, gone)
         photo_store.drop_set_aside_without_faces(self.db, self._set_aside)
-        # The faces this scan stored were embedded with the model active when it began: a model
-        # switched in meanwhile (or a face left without a readable embedding) gets its embedding now,
-        # from the stored crop, so the active model never lacks faces.
-        if stats.faces or not stats.cancelled:
-            same = ensure_active_model(self.db)["id"] == self.model["id"]
-            stats.repaired = embed_missing(self.db, device=self.settings.device,
-                                           embedder=self.embedder if same else None).embedded
+        # The faces this scan stored were embedded with the model active when it began: when a model
+        # was switched in meanwhile, they get its embedding now, from the stored crops (other gaps,
+        # e.g. a malformed embedding, are repaired by clustering, which calls embed_missing first).
+        if ensure_active_model(self.db)["id"] != self.model["id"]:
+            stats.repaired = embed_missing(self.db, device=self.settings.device).embedded
         if stats.faces and self.settings.assign_new:
             stats.assigned = self._assign_new()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.storage.photos import box_iou
 from faceapp.storage.vectors import decode_vector
 
 SAME_FACE = 0.95  # cosine; an edit that keeps the pixels gives ~1.0, a re-encoded JPEG ≥ 0.98
@@ -31,14 +32,6 @@ def _faces(db: Database, photo_id: int, model_row: int) -> list[tuple[int, np.nd
     return out
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
 def carry_decisions(db: Database, old_photo: int, new_photo: int, model_row: int) -> int:
     """Move the decisions of `old_photo`'s faces to the same faces of `new_photo` (call inside the
     transaction that saved it). The old photo is deleted when every face of it found its match.
@@ -50,7 +43,7 @@ def carry_decisions(db: Database, old_photo: int, new_photo: int, model_row: int
     pairs = []
     for i in range(len(old)):
         j = int(sims[i].argmax())
-        if sims[i, j] >= SAME_FACE and int(sims[:, j].argmax()) == i and _iou(old[i][1], new[j][1]) >= MIN_IOU:
+        if sims[i, j] >= SAME_FACE and int(sims[:, j].argmax()) == i and box_iou(old[i][1], new[j][1]) >= MIN_IOU:
             pairs.append((old[i][0], new[j][0]))
     for src, dst in pairs:
         for table in ("face_assignments", "not_faces"):

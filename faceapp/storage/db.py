@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from faceapp.errors import FaceappError
-from faceapp.storage.migrations import MIGRATIONS, apply_migrations, known_version
+from faceapp.storage.migrations import MIGRATIONS, apply_migrations, known_version, pending_migrations
 
 APPLICATION_ID = 0x46434150  # "FCAP": SQLite's own field says "a faceapp library" (PRAGMA application_id)
 BUSY_TIMEOUT_MS = 30_000
@@ -29,6 +29,15 @@ BUSY_TIMEOUT_MS = 30_000
 
 class NotALibrary(FaceappError, ValueError):
     """The file exists but is not a faceapp library: faceapp will not write its tables into it."""
+
+
+class DamagedLibrary(NotALibrary):
+    """An SQLite file that can't be read as one (a damaged page, a header overwritten): a backup of it
+    may help, unlike another program's file or a newer faceapp's library."""
+
+    def __init__(self, message: str, header_lost: bool = False) -> None:
+        super().__init__(message)
+        self.header_lost = header_lost  # the first page isn't SQLite's (overwritten, or never a library)
 
 
 class LibraryTooNew(NotALibrary):
@@ -81,8 +90,8 @@ def check_library_file(path: str | Path) -> None:
     except sqlite3.DatabaseError as exc:
         text = str(exc)
         if "not a database" in text:
-            raise NotALibrary(f"{p} is not a faceapp library (not an SQLite database)") from exc
-        raise NotALibrary(f"{p} is a damaged or unreadable SQLite file ({exc}); faceapp will not write into it") from exc
+            raise DamagedLibrary(f"{p} is not a faceapp library (not an SQLite database)", header_lost=True) from exc
+        raise DamagedLibrary(f"{p} is a damaged or unreadable SQLite file ({exc}); faceapp will not write into it") from exc
     if app_id not in (0, APPLICATION_ID):
         raise NotALibrary(f"{p} belongs to another program (SQLite application_id {app_id:#x}); faceapp will not write into it")
     if app_id == 0 and "_migrations" not in tables:
@@ -124,7 +133,7 @@ def _prepare(p: Path) -> None:
         try:
             _configure(conn, wal=True)
             db = Database(conn)
-            pending = _pending_migrations(db)
+            pending = pending_migrations(db)
             if pending and _has_data(db):
                 from faceapp.storage.backup import backup_library
 
@@ -143,12 +152,6 @@ def _still_prepared(p: Path) -> bool:
     except sqlite3.DatabaseError:
         return False
     return app_id == APPLICATION_ID and version == known_version()
-
-
-def _pending_migrations(db: Database) -> list[str]:
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    done = {r[0] for r in db.execute("SELECT name FROM _migrations")} if "_migrations" in tables else set()
-    return [name for name, _ in MIGRATIONS if name not in done]
 
 
 def _has_data(db: Database) -> bool:
@@ -198,7 +201,7 @@ def open_library(path: str | Path = ":memory:", *, read_only: bool | None = None
                                check_same_thread=False, isolation_level=None)
         _configure(conn, wal=False)
         db = Database(conn)
-        if _pending_migrations(db):
+        if pending_migrations(db):
             conn.close()
             raise NotALibrary(f"{p} is read-only and was written by an older faceapp: it needs an upgrade "
                               "that can't be written there; copy it somewhere writable to open it")

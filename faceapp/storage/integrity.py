@@ -53,21 +53,17 @@ def check_connection(conn: sqlite3.Connection, quick: bool = False) -> list[str]
 def library_problems(path: str | Path, quick: bool = True) -> list[str]:
     """What is wrong with the library file at `path`, read-only (empty: it can be opened). A file that
     is another program's or from a newer faceapp raises NotALibrary instead: no backup of ours fixes it."""
-    from faceapp.storage.db import LibraryTooNew, NotALibrary, check_library_file, file_uri
+    from faceapp.storage.db import DamagedLibrary, check_library_file, file_uri
 
     p = Path(path)
     if not p.exists():
         return []
     try:
         check_library_file(p)
-    except LibraryTooNew:
-        raise
-    except NotALibrary as exc:
-        if "not an SQLite database" in str(exc):
+    except DamagedLibrary as exc:
+        if exc.header_lost:
             return [f"{p.name} does not begin as an SQLite database does: its first page was overwritten, "
                     "or it is not a library at all"]
-        if "damaged" not in str(exc):
-            raise
         return [str(exc)]
     try:
         conn = sqlite3.connect(file_uri(p, mode="ro"), uri=True, timeout=30)

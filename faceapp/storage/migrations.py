@@ -195,13 +195,20 @@ def known_version() -> int:
     return len(MIGRATIONS)
 
 
+def pending_migrations(db: Database) -> list[str]:
+    """The names of the migrations this library has not had yet (reads only)."""
+    has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+    done = {r[0] for r in db.execute("SELECT name FROM _migrations")} if has_table else set()
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def apply_migrations(db: Database) -> list[str]:
     """Apply the pending migrations; returns their names."""
+    pending = set(pending_migrations(db))
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {r[0] for r in db.execute("SELECT name FROM _migrations").fetchall()}
     applied = []
     for name, fn in MIGRATIONS:
-        if name in done:
+        if name not in pending:
             continue
         with transaction(db):
             fn(db)

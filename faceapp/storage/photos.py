@@ -172,7 +172,7 @@ def save_photo(
     return int(pid)
 
 
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
@@ -189,7 +189,7 @@ def _match_old_faces(db: Database, photo_id: int, faces: Sequence[dict], min_iou
     """
     old = db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ?", [photo_id]).fetchall()
     pairs = sorted(
-        ((_iou([float(v) for v in f["box"]], o[1:]), i, o[0]) for i, f in enumerate(faces) for o in old), reverse=True
+        ((box_iou([float(v) for v in f["box"]], o[1:]), i, o[0]) for i, f in enumerate(faces) for o in old), reverse=True
     )
     match: dict[int, int] = {}
     used: set[int] = set()
