@@ -31,6 +31,17 @@ def report(name: str, status: str, detail: str) -> None:
     print(line, flush=True)
 
 
+def failure(text: str, keep: int = 400) -> str:
+    """The end of the first Python traceback in a child's output (torchrun's own summary hides the cause)."""
+    at = text.find("Traceback (most recent call last)")
+    body = text[at:] if at >= 0 else text
+    if at >= 0:  # up to the exception line: the first line after the traceback that is not indented
+        lines = body.splitlines()
+        end = next((i for i, ln in enumerate(lines[1:], 1) if ln and not ln.startswith(" ")), len(lines) - 1)
+        body = "\n".join(lines[: end + 1])
+    return body.strip()[-keep:]
+
+
 def faceapp_cmd() -> list[str]:
     return [sys.executable, "-m", "faceapp"]
 
@@ -138,7 +149,7 @@ def check_train_cuda(data: Path, work: Path, ngpu: int, why: str, epochs: int) -
                           "--out", str(out)], capture_output=True, text=True)
     dt = time.perf_counter() - t
     if res.returncode != 0 or not (out / "report.json").exists():
-        report("train_cuda", "FAIL", f"exit {res.returncode}: {res.stderr.strip()[-300:]}")
+        report("train_cuda", "FAIL", f"exit {res.returncode}: {failure(res.stderr)}")
         return
     trained = next((line.strip() for line in res.stdout.splitlines() if line.strip().startswith("trained in")), "?")
     whole = "whole network" in trained and "cuda" in trained
@@ -181,7 +192,7 @@ def check_ddp(data: Path, work: Path, ngpu: int, epochs: int) -> None:
     dt = time.perf_counter() - t
     backend = f"NCCL on {ngpu} GPUs" if on_gpu else "gloo, 2 CPU processes (fewer than two GPUs: NCCL not exercised)"
     if res.returncode != 0 or not (work / "ddp" / "report.json").exists():
-        report("ddp", "FAIL", f"{backend}: exit {res.returncode}: {(res.stderr or res.stdout).strip()[-400:]}")
+        report("ddp", "FAIL", f"{backend}: exit {res.returncode}: {failure(res.stderr + res.stdout)}")
         return
     report("ddp", "PASS", f"{backend}; {dt:.0f} s; report.json written by rank 0")
 
@@ -194,6 +205,7 @@ def main() -> int:
     ap.add_argument("--scan-limit", type=int, default=0, help="scan only this many celeba_dev photos (0: all)")
     ap.add_argument("--no-ddp-on-cpu", action="store_true", help="skip the gloo DDP run when there are < 2 GPUs")
     args = ap.parse_args()
+    args.data = args.data.resolve()  # the DDP check links to these files from a work folder elsewhere
     os.environ.setdefault("FACEAPP_HOME", tempfile.mkdtemp(prefix="faceapp-gpu-home-"))
     work = Path(tempfile.mkdtemp(prefix="faceapp-gpu-check-"))
     ngpu, why = gpus()

@@ -227,13 +227,12 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
         ev = embed_set("val")
         if keep_emb is not None:
             keep_emb.append(ev)
-        out = {"val_score": val_score(ev, val.labels)}
-        if use_guard:
-            out["guard_score"] = guard_score(ev, val.labels, embed_set("guard"), guard.labels)
-        return out
+        # guard_score is None without guard people (`faceapp train --aligned`): every candidate has the key
+        return {"val_score": val_score(ev, val.labels),
+                "guard_score": guard_score(ev, val.labels, embed_set("guard"), guard.labels) if use_guard else None}
 
     base_val_emb: list = []
-    guard_base = score_now(base_val_emb)["guard_score"] if use_guard else 0.0
+    guard_base = score_now(base_val_emb)["guard_score"] if use_guard else None
     guard_floor = guard_base - GUARD_TOLERANCE if use_guard else None
     # every candidate of the run ({'epoch', 'alpha', 'val_score', 'guard_score', 'distance', 'ok', 'emb'})
     # and the weights of each epoch that has one the guard lets through, for the final choice

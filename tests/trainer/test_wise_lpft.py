@@ -134,3 +134,21 @@ def test_epoch_weights_are_kept_as_a_delta_from_the_base():
     assert set(delta) == {"head", "count"}
     full = restore(base, delta)
     assert all(torch.equal(full[k], tuned[k]) for k in tuned)
+
+
+def test_validation_without_guard_people_runs_the_whole_selection(real_crops, monkeypatch) -> None:
+    """`faceapp train --aligned DIR` validates on held-out photos of the same people and has no guard
+    set: the one-SE choice over the run's candidates must still work when it keeps a trained epoch (it
+    raised KeyError: 'guard_score' on the GPU check's run)."""
+    from trainer import engine
+
+    calls = iter(range(1000))
+    monkeypatch.setattr(engine, "val_score", lambda emb, labels: next(calls) / 1000)  # each candidate better
+    monkeypatch.setattr(engine, "score_diff_se", lambda *a, **k: 0.0)  # no noise: the best is kept
+    tr, val = _people(real_crops, [0, 1, 2, 3]).split_photos(0.75)
+    cfg = TrainConfig(loss="cosface", epochs=2, batch_size=16, device="cpu", trainable_units=1, lr=1e-3,
+                      patience=5)
+    assert cfg.select_se > 0
+    res = engine.train(cfg, tr, val, progress=None, guard=None)
+    assert res.selection["kept"]["epoch"] == 2 and res.selection["kept"]["guard_score"] is None
+    assert (res.best_epoch, res.best_alpha) == (2, 1.0) and res.history[-1]["epoch"] == 2
