@@ -158,11 +158,11 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     (validation.guard_score) stays within GUARD_TOLERANCE of the base model's, so strangers are never
     traded for family. result.best_alpha says which blend was kept."""
     world = int(os.environ.get("WORLD_SIZE", 1))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    dev = resolve_device(cfg.device)
+    if world > 1 and not dist.is_initialized():  # NCCL only for CUDA tensors: a CPU run on a GPU machine is gloo
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
     rank = dist.get_rank() if world > 1 else 0
     torch.manual_seed(cfg.seed)
-    dev = resolve_device(cfg.device)
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
     net = build_backbone(cfg.backbone, weights=cfg.base_model)

@@ -152,3 +152,23 @@ def test_validation_without_guard_people_runs_the_whole_selection(real_crops, mo
     res = engine.train(cfg, tr, val, progress=None, guard=None)
     assert res.selection["kept"]["epoch"] == 2 and res.selection["kept"]["guard_score"] is None
     assert (res.best_epoch, res.best_alpha) == (2, 1.0) and res.history[-1]["epoch"] == 2
+
+
+def test_distributed_cpu_run_uses_gloo_on_a_machine_with_a_gpu(real_crops, monkeypatch) -> None:
+    """torchrun with "device": "cpu" on a GPU machine: NCCL cannot carry CPU tensors (the H200 check's
+    DDP run failed so); the process group must be gloo whenever the training device is the CPU."""
+    from trainer import engine
+
+    class Started(Exception):
+        pass
+
+    def init(backend: str, **kw) -> None:
+        raise Started(backend)
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setattr(engine.torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(engine.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(engine.dist, "init_process_group", init)
+    tr, val = _people(real_crops, [0, 1]).split_photos(0.75)
+    with pytest.raises(Started, match="^gloo$"):
+        engine.train(TrainConfig(loss="cosface", epochs=1, device="cpu"), tr, val, progress=None)
