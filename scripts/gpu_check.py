@@ -34,7 +34,7 @@ def report(name: str, status: str, detail: str) -> None:
 
 def failure(text: str, keep: int = 400) -> str:
     """The end of the first Python traceback in a child's output (torchrun's own summary hides the cause)."""
-    text = re.sub(r"^\[rank\d+\]:", "", text, flags=re.M)  # torchrun prefixes each child's lines
+    text = re.sub(r"^\[rank\d+\]: ?", "", text, flags=re.M)  # torchrun prefixes each child's lines
     at = text.find("Traceback (most recent call last)")
     body = text[at:] if at >= 0 else text
     if at >= 0:  # up to the exception line: the first line after the traceback that is not indented
