@@ -42,6 +42,14 @@ def test_core_and_storage_do_not_import_each_other_or_gui():
         assert not any(m.startswith(("faceapp.core", "faceapp.gui", "faceapp.jobs")) for m in _imports(f, False)), f
 
 
+def test_xmp_is_a_file_format_without_a_library():
+    files = _files("xmp")
+    assert len(files) >= 7
+    for f in files:
+        assert not any(m.startswith(("faceapp.storage", "faceapp.jobs", "faceapp.gui", "faceapp.cli", "sqlite"))
+                       for m in _imports(f, False)), f
+
+
 def test_nothing_in_faceapp_imports_torch_or_trainer_at_module_level():
     for f in _files(""):
         assert not any(m.split(".")[0] in ("torch", "trainer") for m in _imports(f, True)), f

@@ -37,13 +37,13 @@ from faceapp.errors import FaceappError
 from faceapp.jobs.export_albums import Album
 from faceapp.jobs.export_files import MODES, NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
 from faceapp.jobs.people import clean_name
-from faceapp.jobs.xmp import XMP_MARK, faceapp_areas, photo_orientation
-from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
-from faceapp.jobs.xmp_regions import MARK_NS
-from faceapp.jobs.xmp_sidecar import SidecarNamer, write_sidecar
 from faceapp.storage import views
 from faceapp.storage.photos import photo_paths
 from faceapp.storage.roots import library_folders
+from faceapp.xmp.document import XMP_MARK, faceapp_areas, photo_orientation
+from faceapp.xmp.rdf import XmpError, read_sidecar
+from faceapp.xmp.regions import MARK_NS
+from faceapp.xmp.sidecar import SidecarNamer, write_sidecar
 
 
 class ExportError(FaceappError, ValueError):

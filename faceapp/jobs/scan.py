@@ -96,7 +96,7 @@ class ScanStats:
     cancelled: bool = False
     provider: str = ""
     assigned: int = 0  # new faces that joined existing people
-    xmp_names: int = 0  # scanned photos whose XMP seems to name faces (see faceapp.jobs.xmp_hint)
+    xmp_names: int = 0  # scanned photos whose XMP seems to name faces (see faceapp.xmp.hint)
 
     @property
     def photos_per_s(self) -> float:

@@ -24,9 +24,9 @@ from faceapp import paths
 from faceapp.core.analyze import PhotoAnalysis, analyze
 from faceapp.core.detect import DetectorSettings, create_detector
 from faceapp.core.images import IMAGE_EXTENSIONS, ImageError, set_heif_decode_threads
-from faceapp.jobs.xmp_hint import HEAD as XMP_HEAD
-from faceapp.jobs.xmp_hint import carries_face_names
 from faceapp.storage import photos as photo_store
+from faceapp.xmp.hint import HEAD as XMP_HEAD
+from faceapp.xmp.hint import carries_face_names
 
 # Folders that hold copies, thumbnails or trash of photos, never photos of their own: NAS thumbnail
 # and recycle folders (Synology, QNAP), Windows' recycle bin and system folders, fsck's lost+found.

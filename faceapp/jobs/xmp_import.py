@@ -21,16 +21,16 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from faceapp.jobs import people
-from faceapp.jobs.xmp import XMP_MARK, faceapp_areas, mwg_area, photo_orientation
 from faceapp.jobs.xmp_match import Match, PhotoFaces, decide, match_photo
-from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
-from faceapp.jobs.xmp_read import Found, embedded_packet, read_regions
-from faceapp.jobs.xmp_sidecar import SidecarNamer
 from faceapp.storage import people as store
 from faceapp.storage.backup import backup_library
 from faceapp.storage.faces import face_boxes
 from faceapp.storage.photos import done_photos
 from faceapp.storage.tx import transaction
+from faceapp.xmp.document import XMP_MARK, faceapp_areas, mwg_area, photo_orientation
+from faceapp.xmp.rdf import XmpError, read_sidecar
+from faceapp.xmp.read import Found, embedded_packet, read_regions
+from faceapp.xmp.sidecar import SidecarNamer
 
 
 @dataclass

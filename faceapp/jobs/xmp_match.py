@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from faceapp.jobs.xmp_read import NamedRegion
-from faceapp.jobs.xmp_regions import Box, iou, overlaps
 from faceapp.storage import people as store
+from faceapp.xmp.read import NamedRegion
+from faceapp.xmp.regions import Box, iou, overlaps
 
 MIN_IOU = 0.4
 

@@ -28,7 +28,7 @@ def own_photos(grouped_sample, tmp_path):
 
 def _name_in_sidecar(db_path, name: str) -> tuple[int, int]:
     """Another tool's sidecar naming the biggest face of an unnamed person's photo; (face id, person id)."""
-    from faceapp.jobs.xmp import mwg_area
+    from faceapp.xmp.document import mwg_area
 
     conn = sqlite3.connect(db_path)
     fid, pid, path, w, h, x, y, fw, fh = conn.execute(

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from faceapp.jobs import export, people
-from faceapp.jobs.xmp import XMP_MARK, mwg_area
+from faceapp.xmp.document import XMP_MARK, mwg_area
 
 
 @pytest.fixture

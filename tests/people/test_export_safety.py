@@ -269,7 +269,8 @@ def test_gui_export_keeps_the_users_table_and_uses_the_safe_album_writer(db, nam
 def test_a_full_disk_stops_the_export_with_one_line_and_a_rerun_goes_on(lib_file, tmp_path, capsys, monkeypatch, what):
     import errno
 
-    from faceapp.jobs import export_albums, xmp_sidecar
+    from faceapp.jobs import export_albums
+    from faceapp.xmp import sidecar as xmp_sidecar
 
     calls = {"n": 0}
     real = export_albums.create if what == "albums" else xmp_sidecar.atomic_write

@@ -9,8 +9,8 @@ import pytest
 
 from faceapp import paths
 from faceapp.jobs.scan import Scanner
-from faceapp.jobs.xmp import XMP_MARK
-from faceapp.jobs.xmp_hint import carries_face_names
+from faceapp.xmp.document import XMP_MARK
+from faceapp.xmp.hint import carries_face_names
 
 REGION = ("-XMP-mwg-rs:RegionInfo={AppliedToDimensions={W=250,H=250,Unit=pixel},RegionList=[{Area={X=0.5,Y=0.4,"
           "W=0.3,H=0.4,Unit=normalized},Name=Ann,Type=Face}]}")

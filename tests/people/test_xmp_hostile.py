@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from faceapp.jobs import export, people
-from faceapp.jobs.xmp import XMP_MARK, mwg_area
 from faceapp.jobs.xmp_import import import_xmp
-from faceapp.jobs.xmp_merge import merge_regions
-from faceapp.jobs.xmp_rdf import XmpError, parse, read_sidecar
-from faceapp.jobs.xmp_read import read_regions
+from faceapp.xmp.document import XMP_MARK, mwg_area
+from faceapp.xmp.merge import merge_regions
+from faceapp.xmp.rdf import XmpError, parse, read_sidecar
+from faceapp.xmp.read import read_regions
 
 DRAWN = (5, 10, 110, 140)  # that face as another tool draws it (not exactly faceapp's own area)
 

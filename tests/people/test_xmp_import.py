@@ -15,13 +15,13 @@ from PIL import Image, ImageOps, PngImagePlugin
 
 from faceapp.cli import main
 from faceapp.jobs import export, people
-from faceapp.jobs.xmp import mwg_area, to_upright
 from faceapp.jobs.xmp_import import import_xmp
-from faceapp.jobs.xmp_rdf import XmpError
-from faceapp.jobs.xmp_read import embedded_packet, read_regions
 from faceapp.storage.backup import backups_of, copy_library, library_file
 from faceapp.storage.db import open_library
 from faceapp.storage.people import create_person
+from faceapp.xmp.document import mwg_area, to_upright
+from faceapp.xmp.rdf import XmpError
+from faceapp.xmp.read import embedded_packet, read_regions
 
 needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None,
                                     reason="exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")

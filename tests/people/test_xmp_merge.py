@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from faceapp.jobs import export, people
-from faceapp.jobs.xmp import XMP_MARK, mwg_area
-from faceapp.jobs.xmp_merge import merge_regions
-from faceapp.jobs.xmp_rdf import XmpError, parse
-from faceapp.jobs.xmp_regions import MARK_NS, MWG_RS, foreign_regions
-from faceapp.jobs.xmp_sidecar import SidecarNamer
+from faceapp.xmp.document import XMP_MARK, mwg_area
+from faceapp.xmp.merge import merge_regions
+from faceapp.xmp.rdf import XmpError, parse
+from faceapp.xmp.regions import MARK_NS, MWG_RS, foreign_regions
+from faceapp.xmp.sidecar import SidecarNamer
 
 needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None,
                                     reason="exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from faceapp.jobs.xmp_hint import carries_face_names
-from faceapp.jobs.xmp_rdf import MAX_SIDECAR, XmpError, read_sidecar
-from faceapp.jobs.xmp_sidecar import is_foreign, write_sidecar
+from faceapp.xmp.hint import carries_face_names
+from faceapp.xmp.rdf import MAX_SIDECAR, XmpError, read_sidecar
+from faceapp.xmp.sidecar import is_foreign, write_sidecar
 
 FACE = {"x": 10, "y": 10, "w": 50, "h": 50, "person": "Ann", "named": True, "face_id": 1}
 

@@ -28,9 +28,9 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from faceapp.jobs.xmp import XMP_MARK, xmp_document
-from faceapp.jobs.xmp_merge import merge_regions
-from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
+from faceapp.xmp.document import XMP_MARK, xmp_document
+from faceapp.xmp.merge import merge_regions
+from faceapp.xmp.rdf import XmpError, read_sidecar
 
 BACKUP = ".faceapp-bak"
 _COMPANIONS = {".xmp", ".aae", ".thm", ".json", ".txt", BACKUP}  # files beside a photo that are not photos

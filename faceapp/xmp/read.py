@@ -21,9 +21,9 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faceapp.jobs.xmp import to_upright
-from faceapp.jobs.xmp_rdf import MAX_SIDECAR, RDF, XmpError, elements, fields, is_a, items, parse, text
-from faceapp.jobs.xmp_regions import MWG_RS, ST_DIM, Box, earlier_ours, foreign_regions
+from faceapp.xmp.document import to_upright
+from faceapp.xmp.rdf import MAX_SIDECAR, RDF, XmpError, elements, fields, is_a, items, parse, text
+from faceapp.xmp.regions import MWG_RS, ST_DIM, Box, earlier_ours, foreign_regions
 
 MP = "http://ns.microsoft.com/photo/1.2/"
 MPRI = "http://ns.microsoft.com/photo/1.2/t/RegionInfo#"

@@ -21,8 +21,8 @@ from __future__ import annotations
 from xml.dom.minidom import Document, Element
 from xml.sax.saxutils import escape, quoteattr
 
-from faceapp.jobs.xmp import mwg_area, stored_size
-from faceapp.jobs.xmp_rdf import (
+from faceapp.xmp.document import mwg_area, stored_size
+from faceapp.xmp.rdf import (
     RDF,
     elements,
     fields,
@@ -36,7 +36,7 @@ from faceapp.jobs.xmp_rdf import (
     serialize,
     text,
 )
-from faceapp.jobs.xmp_regions import (
+from faceapp.xmp.regions import (
     MARK,
     MARK_NS,
     MWG_RS,

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.dom.minidom import Element
 
-from faceapp.jobs.xmp import Box
-from faceapp.jobs.xmp_rdf import XmpError, fields, items, text
+from faceapp.xmp.document import Box
+from faceapp.xmp.rdf import XmpError, fields, items, text
 
 MWG_RS = "http://www.metadataworkinggroup.com/schemas/regions/"
 ST_AREA = "http://ns.adobe.com/xmp/sType/Area#"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faceapp.jobs.xmp import XMP_MARK
-from faceapp.jobs.xmp_rdf import XmpError, read_sidecar
+from faceapp.xmp.document import XMP_MARK
+from faceapp.xmp.rdf import XmpError, read_sidecar
 
 HEAD = 256 * 1024
 _REGIONS = (b"mwg-rs:Regions", b"<mwg-rs:RegionList", b"RegionInfo", b"MP:RegionInfo", b"MPRI:Regions")
