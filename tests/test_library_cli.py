@@ -44,3 +44,26 @@ def test_a_foreign_database_is_a_clear_error_and_stays_as_it_was(foreign_db, cap
         assert main(argv) == 2
         assert "another program's database" in capsys.readouterr().err
     assert foreign.read_bytes() == before
+
+
+def test_a_scanned_folder_becomes_a_library_folder_and_a_bare_scan_rescans_them(tmp_path, capsys):
+    """A folder scanned from the command line is one of the library's folders (the GUI's Library view
+    lists it and its Scan button rescans it); `faceapp scan` with no paths rescans those folders."""
+    from faceapp.storage.db import open_library
+    from faceapp.storage.roots import list_roots
+
+    album = tmp_path / "album"
+    album.mkdir()
+    photos = sorted(paths.SAMPLE_ALBUM.glob("*.jpg"))[:4]
+    for p in photos[:3]:
+        (album / p.name).write_bytes(p.read_bytes())
+    db = tmp_path / "lib.db"
+    assert main(["scan", str(album), str(photos[3]), "--db", str(db), "-q", "--json"]) == 0
+    capsys.readouterr()
+    lib = open_library(db)
+    assert list_roots(lib) == [str(album.resolve())]  # the folder, not the single file
+    lib.close()
+    (album / photos[3].name).write_bytes(photos[3].read_bytes())
+    assert main(["scan", "--db", str(db), "-q", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert (stats["found"], stats["skipped"], stats["processed"]) == (4, 3, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from faceapp import paths
@@ -53,12 +54,24 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from faceapp.jobs.scan import Scanner, ScanSettings
+    from faceapp.storage.roots import add_root, list_roots
 
-    roots = args.paths or [paths.SAMPLE_ALBUM]
-    for r in roots:
+    for r in args.paths:
         if not Path(r).exists():
             raise CLIError(f"no such file or folder: {r}")
     db = open_db(args)
+    if args.paths:  # a folder scanned is one of the library's folders (the GUI lists and rescans it)
+        roots = args.paths
+        for r in roots:
+            if Path(r).is_dir():
+                add_root(db, r)
+    else:  # the library's folders again; the sample album for a new library
+        roots = list_roots(db) or [add_root(db, paths.SAMPLE_ALBUM)]
+        for r in [r for r in roots if not Path(r).is_dir()]:
+            print(f"warning: library folder not found, skipped (unplugged drive?): {r}", file=sys.stderr)
+        roots = [r for r in roots if Path(r).is_dir()]
+        if not roots:
+            raise CLIError("none of the library's folders is there now; nothing was scanned or changed")
     settings = ScanSettings(detector=_detector_settings(args), device=args.device, flip_tta=args.flip)
     if args.workers:
         settings.workers = args.workers
@@ -145,8 +158,10 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scan", help="scan photo folders into the library (default: the sample album)")
-    p.add_argument("paths", nargs="*", help="folders or files")
+    p = sub.add_parser("scan", help="scan photo folders into the library (a folder scanned is remembered as one of the "
+                       "library's folders)")
+    p.add_argument("paths", nargs="*", help="folders or files (none: the library's folders again; the sample "
+                   "album for a new library)")
     add_db_option(p)
     _detector_options(p)
     p.add_argument("--workers", type=_in_range(int, 1, 1024, words="1 or more"), default=0,
