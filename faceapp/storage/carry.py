@@ -83,8 +83,8 @@ def carry_user_faces(db: Database, old_photo: int, new_photo: int, carried: int)
                                  [old_photo, USER]).fetchone()[0]
     if dims.get(old_photo) != dims.get(new_photo) or not (carried or detected_before == 0):
         return 0
-    for fid, box in db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ? AND source != ?",
-                               [new_photo, USER]).fetchall():
+    for fid, *box in db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ? AND source != ?",
+                                [new_photo, USER]).fetchall():
         on_drawn = any(box_iou(box, d) >= MIN_IOU for _, d in drawn)
         if on_drawn and not db.execute("SELECT 1 FROM face_assignments WHERE face_id = ? UNION ALL "
                                        "SELECT 1 FROM not_faces WHERE face_id = ?", [fid, fid]).fetchone():
