@@ -1,4 +1,4 @@
-"""add-face, delete-face: faces the detector missed, drawn by the user (undo with `faceapp undo`)."""
+"""add-face, delete-face: faces the detector missed, drawn by the user; birth-date (undo either with `faceapp undo`)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,23 @@ def cmd_delete_face(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_birth_date(args: argparse.Namespace) -> int:
+    from faceapp.cli.people_cmds import _person
+    from faceapp.jobs.birth_date import BirthDateError, birth_date, set_birth_date
+
+    db = open_db(args)
+    pid = _person(db, args.person)
+    try:
+        if args.clear:
+            set_birth_date(db, pid, None)
+        elif args.date:
+            set_birth_date(db, pid, args.date)
+    except BirthDateError as exc:
+        raise CLIError(str(exc)) from None
+    print(birth_date(db, pid) or "no birth date")
+    return 0
+
+
 def _number(text: str) -> float:
     try:
         v = float(text)
@@ -82,6 +99,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     add_db_option(p)
     p.set_defaults(func=cmd_add_face)
+
+    p = sub.add_parser("birth-date", help="a person's birth date (shows their age on each photo); none given: print it")
+    p.add_argument("person", help="a person's id or name")
+    p.add_argument("date", nargs="?", help="YYYY-MM-DD")
+    p.add_argument("--clear", action="store_true", help="forget the birth date")
+    add_db_option(p)
+    p.set_defaults(func=cmd_birth_date)
 
     p = sub.add_parser("delete-face", help="delete faces (drawn by mistake); `faceapp undo` brings them back")
     p.add_argument("faces", nargs="+", type=int)

@@ -209,8 +209,12 @@ def delete_faces(db: Database, face_ids: Sequence[int]) -> None:
 
 
 def photo_for_faces(db: Database, path: str | None = None, photo_id: int | None = None) -> dict | None:
-    """The photo row a face can be drawn on, by path or id: {id, path, status, width, height, taken_at}."""
-    keys = ("id", "path", "status", "width", "height", "taken_at")
-    where, arg = ("path = ?", path) if path is not None else ("id = ?", photo_id)
-    r = db.execute(f"SELECT {', '.join(keys)} FROM photos WHERE {where}", [arg]).fetchone()
+    """The photo row a face can be drawn on, by path or id: {id, path, status, width, height, taken_at,
+    date} (date: the EXIF date, else the file time, as the photo views date photos)."""
+    from faceapp.storage.photos_query import DATE_SQL
+
+    keys = ("id", "path", "status", "width", "height", "taken_at", "date")
+    where, arg = ("ph.path = ?", path) if path is not None else ("ph.id = ?", photo_id)
+    cols = ", ".join(f"ph.{k}" for k in keys[:-1]) + f", {DATE_SQL}"
+    r = db.execute(f"SELECT {cols} FROM photos ph WHERE {where}", [arg]).fetchone()
     return dict(zip(keys, r, strict=True)) if r else None

@@ -146,6 +146,9 @@ def describe(db: Database, action: str, summary: dict) -> str:
         "hide": f"hiding {len(summary['people'])} people" if summary.get("people") else f"hiding {who(person)}",
         "unhide": f"showing {len(summary['people'])} people again" if summary.get("people") else f"showing {who(person)} again",
         "dismiss_merge": "“different people” on " + " and ".join(who(p) for p in summary.get("people") or []),
+        "add_face": f"adding a face to {who(person)}",
+        "delete_face": f"deleting {_faces(n)}",
+        "birth_date": f"the birth date of {who(person)}",
     }
     return words.get(action) or action.replace("_", " ")
 
