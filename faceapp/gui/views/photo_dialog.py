@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -69,7 +69,7 @@ def draw_faces(image: QImage, scale: float, faces: list, selected: int | None = 
     p = QPainter(pm)
     width = max(2.0, pm.width() / 300)
     font = QFont()
-    font.setPixelSize(max(12, pm.width() // 40))
+    font.setPixelSize(max(12, min(20, pm.width() // 60)))
     p.setFont(font)
     for f in faces:
         x, y, w, h = (v * scale for v in f.box)
@@ -163,7 +163,9 @@ class PhotoDialog(QDialog):
         self.faces: list[ViewerFace] = []
         self.people: list[tuple[int, str]] = []
         self.image: QImage | None = None
-        self.scale = 1.0
+        self.scale = 1.0  # shown pixels per photo pixel
+        self.base_scale = 1.0  # decoded pixels per photo pixel
+        self._refit = QTimer(self, singleShot=True, interval=60, timeout=self._paint)  # after a resize settles
         self.selected: int | None = None
         self.menu: QMenu | None = None
         # How the dialog asks the user (tests replace it): ask(kind, title, current) -> text or None;
@@ -219,7 +221,7 @@ class PhotoDialog(QDialog):
             image = image.scaled(round(image.width() * factor), round(image.height() * factor),
                                  Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
             scale *= factor
-        self.image, self.scale, self.faces, self.people = image, scale, faces, people
+        self.image, self.base_scale, self.faces, self.people = image, scale, faces, people
         self._paint()
 
     def reload_faces(self) -> None:
@@ -238,9 +240,16 @@ class PhotoDialog(QDialog):
             self.reload_faces()
 
     def _paint(self) -> None:
+        """Draw the photo fitted to the window (never enlarged past its decode) with its boxes."""
         if self.image is None:
             return
-        pm = draw_faces(self.image, self.scale, self.faces, self.selected)
+        room = self.area.viewport().size()
+        fit = min(1.0, max(64, room.width() - 2) / self.image.width(), max(64, room.height() - 2) / self.image.height())
+        shown = self.image if fit >= 1.0 else self.image.scaled(
+            round(self.image.width() * fit), round(self.image.height() * fit),
+            Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.scale = self.base_scale * shown.width() / self.image.width()  # shown pixels per photo pixel
+        pm = draw_faces(shown, self.scale, self.faces, self.selected)
         self.label.setPixmap(pm)
         self.label.resize(pm.size())
 
@@ -273,6 +282,10 @@ class PhotoDialog(QDialog):
         self.label.adjustSize()
         self._update_nav()
         self._load()
+
+    def resizeEvent(self, ev) -> None:  # noqa: ANN001, N802 (Qt's name)
+        super().resizeEvent(ev)
+        self._refit.start()
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         if ev.key() in (Qt.Key.Key_Left, Qt.Key.Key_PageUp):
