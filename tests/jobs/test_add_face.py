@@ -192,3 +192,30 @@ def test_landmarks_from_the_box_where_the_detector_finds_nothing(lib):
     assert not added.found
     lm = np.array(json.loads(db.execute("SELECT landmarks FROM faces WHERE id = ?", [added.face_id]).fetchone()[0]))
     assert np.allclose(lm, box_landmarks(np.array([100, 100, 80, 80])), atol=0.01)
+
+
+def test_box_is_in_upright_pixels_as_the_scan_stores_them(tmp_path):
+    """A photo stored turned, with an EXIF orientation: the drawn box means the upright photo, the
+    same coordinates the scan gives its faces (the face is found there, with the scan's landmarks)."""
+    from faceapp.core.detect import DetectorSettings, create_detector
+    from faceapp.core.images import decode
+
+    album = tmp_path / "album"
+    album.mkdir()
+    upright = Image.new("RGB", (420, 250), (90, 90, 90))
+    upright.paste(Image.open(paths.SAMPLE_ALBUM / "George_Clooney_0001.jpg").convert("RGB"), (170, 0))
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # shown upright after a 90° clockwise turn
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored.save(album / "turned.jpg", quality=95, exif=exif)
+    det = create_detector(DetectorSettings(), paths.YUNET).detect(decode(str(album / "turned.jpg")).rgb)[0]
+    db = open_library(tmp_path / "library.db")
+    settings = ScanSettings(workers=1, embed_threads=1)
+    settings.detector.min_face = 200  # the scan keeps no face: the user draws it
+    Scanner(db, settings).scan([album])
+    photo = find_photo(db, album / "turned.jpg")
+    assert (photo["width"], photo["height"]) == (420, 250)
+    added = add_face(db, photo["id"], tuple(det.box), new_name="George")
+    assert added.found
+    lm = np.array(json.loads(db.execute("SELECT landmarks FROM faces WHERE id = ?", [added.face_id]).fetchone()[0]))
+    assert np.abs(lm - det.landmarks).max() < 4
