@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "faceapp.cli.bench_cmds",
     "faceapp.cli.gui_cmds",
     "faceapp.cli.desktop_cmds",
+    "faceapp.cli.face_cmds",
 ]
 
 

@@ -26,8 +26,9 @@ from faceapp.jobs.models import embedder_for, ensure_active_model
 from faceapp.jobs.reembed import embed_missing
 from faceapp.jobs.scan_plan import PhotoResult, PhotoWorker, iter_image_files, plan
 from faceapp.storage import photos as photo_store
-from faceapp.storage.carry import carry_decisions
+from faceapp.storage.carry import carry_decisions, carry_user_faces, covered
 from faceapp.storage.db import now
+from faceapp.storage.faces import photo_for_faces
 from faceapp.storage.tx import transaction
 
 
@@ -202,16 +203,24 @@ class Scanner:
                      "quality": f.quality, "crop": f.crop}
                     for f in (a.faces if a else [])
                 ]
+                vectors = emb[k : k + len(faces)] if faces else None
+                k += len(faces)
+                # A face the user drew stays; the detector finding it too does not store it twice.
+                here = photo_for_faces(self.db, path=r.path) if aside is None and faces else None
+                drop = set(covered(self.db, here["id"] if here else None, [f["box"] for f in faces]))
+                if drop:
+                    faces = [f for i, f in enumerate(faces) if i not in drop]
+                    vectors = np.stack([v for i, v in enumerate(vectors) if i not in drop]) if faces else None
                 n = len(faces)
                 new_id = photo_store.save_photo(
                     self.db, r.path, r.size, r.mtime, r.digest,
                     width=a.width if a else None, height=a.height if a else None, taken_at=a.taken_at if a else None,
-                    faces=faces, model_row=self.model["id"], embeddings=emb[k : k + n] if n else None, error=r.error,
+                    faces=faces, model_row=self.model["id"], embeddings=vectors if n else None, error=r.error,
                     identity=r.identity,
                 )
-                if aside is not None and n:  # an edit of the same picture: its faces keep their decisions
-                    stats.carried += carry_decisions(self.db, aside, new_id, self.model["id"])
-                k += n
+                if aside is not None:  # an edit of the same picture: its faces keep their decisions
+                    carried = carry_decisions(self.db, aside, new_id, self.model["id"]) if n else 0
+                    stats.carried += carried + carry_user_faces(self.db, aside, new_id, carried)
                 stats.processed += 1
                 stats.faces += n
                 stats.xmp_names += r.xmp_names

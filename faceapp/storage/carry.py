@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.storage.faces import USER, move_faces, user_faces
 from faceapp.storage.photos import box_iou
 from faceapp.storage.vectors import decode_vector
 
@@ -21,7 +22,7 @@ MIN_IOU = 0.5
 def _faces(db: Database, photo_id: int, model_row: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
     rows = db.execute(
         "SELECT f.id, f.x, f.y, f.w, f.h, e.vector FROM faces f JOIN embeddings e ON e.face_id = f.id AND e.model = ? "
-        "WHERE f.photo_id = ?", [model_row, photo_id]).fetchall()
+        "WHERE f.photo_id = ? AND f.source != 'user'", [model_row, photo_id]).fetchall()  # drawn: carry_user_faces
     out = []
     for fid, x, y, w, h, blob in rows:
         if not blob or len(blob) % 4:  # a malformed embedding (re-embedded later) carries nothing
@@ -56,3 +57,37 @@ def carry_decisions(db: Database, old_photo: int, new_photo: int, model_row: int
     if pairs and len(pairs) == total:
         db.execute("DELETE FROM photos WHERE id = ?", [old_photo])
     return len(pairs)
+
+
+def covered(db: Database, photo_id: int | None, boxes: list) -> list[int]:
+    """Indexes of `boxes` (faces found again in a photo) that lie on a face the user drew there
+    (IoU ≥ MIN_IOU): the user's face stands, the detection is not stored twice."""
+    if photo_id is None:
+        return []
+    drawn = [b for _, b in user_faces(db, photo_id)]
+    return [i for i, b in enumerate(boxes) if any(box_iou([float(v) for v in b], d) >= MIN_IOU for d in drawn)]
+
+
+def carry_user_faces(db: Database, old_photo: int, new_photo: int, carried: int) -> int:
+    """Move the faces the user drew on `old_photo` (set aside: its file now holds new content) to
+    `new_photo`, when the new content is the same picture edited: the same size, and either some
+    detected face carried its decisions (carry_decisions, call it first) or the old photo had no
+    detected face to compare. A detection of the new content lying on a drawn face, with no decision
+    of its own, is dropped. Returns the number of faces moved (call inside the scan's transaction)."""
+    drawn = user_faces(db, old_photo)
+    if not drawn:
+        return 0
+    sizes = db.execute("SELECT id, width, height FROM photos WHERE id IN (?, ?)", [old_photo, new_photo]).fetchall()
+    dims = {r[0]: (r[1], r[2]) for r in sizes}
+    detected_before = db.execute("SELECT count(*) FROM faces WHERE photo_id = ? AND source != ?",
+                                 [old_photo, USER]).fetchone()[0]
+    if dims.get(old_photo) != dims.get(new_photo) or not (carried or detected_before == 0):
+        return 0
+    for fid, *box in db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ? AND source != ?",
+                                [new_photo, USER]).fetchall():
+        on_drawn = any(box_iou(box, d) >= MIN_IOU for _, d in drawn)
+        if on_drawn and not db.execute("SELECT 1 FROM face_assignments WHERE face_id = ? UNION ALL "
+                                       "SELECT 1 FROM not_faces WHERE face_id = ?", [fid, fid]).fetchone():
+            db.execute("DELETE FROM faces WHERE id = ?", [fid])
+    move_faces(db, [f for f, _ in drawn], new_photo)
+    return len(drawn)

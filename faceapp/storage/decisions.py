@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
+from faceapp.storage import faces as face_store
 from faceapp.storage import people as store
 from faceapp.storage.chunks import chunks, placeholders
 from faceapp.storage.db import now
@@ -43,8 +44,12 @@ def snapshot(db: Database, face_ids: Iterable[int] = (), person_ids: Iterable[in
 
 
 def restore(db: Database, snap: dict) -> None:
-    """Write a snapshot back: people first (so faces can point at them), then each face's rows."""
+    """Write a snapshot back: people first (so faces can point at them), then each face's rows.
+    A step that drew faces ("added_faces") takes them away; one that deleted faces ("face_rows",
+    see faces.dump_faces) brings them back, before their decisions are written."""
     with transaction(db):
+        face_store.delete_faces(db, snap.get("added_faces", []))
+        face_store.load_faces(db, snap.get("face_rows", []))
         for pid, row in snap["people"].items():
             if row is None:
                 db.execute("DELETE FROM persons WHERE id = ?", [int(pid)])

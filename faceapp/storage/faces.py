@@ -28,17 +28,21 @@ def decode_crop(blob: bytes) -> np.ndarray:
     return np.ascontiguousarray(bgr[:, :, ::-1])
 
 
+DETECTED, USER = "detected", "user"  # faces.source: found by the scan, or drawn by the user
+
+
 def insert_face(
-    db: Database, photo_id: int, box: Sequence[float], landmarks: np.ndarray, score: float, quality: float, crop: np.ndarray
+    db: Database, photo_id: int, box: Sequence[float], landmarks: np.ndarray, score: float, quality: float, crop: np.ndarray,
+    source: str = DETECTED,
 ) -> int:
     x, y, w, h = (float(v) for v in box)
     return int(
         db.execute(
             # the next id above every id ever used (migration 0005 keeps the mark), never a reused one
-            "INSERT INTO faces (id, photo_id, x, y, w, h, landmarks, score, quality, crop) "
-            "VALUES ((SELECT value + 1 FROM counters WHERE name = 'face'),?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO faces (id, photo_id, x, y, w, h, landmarks, score, quality, crop, source) "
+            "VALUES ((SELECT value + 1 FROM counters WHERE name = 'face'),?,?,?,?,?,?,?,?,?,?)",
             [photo_id, x, y, w, h, json.dumps(np.round(np.asarray(landmarks, float), 2).tolist()),
-             float(score), float(quality), encode_crop(crop)],
+             float(score), float(quality), encode_crop(crop), source],
         ).lastrowid
     )
 
@@ -57,13 +61,13 @@ def update_face(
 def face_rows(db: Database, under: str | None = None) -> list[dict]:
     """Faces joined with their photo path (no crops); `under`: only photos whose path starts with it."""
     sql = (
-        "SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.score, f.quality, f.landmarks "
+        "SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.score, f.quality, f.landmarks, f.source "
         "FROM faces f JOIN photos p ON p.id = f.photo_id "
         + ("WHERE substr(p.path, 1, ?) = ? " if under is not None else "")
         + "ORDER BY f.id"
     )
     params = [len(under), under] if under is not None else []
-    keys = ("id", "photo_id", "path", "x", "y", "w", "h", "score", "quality", "landmarks")
+    keys = ("id", "photo_id", "path", "x", "y", "w", "h", "score", "quality", "landmarks", "source")
     out = []
     for r in db.execute(sql, params).fetchall():
         d = dict(zip(keys, r))
@@ -140,3 +144,77 @@ def store_embeddings(db: Database, model_row: int, face_ids: Sequence[int], vect
 
 def face_count(db: Database) -> int:
     return int(db.execute("SELECT count(*) FROM faces").fetchone()[0])
+
+
+def user_faces(db: Database, photo_id: int) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """(face id, box) of the faces the user drew on a photo: a rescan keeps them."""
+    rows = db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ? AND source = ? ORDER BY id",
+                      [photo_id, USER]).fetchall()
+    return [(int(r[0]), (r[1], r[2], r[3], r[4])) for r in rows]
+
+
+def move_faces(db: Database, face_ids: Sequence[int], photo_id: int) -> None:
+    """Faces (with their embeddings and decisions) now belong to another photo row."""
+    for fid in face_ids:
+        db.execute("UPDATE faces SET photo_id = ? WHERE id = ?", [photo_id, int(fid)])
+
+
+_FACE_COLS = ("id", "photo_id", "x", "y", "w", "h", "landmarks", "score", "quality", "crop", "source")
+
+
+def dump_faces(db: Database, face_ids: Sequence[int]) -> list[dict]:
+    """The face rows and their embeddings as JSON-safe dicts (crop and vectors base64): what undo
+    needs to bring deleted faces back exactly."""
+    import base64
+
+    out = []
+    for fid in face_ids:
+        r = db.execute(f"SELECT {', '.join(_FACE_COLS)} FROM faces WHERE id = ?", [int(fid)]).fetchone()
+        if r is None:
+            continue
+        d = dict(zip(_FACE_COLS, r, strict=True))
+        d["crop"] = base64.b64encode(d["crop"]).decode("ascii")
+        d["embeddings"] = [[m, base64.b64encode(v).decode("ascii")] for m, v in db.execute(
+            "SELECT model, vector FROM embeddings WHERE face_id = ?", [int(fid)])]
+        out.append(d)
+    return out
+
+
+def load_faces(db: Database, rows: Sequence[dict]) -> list[int]:
+    """Write dumped faces back under their own ids (a face whose photo is gone stays gone).
+    Returns the ids written."""
+    import base64
+
+    done = []
+    with transaction(db):
+        for d in rows:
+            if db.execute("SELECT 1 FROM faces WHERE id = ?", [d["id"]]).fetchone() or not db.execute(
+                    "SELECT 1 FROM photos WHERE id = ?", [d["photo_id"]]).fetchone():
+                continue
+            vals = [base64.b64decode(d[k]) if k == "crop" else d[k] for k in _FACE_COLS]
+            db.execute(f"INSERT INTO faces ({', '.join(_FACE_COLS)}) VALUES ({', '.join('?' * len(_FACE_COLS))})", vals)
+            for model, vec in d.get("embeddings", []):
+                if db.execute("SELECT 1 FROM models WHERE id = ?", [model]).fetchone():
+                    db.execute("INSERT OR REPLACE INTO embeddings (face_id, model, vector) VALUES (?, ?, ?)",
+                               [d["id"], model, base64.b64decode(vec)])
+            done.append(int(d["id"]))
+    return done
+
+
+def delete_faces(db: Database, face_ids: Sequence[int]) -> None:
+    """Faces leave the library with their embeddings and decisions (cascade); ids are never reused."""
+    with transaction(db):
+        for fid in face_ids:
+            db.execute("DELETE FROM faces WHERE id = ?", [int(fid)])
+
+
+def photo_for_faces(db: Database, path: str | None = None, photo_id: int | None = None) -> dict | None:
+    """The photo row a face can be drawn on, by path or id: {id, path, status, width, height, taken_at,
+    date} (date: the EXIF date, else the file time, as the photo views date photos)."""
+    from faceapp.storage.photos_query import DATE_SQL
+
+    keys = ("id", "path", "status", "width", "height", "taken_at", "date")
+    where, arg = ("ph.path = ?", path) if path is not None else ("ph.id = ?", photo_id)
+    cols = ", ".join(f"ph.{k}" for k in keys[:-1]) + f", {DATE_SQL}"
+    r = db.execute(f"SELECT {cols} FROM photos ph WHERE {where}", [arg]).fetchone()
+    return dict(zip(keys, r, strict=True)) if r else None

@@ -179,6 +179,13 @@ def _photo_identity(db: Database) -> None:
     db.execute("ALTER TABLE photos ADD COLUMN identity TEXT")
 
 
+def _user_faces_birth_dates(db: Database) -> None:
+    """Faces the user drew (source 'user'; the scan's are 'detected'): a rescan keeps them, as it
+    keeps decisions. A person's birth date (ISO YYYY-MM-DD, optional): the age on each photo."""
+    db.execute("ALTER TABLE faces ADD COLUMN source TEXT NOT NULL DEFAULT 'detected'")
+    db.execute("ALTER TABLE persons ADD COLUMN birth_date TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_people_decisions", _people_decisions),
@@ -187,6 +194,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0005_face_ids", _face_ids),
     ("0006_prototype_person_index", _prototype_person_index),
     ("0007_photo_identity", _photo_identity),
+    ("0008_user_faces_birth_dates", _user_faces_birth_dates),
 ]
 
 

@@ -51,8 +51,8 @@ def create_person(db: Database, name: str | None = None, hidden: bool = False) -
 
 
 def person_row(db: Database, person_id: int) -> dict | None:
-    r = db.execute("SELECT id, name, hidden, created_at FROM persons WHERE id = ?", [person_id]).fetchone()
-    return dict(zip(("id", "name", "hidden", "created_at"), r, strict=True)) if r else None
+    r = db.execute("SELECT id, name, hidden, created_at, birth_date FROM persons WHERE id = ?", [person_id]).fetchone()
+    return dict(zip(("id", "name", "hidden", "created_at", "birth_date"), r, strict=True)) if r else None
 
 
 def restore_person(db: Database, row: dict) -> None:
@@ -65,11 +65,24 @@ def restore_person(db: Database, row: dict) -> None:
                 "INSERT INTO persons (id, name, hidden, created_at) VALUES (?, ?, ?, ?)",
                 [row["id"], row["name"], int(row["hidden"]), row["created_at"]],
             )
+        if "birth_date" in row:  # (snapshots recorded before birth dates were kept have none to restore)
+            db.execute("UPDATE persons SET birth_date = ? WHERE id = ?", [row["birth_date"], row["id"]])
 
 
 def set_name(db: Database, person_id: int, name: str | None) -> None:
     with transaction(db):
         db.execute("UPDATE persons SET name = ? WHERE id = ?", [name, person_id])
+
+
+def set_birth_date(db: Database, person_id: int, birth_date: str | None) -> None:
+    """ISO YYYY-MM-DD, or None: unknown (the caller checks the format)."""
+    with transaction(db):
+        db.execute("UPDATE persons SET birth_date = ? WHERE id = ?", [birth_date, person_id])
+
+
+def birth_dates(db: Database) -> dict[int, str]:
+    """person id -> birth date, for the people who have one."""
+    return dict(db.execute("SELECT id, birth_date FROM persons WHERE birth_date IS NOT NULL").fetchall())
 
 
 def set_hidden(db: Database, person_id: int, hidden: bool) -> None:

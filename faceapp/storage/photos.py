@@ -145,7 +145,8 @@ def save_photo(
         if old:
             pid = old[0]
             keep = _match_old_faces(db, pid, faces)
-            gone = set(r[0] for r in db.execute("SELECT id FROM faces WHERE photo_id = ?", [pid])) - set(keep.values())
+            # faces the user drew stay: the detector missed them before and will again
+            gone = set(r[0] for r in db.execute("SELECT id FROM faces WHERE photo_id = ? AND source != 'user'", [pid])) - set(keep.values())
             for fid in gone:
                 db.execute("DELETE FROM faces WHERE id = ?", [fid])
             db.execute(
@@ -187,7 +188,7 @@ def _match_old_faces(db: Database, photo_id: int, faces: Sequence[dict], min_iou
 
     A re-detected photo (edited, re-saved) keeps its face rows, and with them the user's decisions.
     """
-    old = db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ?", [photo_id]).fetchall()
+    old = db.execute("SELECT id, x, y, w, h FROM faces WHERE photo_id = ? AND source != 'user'", [photo_id]).fetchall()
     pairs = sorted(
         ((box_iou([float(v) for v in f["box"]], o[1:]), i, o[0]) for i, f in enumerate(faces) for o in old), reverse=True
     )

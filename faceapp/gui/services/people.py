@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlite_utils import Database
 
 from faceapp.gui.services.types import Face, Person, Progress, Stop
@@ -146,6 +148,9 @@ def describe(db: Database, action: str, summary: dict) -> str:
         "hide": f"hiding {len(summary['people'])} people" if summary.get("people") else f"hiding {who(person)}",
         "unhide": f"showing {len(summary['people'])} people again" if summary.get("people") else f"showing {who(person)} again",
         "dismiss_merge": "“different people” on " + " and ".join(who(p) for p in summary.get("people") or []),
+        "add_face": f"adding a face to {who(person)}",
+        "delete_face": f"deleting {_faces(n)}",
+        "birth_date": f"the birth date of {who(person)}",
     }
     return words.get(action) or action.replace("_", " ")
 
@@ -167,3 +172,94 @@ def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tupl
             best[p] = v
     top = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
     return [(people[p], float(v)) for p, v in top]
+
+
+@dataclass
+class ViewerFace:
+    """A face box in the photo viewer, with what its menu needs."""
+
+    face_id: int
+    box: tuple[float, float, float, float]  # x, y, w, h in photo pixels
+    label: str  # "Anna, 4" (the age on the photo's date when the birth date is known), "unsorted"
+    person_id: int | None
+    decided: bool  # the user put it there (confirmed, moved): "Confirm" has nothing to add
+    drawn: bool  # the user drew this face (it can be deleted; undo brings it back)
+
+
+def viewer_faces(db: Database, photo_id: int) -> list[ViewerFace]:
+    """Every face of a photo (not-a-face marks left out) with its person's name and age on the photo."""
+    from faceapp.jobs.birth_date import with_age
+    from faceapp.storage.faces import photo_for_faces
+    from faceapp.storage.people import DECIDED, birth_dates
+
+    photo = photo_for_faces(db, photo_id=photo_id) or {}
+    names = {p.id: p.label for p in P.list_people(db, include_hidden=True)}
+    born = birth_dates(db)
+    drawn = {f for f, _ in _user_faces(db, photo_id)}
+    return [ViewerFace(f.id, f.box, with_age(names.get(f.person_id, label(f.person_id, None)), born.get(f.person_id),
+                                             photo.get("date")) if f.person_id else "unsorted",
+                       f.person_id, (f.source or "") in DECIDED, f.id in drawn)
+            for f in P.photo_faces(db, photo_id)]
+
+
+def _user_faces(db: Database, photo_id: int) -> list:
+    from faceapp.storage.faces import user_faces
+
+    return user_faces(db, photo_id)
+
+
+def person_photo_list(db: Database, person_id: int) -> list[tuple[int, str]]:
+    """(photo id, path) of a person's photos, newest first: the viewer's previous/next."""
+    from faceapp.storage.photos_query import photos_with
+
+    return [(h.id, h.path) for h in photos_with(db, [person_id])]
+
+
+def people_names(db: Database) -> list[tuple[int, str]]:
+    """(id, label) of every person with faces, named first: the choices when naming a face."""
+    return [(p.id, p.label) for p in list_people(db, include_hidden=True)]
+
+
+def _person_named(db: Database, name: str) -> int | None:
+    """The one person with this exact name or label ("Person 7"), case-insensitive."""
+    want = name.strip().casefold()
+    hits = [p.id for p in P.list_people(db, include_hidden=True) if p.label.casefold() == want]
+    return hits[0] if len(hits) == 1 else None
+
+
+def assign_to_name(db: Database, face_ids: list[int], name: str) -> int:
+    """Put faces in the person called `name` (as confirmed), or in a new person of that name: one
+    undoable step either way (undo takes a new person away again). Returns the person id."""
+    from faceapp.storage.people import create_person
+    from faceapp.storage.tx import transaction
+
+    pid = _person_named(db, name)
+    if pid is not None:
+        P.confirm_faces(db, face_ids, pid)
+        return pid
+    clean = P.clean_name(name)
+    if not clean:
+        raise P.PeopleError("a person needs a name")
+    ids = P._require_faces(db, face_ids)
+    with transaction(db):
+        new = create_person(db, clean)
+        P.confirm_as(db, dict.fromkeys(ids, new), "move", {"faces": ids, "person": new}, new_people=[new])
+    return new
+
+
+def add_face(db: Database, photo_id: int, box: tuple[float, float, float, float], name: str) -> int:
+    """A face the user drew, for the person called `name` (a new name makes a new person). Decodes
+    the photo and embeds the face: call it on the action thread. Returns the new face's id."""
+    from faceapp.jobs.add_face import add_face as add
+
+    pid = _person_named(db, name)
+    clean = None if pid is not None else P.clean_name(name)
+    if pid is None and not clean:
+        raise P.PeopleError("a drawn face needs a person's name")
+    return add(db, photo_id, box, pid, new_name=clean).face_id
+
+
+def delete_faces(db: Database, face_ids: list[int]) -> int:
+    from faceapp.jobs.add_face import delete_faces as delete
+
+    return delete(db, face_ids)
