@@ -22,7 +22,7 @@ def _person_or_new(db, ref: str) -> tuple[int | None, str | None]:  # noqa: ANN0
         return hits[0], None
     if ref.isdigit():
         raise CLIError(f"no person {ref}")
-    from faceapp.jobs.people import clean_name
+    from faceapp.storage.people import clean_name
 
     name = clean_name(ref)
     if not name:

@@ -36,8 +36,8 @@ from sqlite_utils import Database
 from faceapp.errors import FaceappError
 from faceapp.jobs.export_albums import Album
 from faceapp.jobs.export_files import MODES, NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
-from faceapp.jobs.people import clean_name
 from faceapp.storage import views
+from faceapp.storage.people import clean_name
 from faceapp.storage.photos import photo_paths
 from faceapp.storage.roots import library_folders
 from faceapp.xmp.document import XMP_MARK, faceapp_areas, photo_orientation

@@ -37,7 +37,10 @@ from faceapp.errors import FaceappError
 from faceapp.jobs.recluster import AssignStats, ReclusterCancelled, ReclusterStats, assign_new, recluster  # noqa: F401
 from faceapp.storage import decisions, views
 from faceapp.storage import people as store
-from faceapp.storage.people import PersonRow  # noqa: F401
+from faceapp.storage.people import (
+    PersonRow,  # noqa: F401
+    clean_name,  # noqa: F401  (callers that name people through jobs)
+)
 from faceapp.storage.tx import transaction
 from faceapp.storage.views import FaceInfo
 
@@ -82,15 +85,9 @@ def _require_faces(db: Database, face_ids: Iterable[int]) -> list[int]:
     return ids
 
 
-def clean_name(name: str | None) -> str | None:
-    """A person's name as stored: control characters (a pasted tab or vertical tab, which no XML file
-    may hold) become spaces, runs of spaces one, and an empty name is no name."""
-    return " ".join("".join(" " if ord(c) < 32 or c == "\x7f" else c for c in (name or "")).split()) or None
-
-
 def name_person(db: Database, person_id: int, name: str | None) -> None:
     _require_person(db, person_id)
-    name = clean_name(name)
+    name = store.clean_name(name)
     with transaction(db):
         decisions.record(db, "name", decisions.snapshot(db, person_ids=[person_id]), {"person": person_id, "name": name})
         store.set_name(db, person_id, name)
@@ -210,7 +207,7 @@ def split_person(db: Database, person_id: int, face_ids: Iterable[int], name: st
         raise PeopleError(f"face {wrong[0]} is not in person {person_id}")
     with transaction(db):
         rest = [f for f in store.faces_of(db, person_id) if f not in set(ids)]
-        new = store.create_person(db, (name or "").strip() or None)
+        new = store.create_person(db, name)
         snap = decisions.snapshot(db, ids + rest, [person_id])
         snap["people"][str(new)] = None  # undo deletes the new person (and the rejections with it)
         decisions.record(db, "split", snap, {"person": person_id, "new": new, "faces": ids})

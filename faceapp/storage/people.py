@@ -38,8 +38,16 @@ class PersonRow:
         return self.name or f"Person {self.id}"
 
 
+def clean_name(name: str | None) -> str | None:
+    """A person's name as stored: control characters (a pasted tab or vertical tab, which no XML file
+    may hold) become spaces, runs of spaces one, and an empty name is no name. Every function here that
+    stores a name applies it, so a name is cleaned the same whichever way it arrives."""
+    return " ".join("".join(" " if ord(c) < 32 or c == "\x7f" else c for c in (name or "")).split()) or None
+
+
 def create_person(db: Database, name: str | None = None, hidden: bool = False) -> int:
     """A new person with an id never used before (undo may bring a deleted person's id back)."""
+    name = clean_name(name)
     with transaction(db):
         last = db.execute("SELECT value FROM counters WHERE name = 'person'").fetchone()
         top = db.execute("SELECT coalesce(max(id), 0) FROM persons").fetchone()[0]
@@ -71,7 +79,7 @@ def restore_person(db: Database, row: dict) -> None:
 
 def set_name(db: Database, person_id: int, name: str | None) -> None:
     with transaction(db):
-        db.execute("UPDATE persons SET name = ? WHERE id = ?", [name, person_id])
+        db.execute("UPDATE persons SET name = ? WHERE id = ?", [clean_name(name), person_id])
 
 
 def set_birth_date(db: Database, person_id: int, birth_date: str | None) -> None:

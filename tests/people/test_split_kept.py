@@ -69,3 +69,18 @@ def test_undo_of_a_split_lifts_its_constraint(db):
     assert not any(store.rejections(db).get(f) for f in faces)
     people.recluster(db, threshold=0.5)
     assert _people_of(db, faces) == {p: set(faces)}
+
+
+def test_every_way_a_name_is_stored_cleans_it_the_same(db):
+    """Names are cleaned once, in storage: a split's name, a new person's and a rename all lose control
+    characters (a pasted tab or vertical tab: no XML file may hold one) and extra spaces alike."""
+    faces = _one_tight_person(db, n=4)
+    p = store.create_person(db, "  Ann\x0b  Lee\t")
+    assert store.person_row(db, p)["name"] == "Ann Lee"
+    people.name_person(db, p, "Ann\tMarie")
+    assert store.person_row(db, p)["name"] == "Ann Marie"
+    store.set_name(db, p, "\x7f")
+    assert store.person_row(db, p)["name"] is None
+    people.confirm_faces(db, faces, p)
+    q = people.split_person(db, p, faces[:2], name="Bo\x0bb  ")
+    assert store.person_row(db, q)["name"] == "Bo b"
