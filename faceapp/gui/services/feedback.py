@@ -3,8 +3,8 @@
 The words come from the history row the action recorded, so every action that can be undone
 says what it did the same way, wherever it was made. Names are read from the row's "before"
 snapshot: a merged-away person no longer exists after the merge, but their name is still there.
-No redo: the history keeps the state before each step, not after, so redo would need storage
-to keep a second snapshot.
+Undo and redo say the same words of the step they take back or do again, and offer the other
+("Undone: Merged Ann into Alice · Redo (Ctrl+Shift+Z)").
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from faceapp.storage import decisions
 from faceapp.storage.people import person_row
 
 UNDO_HINT = "Undo (Ctrl+Z)"
+REDO_HINT = "Redo (Ctrl+Shift+Z)"
 
 
 def _faces(n: int) -> str:
@@ -82,3 +83,27 @@ def told(fn: Callable[..., Any]) -> Callable[..., tuple[Any, str | None]]:
                         else f"{words} · {UNDO_HINT}")
 
     return run
+
+
+def undo_step(db: Database) -> str:
+    """Undo the latest decision; what was undone, in words, with the way to redo it."""
+    from faceapp.jobs.people import undo
+
+    step = decisions.last_undoable(db)
+    if step is None:
+        return "Nothing to undo"
+    words = done_words(db, step)  # before the undo: the step's people still stand as it left them
+    undo(db)
+    return f"Undone: {words} · {REDO_HINT}"
+
+
+def redo_step(db: Database) -> str:
+    """Do again the decision undone last (while nothing new was decided since), in words."""
+    from faceapp.jobs.people import redo
+
+    step = decisions.last_redoable(db)
+    if step is None:
+        return "Nothing to redo"
+    words = done_words(db, step)
+    redo(db)
+    return f"Redone: {words} · {UNDO_HINT}"
