@@ -14,6 +14,7 @@ from faceapp.gui.library_switch import ask_new, ask_open, recent_libraries, reme
 from faceapp.gui.services import feedback
 from faceapp.gui.settings import qsettings, save_settings
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.views import first_run_view
 from faceapp.gui.views.library_view import LibraryView
 from faceapp.gui.views.people_view import PeopleView
 from faceapp.gui.views.person_view import PersonView
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(str(ctx.path))
         ctx.message.connect(self._say)
         self.show_view("People" if face_count(ctx.db) else "Library")
+        self.first_run = first_run_view.install(self)  # no photos yet: a page that says what to do first
         remember(ctx.path)
 
     def _add_page(self, title: str, widget: QWidget | None) -> None:

@@ -80,7 +80,7 @@ def test_improve_train_accept_and_restore(qtbot, window, grouped_sample, tmp_pat
     view = window.show_view("Improve recognition")
     assert view.loss.count() == len(services.LOSS_HELP) and view.loss_help.text()
     view.loss.setCurrentIndex(view.loss.findData("cosface"))
-    assert view.loss_help.text() == services.LOSS_HELP["cosface"]
+    assert view.loss_help.toolTip() == services.LOSS_HELP["cosface"]  # plain words shown, exact terms in the tooltip
     view.epochs.setValue(2)
     with qtbot.waitSignal(view.job_finished, timeout=30_000) as sig:
         qtbot.mouseClick(view.train_button, Qt.MouseButton.LeftButton)
