@@ -44,7 +44,7 @@ def test_merge_of_three_selected_people_is_one_undo_step(qtbot, window, settle):
     assert person_row(db, a.id) is None and person_row(db, c.id) is None
     assert {f.id for f in services.person_faces(db, b.id)} >= faces[a.id] | faces[c.id]
     said = window.statusBar().currentMessage()
-    assert said.startswith("Merged ") and said.endswith(" into Bea · Undo (Ctrl+Z)"), said
+    assert said == f"Merged {' and '.join(p.label for p in sorted((a, c), key=lambda p: p.id))} into Bea · Undo (Ctrl+Z)", said
     qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # one undo: all three are back
     settle(window)
     for p in (a, b, c):

@@ -22,6 +22,11 @@ UNDO_HINT = "Undo (Ctrl+Z)"
 REDO_HINT = "Redo (Ctrl+Shift+Z)"
 
 
+def and_list(words: list[str]) -> str:
+    """"Ann", "Ann and Bob", "Ann, Bob and Cid"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
+
+
 def _faces(n: int) -> str:
     return f"{n} face" + ("" if n == 1 else "s")
 
@@ -54,7 +59,7 @@ def done_words(db: Database, step: dict) -> str:
             "not_a_face": f"Marked {_faces(n)} as not a face",
             "split": f"Split {_faces(n)} off {who(person)} into {label(summary['new'], None)}" if summary.get("new")
             else f"Split {_faces(n)} off {who(person)}",
-            "merge": "Merged " + ", ".join(who(s) for s in summary.get("sources") or []) + f" into {who(summary.get('target'))}",
+            "merge": "Merged " + and_list([who(s) for s in summary.get("sources") or []]) + f" into {who(summary.get('target'))}",
             "hide": f"Hid {many} people" if many else f"Hid {who(person)}",
             "unhide": f"Showed {many} people again" if many else f"Showed {who(person)} again",
             "dismiss_merge": "Kept " + " and ".join(who(p) for p in summary.get("people") or []) + " apart",

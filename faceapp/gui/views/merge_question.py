@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp.gui.services import Person
+from faceapp.gui.services.feedback import and_list
 from faceapp.gui.thumbs import FaceThumbnails
 
 SIDE = 112
@@ -123,7 +124,7 @@ class MergeDialog(QDialog):
         keep, others = self.keep(), self.others()
         faces = sum(p.faces for p in self.people)
         self.outcome.setText(
-            f"Every face of {', '.join(f'<b>{p.label}</b>' for p in others)} joins <b>{keep.label}</b>. "
+            f"Every face of {and_list([f'<b>{p.label}</b>' for p in others])} joins <b>{keep.label}</b>. "
             f"The merged person is called <b>{kept_name(keep, others)}</b> ({faces} faces). "
             "Edit → Undo (Ctrl+Z) takes it back in one step.")
 
