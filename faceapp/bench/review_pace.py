@@ -106,4 +106,5 @@ def pace_line(p: dict) -> str:
     return (f"review answers per minute ({p['answers']} answers; a person's time by the keystroke-level model, "
             f"{p['lookups']} unnamed people looked up without references): "
             f"without reference faces (before) {p['without_refs_per_min']}/min · "
-            f"with reference faces {p['with_refs_per_min']}/min · ×{p['ratio']}")
+            f"with reference faces {p['with_refs_per_min']}/min · ×{p['ratio']} "
+            f"(the machine's share, measured: {p['machine_s_per_answer']} s an answer)")
