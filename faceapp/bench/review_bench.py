@@ -14,6 +14,9 @@ Printed after 0 clicks and after each budget: BCubed P/R/F on the labeled faces 
 the library, unsorted faces = singletons), the F that a re-group would give then (on a copy; the
 user goes on from the un-regrouped library), and per item kind the share of answers that were yes.
 
+Printed too: review answers per minute with the reference faces shown and without (the review page
+before issue 11), over the same answers, by the model of a person's time in faceapp.bench.review_pace.
+
 Baseline, in the same run and with the same clicks (--baseline faces): a user without the queue,
 who takes undecided faces (proposed or unsorted) in a random order and puts each right in one click:
 confirms it, moves it to the person holding most of its label, or rejects it where none does. It is
@@ -36,6 +39,7 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
+from faceapp.bench.review_pace import Pace, pace_line
 from faceapp.cli import CLIError
 from faceapp.cli.common import print_json
 from faceapp.core.metrics import bcubed
@@ -95,9 +99,11 @@ def regrouped_f(db: Database, truth: dict[int, str]) -> float:
 Step = Callable[[Database, dict[int, str]], tuple[str, str] | None]  # one click: (kind, answer) or None
 
 
-def queue_user(order: str = "queue", seed: int = 0) -> Step:
+def queue_user(order: str = "queue", seed: int = 0,
+               watch: Callable[[Database, ReviewItem], None] | None = None) -> Step:
     """Answers the review queue's first item (order "queue", as the GUI shows it) or a random one;
-    an item the people rules refuse is passed over from then on."""
+    an item the people rules refuse is passed over from then on. `watch(db, item)` sees each item
+    just before it is answered (faceapp.bench.review_pace times it)."""
     skipped: set[str] = set()
     draw: dict[str, float] = {}
 
@@ -114,6 +120,8 @@ def queue_user(order: str = "queue", seed: int = 0) -> Step:
             return None
         it = min(items, key=rank)
         ok = judge(it, truth, census(db, truth)[0])
+        if watch is not None:
+            watch(db, it)
         try:
             (accept_items if ok else reject_items)(db, [it])
         except PeopleError:  # the people rules refused it (the GUI says so); the user moves on
@@ -237,7 +245,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         with library(path) as db:
             report = {"dir": str(root), "people_half": args.people, "labeled_faces": len(truth),
                       "people": len(set(truth.values())), "queue": first_items(db, truth)}
-            report["faceapp"] = play(db, truth, budgets, queue_user())
+            pace = Pace()
+            report["faceapp"] = play(db, truth, budgets, queue_user(watch=pace.watch))
+            report["pace"] = pace.per_minute()
         with library(start) as db:
             report["baseline"] = play(db, truth, budgets, face_user(db, args.seed) if args.baseline == "faces"
                                       else queue_user("random", args.seed))
@@ -252,6 +262,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             print(f"{arm:>8} {r['clicks']:>6} {r['bcubed_p']:>7.4f} {r['bcubed_r']:>7.4f} {r['bcubed_f']:>7.4f} "
                   f"{r['regroup_f']:>10.4f}")
         print(f"{arm:>8} answers:", "  ".join(f"{k}: {dict(v)}" for k, v in report[arm]["answers"].items()))
+    print(pace_line(report["pace"]))
     return 0
 
 

@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QListWidget, QMainWindow, QSplitter, QStackedWidge
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.import_names import ImportNames
 from faceapp.gui.library_switch import ask_new, ask_open, recent_libraries, remember, switch_library
+from faceapp.gui.services import feedback
 from faceapp.gui.settings import qsettings, save_settings
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.views import first_run_view
 from faceapp.gui.views.library_view import LibraryView
 from faceapp.gui.views.people_view import PeopleView
 from faceapp.gui.views.person_view import PersonView
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(str(ctx.path))
         ctx.message.connect(self._say)
         self.show_view("People" if face_count(ctx.db) else "Library")
+        self.first_run = first_run_view.install(self)  # no photos yet: a page that says what to do first
         remember(ctx.path)
 
     def _add_page(self, title: str, widget: QWidget | None) -> None:
@@ -93,9 +96,12 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
-        undo = QAction("&Undo last decision", self, shortcut=QKeySequence(QKeySequence.StandardKey.Undo))
-        undo.triggered.connect(self.person.undo)
-        edit_menu.addAction(undo)
+        for text, keys, step in (("&Undo last decision", ["Ctrl+Z"], feedback.undo_step),
+                                 ("&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], feedback.redo_step)):
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.triggered.connect(lambda _=False, step=step: self.ctx.act(step, then=self.ctx.say, tell=False))
+            edit_menu.addAction(action)
         view_menu = self.menuBar().addMenu("&View")
         for i, title in enumerate(self.pages, start=1):
             action = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{i}"))

@@ -20,6 +20,7 @@ Actions (each recorded in the history; `undo` reverts the latest)
     hide_people(db, person_ids, hidden=True)         several as one step
     dismiss_merge(db, a, b)                          "different people": no more merge suggestion
     undo(db) -> dict | None                          what was undone
+    redo(db) -> dict | None                          the step undo took back, done again
 Clustering (faceapp.jobs.recluster)
     recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision; embeds missing faces first
     assign_new(db, far="1e-3", margin=0.05) -> AssignStats     new faces join people by prototypes
@@ -275,7 +276,20 @@ def undo(db: Database) -> dict | None:
     if last is None:
         return None
     with transaction(db):
+        after = decisions.after_of(db, last)
         decisions.restore(db, last["before"])
-        decisions.mark_undone(db, last["id"])
+        decisions.mark_undone(db, last["id"], after)
         store.drop_prototypes(db)
     return {"action": last["action"], "at": last["at"], "summary": last["summary"]}
+
+
+def redo(db: Database) -> dict | None:
+    """Do again the step undone most recently, if no decision was recorded since; as undo returns."""
+    step = decisions.last_redoable(db)
+    if step is None:
+        return None
+    with transaction(db):
+        decisions.restore(db, step["after"])
+        decisions.mark_redone(db, step["id"])
+        store.drop_prototypes(db)
+    return {"action": step["action"], "at": step["at"], "summary": step["summary"]}

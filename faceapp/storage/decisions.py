@@ -4,6 +4,10 @@ Every user action records, before it writes, the rows it is about to touch (assi
 rejections and not-a-face marks of its faces; its people and their dismissed merge suggestions).
 Undo writes those rows back. Re-clustering in between does not matter: undo restores the
 decisions, and proposals are re-derived.
+
+Redo: undo first keeps the same rows as they stand (the step's "after"), and redo writes those
+back. A step is redoable while it has an "after": recording any new step drops every "after", so
+redo never replays a step over decisions made since it was undone.
 """
 
 from __future__ import annotations
@@ -88,6 +92,8 @@ def restore(db: Database, snap: dict) -> None:
 
 def record(db: Database, action: str, before: dict, summary: dict | None = None) -> int:
     with transaction(db):
+        db.execute("UPDATE history SET payload = json_remove(payload, '$.after')"
+                   " WHERE undone = 1 AND json_extract(payload, '$.after') IS NOT NULL")
         return int(db.execute(
             "INSERT INTO history (at, action, payload, undone) VALUES (?, ?, ?, 0)",
             [now(), action, json.dumps({"before": before, "summary": summary or {}})],
@@ -118,9 +124,35 @@ def last_undoable(db: Database) -> dict | None:
     return {"id": r[0], "at": r[1], "action": r[2], **json.loads(r[3])}
 
 
-def mark_undone(db: Database, history_id: int) -> None:
+def mark_undone(db: Database, history_id: int, after: dict | None = None) -> None:
+    """The step is undone; `after` (its rows as they stood before the undo) makes it redoable."""
     with transaction(db):
-        db.execute("UPDATE history SET undone = 1 WHERE id = ?", [history_id])
+        if after is None:
+            db.execute("UPDATE history SET undone = 1 WHERE id = ?", [history_id])
+        else:
+            db.execute("UPDATE history SET undone = 1, payload = json_set(payload, '$.after', json(?)) WHERE id = ?",
+                       [json.dumps(after), history_id])
+
+
+def after_of(db: Database, step: dict) -> dict:
+    """The rows a step's "before" names, as they stand now (taken just before undoing it)."""
+    before = step["before"]
+    return snapshot(db, before.get("faces") or [], [int(p) for p in before.get("people") or {}])
+
+
+def last_redoable(db: Database) -> dict | None:
+    """The step undone most recently, if nothing was recorded since (undo goes newest first, so the
+    redoable steps are the oldest undone ones that still keep an "after")."""
+    r = db.execute("SELECT id, at, action, payload FROM history WHERE undone = 1"
+                   " AND json_extract(payload, '$.after') IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+    if not r:
+        return None
+    return {"id": r[0], "at": r[1], "action": r[2], **json.loads(r[3])}
+
+
+def mark_redone(db: Database, history_id: int) -> None:
+    with transaction(db):
+        db.execute("UPDATE history SET undone = 0, payload = json_remove(payload, '$.after') WHERE id = ?", [history_id])
 
 
 def recent(db: Database, limit: int = 20) -> list[dict]:

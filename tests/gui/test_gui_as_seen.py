@@ -53,7 +53,8 @@ def test_only_the_current_page_shows(qtbot, window, settle, tmp_path):
     assert new is not None
     qtbot.addWidget(new)
     settle(new)
-    assert new.stack.currentWidget() is new.library
+    assert new.stack.currentWidget() is new.first_run  # an empty library opens on the first-run page
+    assert _visible_strays(new) == [], "first run"
     _check_every_page(new, settle)
     new.close()
 

@@ -14,8 +14,8 @@ def test_switch_to_a_new_library_replaces_the_window_and_is_remembered(window, t
     settle(new)
     assert new.ctx.path == (tmp_path / "second.db").resolve()
     assert not window.isVisible()
-    assert new.people.isVisible() is False  # an empty library opens on the Library view
-    assert new.stack.currentWidget() is new.library
+    assert new.people.isVisible() is False  # an empty library opens on the first-run page (add a folder → scan)
+    assert new.stack.currentWidget() is new.first_run
     assert load_settings().library_path() == (tmp_path / "second.db").resolve()
     assert recent_libraries()[:2] == [str(new.ctx.path), str(old_path.resolve())]
     back = new.open_library(old_path)  # and back again: the grouped library opens on People

@@ -73,7 +73,7 @@ def test_each_action_says_what_it_did_with_undo(qtbot, window, settle):
 
     qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     settle(window)
-    assert _said(window) == "Undone: hiding Alice"  # undo itself is not an action to announce
+    assert _said(window) == "Undone: Hid Alice · Redo (Ctrl+Shift+Z)"  # undo offers redo
 
 
 def _tiles(window) -> list:

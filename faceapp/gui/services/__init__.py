@@ -9,6 +9,7 @@ from faceapp.gui.services.people import (
     hide_people,
     list_people,
     merge,
+    merge_many,
     merge_suggestions,
     move,
     not_a_face,
@@ -30,7 +31,7 @@ from faceapp.gui.services.verify import all_faces, thresholds, verify_faces, ver
 
 __all__ = [
     "LOSS_HELP", "BoxedFace", "Face", "Person", "ReviewItem", "TrainReport", "Verdict", "accept_all", "accept_model",
-    "activate_model", "all_faces", "confirm", "export", "gpu_info", "hide_people", "list_people", "merge", "merge_suggestions",
+    "activate_model", "all_faces", "confirm", "export", "gpu_info", "hide_people", "list_people", "merge", "merge_many", "merge_suggestions",
     "models", "move", "not_a_face", "people_not_faces", "person", "person_faces", "photo_faces", "recluster", "reject", "reject_all",
     "rename", "review_queue", "review_references", "set_hidden", "split", "thresholds", "train", "undo", "unsorted_faces",
     "verify_faces", "verify_photos",

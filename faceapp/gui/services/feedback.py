@@ -3,8 +3,8 @@
 The words come from the history row the action recorded, so every action that can be undone
 says what it did the same way, wherever it was made. Names are read from the row's "before"
 snapshot: a merged-away person no longer exists after the merge, but their name is still there.
-No redo: the history keeps the state before each step, not after, so redo would need storage
-to keep a second snapshot.
+Undo and redo say the same words of the step they take back or do again, and offer the other
+("Undone: Merged Ann into Alice · Redo (Ctrl+Shift+Z)").
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ from faceapp.storage import decisions
 from faceapp.storage.people import person_row
 
 UNDO_HINT = "Undo (Ctrl+Z)"
+REDO_HINT = "Redo (Ctrl+Shift+Z)"
+
+
+def and_list(words: list[str]) -> str:
+    """"Ann", "Ann and Bob", "Ann, Bob and Cid"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
 
 
 def _faces(n: int) -> str:
@@ -53,7 +59,7 @@ def done_words(db: Database, step: dict) -> str:
             "not_a_face": f"Marked {_faces(n)} as not a face",
             "split": f"Split {_faces(n)} off {who(person)} into {label(summary['new'], None)}" if summary.get("new")
             else f"Split {_faces(n)} off {who(person)}",
-            "merge": "Merged " + ", ".join(who(s) for s in summary.get("sources") or []) + f" into {who(summary.get('target'))}",
+            "merge": "Merged " + and_list([who(s) for s in summary.get("sources") or []]) + f" into {who(summary.get('target'))}",
             "hide": f"Hid {many} people" if many else f"Hid {who(person)}",
             "unhide": f"Showed {many} people again" if many else f"Showed {who(person)} again",
             "dismiss_merge": "Kept " + " and ".join(who(p) for p in summary.get("people") or []) + " apart",
@@ -82,3 +88,27 @@ def told(fn: Callable[..., Any]) -> Callable[..., tuple[Any, str | None]]:
                         else f"{words} · {UNDO_HINT}")
 
     return run
+
+
+def undo_step(db: Database) -> str:
+    """Undo the latest decision; what was undone, in words, with the way to redo it."""
+    from faceapp.jobs.people import undo
+
+    step = decisions.last_undoable(db)
+    if step is None:
+        return "Nothing to undo"
+    words = done_words(db, step)  # before the undo: the step's people still stand as it left them
+    undo(db)
+    return f"Undone: {words} · {REDO_HINT}"
+
+
+def redo_step(db: Database) -> str:
+    """Do again the decision undone last (while nothing new was decided since), in words."""
+    from faceapp.jobs.people import redo
+
+    step = decisions.last_redoable(db)
+    if step is None:
+        return "Nothing to redo"
+    words = done_words(db, step)
+    redo(db)
+    return f"Redone: {words} · {UNDO_HINT}"

@@ -81,6 +81,11 @@ def merge(db: Database, into: int, other: int) -> None:
     P.merge_people(db, into, [other])
 
 
+def merge_many(db: Database, into: int, others: list[int]) -> None:
+    """Several people into one, as one step (one undo takes it all back)."""
+    P.merge_people(db, into, others)
+
+
 def split(db: Database, person_id: int, face_ids: list[int]) -> int:
     return P.split_person(db, person_id, face_ids)
 

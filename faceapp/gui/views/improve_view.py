@@ -1,6 +1,9 @@
 """Improve recognition: fine-tune the model on the people you named (or an album folder per
 person), look at the before/after report, then accept it (re-embed + re-cluster in the
-background, every decision kept) or go back to an earlier model."""
+background, every decision kept) or go back to an earlier model.
+
+The page speaks plainly (how it learns, rounds of practice, run on) and keeps the exact terms
+(loss, epochs, device, the metrics' names) in tooltips and small print, for those who know them."""
 
 from __future__ import annotations
 
@@ -31,12 +34,70 @@ from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 
+INTRO = ("<b>Teach faceapp your family's faces.</b> It practises on the people you have named and learns to "
+         "tell them apart better. Everything stays on this computer. A fifth of the faces are kept aside to "
+         "test it: you see how well the current and the new version do, and choose whether to use the new one.")
+
+# What each loss is, in plain words: (the name in the list, what it means for you). The exact
+# description (services.LOSS_HELP) is the tooltip.
+LOSS_WORDS: dict[str, tuple[str, str]] = {
+    "adacos": ("Self-tuning (recommended)", "Adjusts itself while it learns: the safest choice, and the one that "
+               "gained most in our tests."),
+    "arcface": ("Keep people well apart", "Learns to keep different people clearly apart: nearly as good as the "
+                "recommended way."),
+    "cosface": ("Keep people apart, steady", "Keeps different people apart by a fixed amount: simple and steady."),
+    "sphereface": ("Keep people far apart", "Pushes different people far apart; may fail to learn from a small "
+                   "library."),
+    "normsoftmax": ("Compare by direction", "Compares faces by their direction only: a sturdy, plain choice."),
+    "softmax": ("Plain", "The plainest way: tells your named people apart with no extra room between them."),
+    "center": ("Tight groups", "Draws each person's faces closer together, so their groups get tighter."),
+    "triplet": ("Threes of faces", "Learns from threes: a face, another of the same person, and someone else."),
+    "contrastive": ("Pairs of faces", "Learns from pairs: the same person closer, different people further apart."),
+}
+
+DEVICES = [  # (the settings' word, the plain words, the exact term)
+    ("auto", "Automatic: the graphics card if there is one", "device auto: CUDA when a GPU is available, else CPU"),
+    ("cpu", "This computer's processor (slower)", "device cpu"),
+    ("cuda", "The graphics card (NVIDIA)", "device cuda: an NVIDIA GPU through CUDA"),
+]
+
+# The report's figures (services.training._figures) in plain words; the exact names in grey.
+METRIC_WORDS = {
+    "TAR @ FAR 1e-3": "Finds the right person, while letting through 1 stranger in 1,000",
+    "10-fold accuracy": "Tells “same person” from “different people” right",
+    "BCubed F": "Groups each person's faces together, and only theirs",
+    "NMI": "Groups agree with your names (another measure)",
+}
+
 
 def _report_text(before: dict, after: dict) -> str:
     keys = [k for k in after if isinstance(after.get(k), int | float)]
-    rows = "".join(f"<tr><td>{k}</td><td align=right>{before.get(k, float('nan')):.4g}</td>"
+    rows = "".join(f"<tr><td>{METRIC_WORDS.get(k, k)}<br><span style='color:#888'>{k}</span></td>"
+                   f"<td align=right>{before.get(k, float('nan')):.4g}</td>"
                    f"<td align=right><b>{after[k]:.4g}</b></td></tr>" for k in keys)
-    return f"<table cellspacing=6><tr><th></th><th>before</th><th>after</th></tr>{rows}</table>"
+    return (f"<table cellspacing=6><tr><th>On the faces kept aside (higher is better)</th><th>now</th><th>new</th></tr>"
+            f"{rows}</table>")
+
+
+class DeviceChoice(QComboBox):
+    """Where to train, in plain words; the data is the settings' word ("auto", "cpu", "cuda"), which
+    setCurrentText also accepts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        for code, words, exact in DEVICES:
+            self.addItem(words, code)
+            self.setItemData(self.count() - 1, exact, Qt.ItemDataRole.ToolTipRole)
+
+    def setCurrentText(self, text: str) -> None:  # noqa: N802
+        i = self.findData(text)
+        if i >= 0:
+            self.setCurrentIndex(i)
+        else:
+            super().setCurrentText(text)
+
+    def code(self) -> str:
+        return str(variant(self.currentData()) or "auto")
 
 
 class ImproveView(QWidget):
@@ -47,18 +108,25 @@ class ImproveView(QWidget):
         self.ctx = ctx
         self.task: Task | None = None
         self.report: services.TrainReport | None = None
+        self.intro = QLabel(INTRO)
+        self.intro.setWordWrap(True)
         self.loss = QComboBox()
         for name, help_text in services.LOSS_HELP.items():
-            self.loss.addItem(name, name)
-            self.loss.setItemData(self.loss.count() - 1, help_text, Qt.ItemDataRole.ToolTipRole)
+            self.loss.addItem(LOSS_WORDS.get(name, (name, ""))[0], name)
+            self.loss.setItemData(self.loss.count() - 1, f"Loss function “{name}”: {help_text}", Qt.ItemDataRole.ToolTipRole)
         self.loss_help = QLabel()
         self.loss_help.setWordWrap(True)
         self.source = QComboBox()
         self.source.addItem("People named in this library", "library")
         self.source.addItem("An album folder (one sub-folder per person)…", "folder")
         self.epochs = QSpinBox(minimum=1, maximum=200, value=6)  # trainer.config.TrainConfig.epochs; early stopping may end sooner
-        self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda"])
+        self.epochs.setToolTip("Epochs: full passes over the training faces. Early stopping ends training sooner "
+                               "when the score on the faces kept aside stops improving.")
+        self.epochs_help = QLabel("How many times it goes through all the named faces. More rounds take longer; "
+                                  "it stops by itself when more practice no longer helps.")
+        self.epochs_help.setWordWrap(True)
+        self.device = DeviceChoice()
+        self.device.setToolTip("Device: where PyTorch runs the training (auto, cpu or cuda)")
         self.device.setCurrentText(ctx.settings.device)
         self.gpu = QLabel("Looking for a GPU…")
         self.data_info = QLabel()
@@ -76,13 +144,15 @@ class ImproveView(QWidget):
         self.restore_button = QPushButton("Make this model active")
 
         form = QFormLayout()
-        form.addRow("Loss", self.loss)
-        form.addRow("", self.loss_help)
-        form.addRow("Train on", self.source)
-        form.addRow("", self.data_info)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Device", self.device)
-        form.addRow("", self.gpu)
+        rows = (("How it learns", self.loss, "Loss function: what the training tries to make small"),
+                ("", self.loss_help, None), ("Learn from", self.source, None), ("", self.data_info, None),
+                ("Rounds of practice", self.epochs, "Epochs"), ("", self.epochs_help, None),
+                ("Run on", self.device, "Device"), ("", self.gpu, None))
+        for text, widget, exact in rows:
+            label = QLabel(text)
+            if exact:
+                label.setToolTip(exact)
+            form.addRow(label, widget)
         run = QHBoxLayout()
         run.addWidget(self.train_button)
         run.addWidget(self.cancel_button)
@@ -95,6 +165,7 @@ class ImproveView(QWidget):
         models.addWidget(self.models, 1)
         models.addWidget(self.restore_button)
         lay = QVBoxLayout(self)
+        lay.addWidget(self.intro)
         lay.addLayout(form)
         lay.addLayout(run)
         lay.addWidget(self.status)
@@ -102,9 +173,9 @@ class ImproveView(QWidget):
         lay.addWidget(self.accept_button)
         lay.addLayout(models)
 
-        self.loss.currentIndexChanged.connect(lambda _: self.loss_help.setText(services.LOSS_HELP[variant(self.loss.currentData())]))
+        self.loss.currentIndexChanged.connect(lambda _: self._explain_loss())
         self.loss.setCurrentIndex(0)
-        self.loss_help.setText(services.LOSS_HELP[variant(self.loss.currentData())])
+        self._explain_loss()
         self.train_button.clicked.connect(lambda: self.start_training())
         self.cancel_button.clicked.connect(lambda: self.task and self.task.cancel())
         self.accept_button.clicked.connect(self.accept_model)
@@ -115,6 +186,12 @@ class ImproveView(QWidget):
         ctx.changed.connect(self._changed)
         self.refresh_models()
         self.refresh_data_info()
+
+    def _explain_loss(self) -> None:
+        """Plain words under the choice; the exact description in its tooltip."""
+        name = str(variant(self.loss.currentData()))
+        self.loss_help.setText(LOSS_WORDS.get(name, ("", services.LOSS_HELP[name]))[1])
+        self.loss_help.setToolTip(services.LOSS_HELP[name])
 
     def _changed(self, topic: str) -> None:
         if topic == "models":
@@ -163,8 +240,8 @@ class ImproveView(QWidget):
                 return None
         out = tempfile.mkdtemp(prefix="train-", dir=paths.data_dir())
         job = background.train_job(self.ctx.path, source, variant(self.loss.currentData()), self.epochs.value(),
-                                   self.device.currentText(), out)
-        return self._start("train", job, f"Training with {variant(self.loss.currentData())}…")
+                                   self.device.code(), out)
+        return self._start("train", job, f"Practising on your people ({self.loss.currentText().lower()})…")
 
     def accept_model(self) -> Task | None:
         if self.report is None:

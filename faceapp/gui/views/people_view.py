@@ -1,6 +1,7 @@
 """People: a grid of person tiles with search, sort and the hidden people on request. Small unnamed
 groups stay out of the way until asked for, and several tiles can be hidden or marked "not a
-face" at once; F2 (or a click on a selected tile) names a person in place."""
+face" at once; F2 (or a click on a selected tile) names a person in place; several selected
+tiles merge into one (M) after a question that shows them all and which name is kept."""
 
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ class PeopleView(QWidget):
         self.hide_small.setToolTip(f"Unnamed groups of fewer than {SMALL} faces (often a pet, a blur or a stranger "
                                    "in the background) stay out of the grid until you show them")
         self.hide_button = QPushButton("Hide selected (H)")
+        self.merge_button = QPushButton("Merge… (M)")
+        self.merge_button.setToolTip("Merge the selected people into one (select two or more tiles)")
+        self.ask_merge = self._ask_merge  # (selected people) -> the one to keep, or None; tests replace it
         self.not_face_button = QPushButton("Not faces (N)")
         self.not_face_button.setToolTip("Every face of the selected groups is not a face (a pet, a pattern, a blur)")
         self.open_button = QPushButton("Open")
@@ -90,6 +94,7 @@ class PeopleView(QWidget):
         lay.addWidget(self.grid, 1)
         foot = QHBoxLayout()
         foot.addWidget(self.summary, 1)
+        foot.addWidget(self.merge_button)
         foot.addWidget(self.hide_button)
         foot.addWidget(self.not_face_button)
         lay.addLayout(foot)
@@ -101,7 +106,8 @@ class PeopleView(QWidget):
         self.model.renamed.connect(lambda pid, name: self.ctx.act(services.rename, pid, name))
         self.hide_button.clicked.connect(self.hide_selected)
         self.not_face_button.clicked.connect(self.not_faces_selected)
-        for key, slot in (("H", self.hide_selected), ("N", self.not_faces_selected)):
+        self.merge_button.clicked.connect(self.merge_selected)
+        for key, slot in (("H", self.hide_selected), ("N", self.not_faces_selected), ("M", self.merge_selected)):
             QShortcut(QKeySequence(key), self.grid, activated=slot, context=Qt.ShortcutContext.WidgetShortcut)
         self.grid.activated.connect(self._activated)
         self.open_button.clicked.connect(self.open_selected)
@@ -144,6 +150,21 @@ class PeopleView(QWidget):
         if ids := [p.id for p in self.selected_people()]:
             self.ctx.act(services.people_not_faces, ids)
 
+    def merge_selected(self) -> None:
+        """The selected people become one, in one undo step, after a question that shows them all."""
+        chosen = self.selected_people()
+        if len(chosen) < 2:
+            self.ctx.say("Select two or more people to merge (Ctrl+click or Shift+click the tiles)")
+            return
+        keep = self.ask_merge(chosen)
+        if keep is not None:
+            self.ctx.act(services.merge_many, keep.id, [p.id for p in chosen if p.id != keep.id])
+
+    def _ask_merge(self, chosen: list[services.Person]) -> services.Person | None:
+        from faceapp.gui.views.merge_question import ask_merge_many
+
+        return ask_merge_many(self, self.model.thumbs, chosen)
+
     def regroup(self) -> Task | None:
         if self.task is not None or "scan" in self.ctx.busy:
             return None
@@ -176,6 +197,7 @@ class PeopleView(QWidget):
         menu.addAction("Open", lambda: self._activated(index))
         menu.addAction("Name… (F2)", lambda: self.grid.edit(index))
         if len(self.selected_people()) > 1:
+            menu.addAction("Merge the selected… (M)", self.merge_selected)
             menu.addAction("Hide the selected (H)", self.hide_selected)
             menu.addAction("The selected are not faces (N)", self.not_faces_selected)
         else:

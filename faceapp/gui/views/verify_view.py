@@ -1,20 +1,23 @@
 """Verify: are two faces (from the library) or two photos (files) the same person?
 
-Shows the score, the decision, the threshold and the false-accept rate that threshold stands
+Each side picks a person by name (a search field that completes over the people's names, "Person 12"
+for the unnamed), then one of that person's faces: never a grid of every face in the library. Shows the score, the decision, the threshold and the false-accept rate that threshold stands
 for. Library faces compare stored embeddings (instant); photo files need detection and embedding,
 so they run in a worker.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -40,6 +43,19 @@ class VerifyView(QWidget):
         self.task: Task | None = None
         self.photos: list[str | None] = [None, None]
         self.loader = ctx.loader("verify")
+        self.face_loaders = [ctx.loader("verify-faces-1"), ctx.loader("verify-faces-2")]
+        self.people: list[services.Person] = []
+        self.chosen: list[services.Person | None] = [None, None]  # the person each side shows
+        self.names = QStringListModel()
+        self.person_fields = [QLineEdit(placeholderText="Type a name…"), QLineEdit(placeholderText="Type a name…")]
+        for i, field in enumerate(self.person_fields):
+            completer = QCompleter(self.names, field)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            field.setCompleter(completer)
+            field.setClearButtonEnabled(True)
+            completer.activated.connect(lambda text, i=i: self.pick_person(i, text))
+            field.returnPressed.connect(lambda i=i: self.pick_person(i, self.person_fields[i].text()))
         self.models = [FacesModel(thumbs), FacesModel(thumbs)]
         self.grids = [make_grid(72), make_grid(72)]
         self.photo_labels = [QLabel("or a photo file:"), QLabel("or a photo file:")]
@@ -62,7 +78,10 @@ class VerifyView(QWidget):
             row = QHBoxLayout()
             row.addWidget(label, 1)
             row.addWidget(choose)
-            sides.addWidget(QLabel(f"<b>{title} face</b>"), 0, i)
+            who = QHBoxLayout()
+            who.addWidget(QLabel(f"<b>{title} face</b> — person:"))
+            who.addWidget(self.person_fields[i], 1)
+            sides.addLayout(who, 0, i)
             sides.addWidget(grid, 1, i)
             sides.addLayout(row, 2, i)
         bottom = QHBoxLayout()
@@ -91,12 +110,17 @@ class VerifyView(QWidget):
 
     def refresh(self) -> None:
         self._dirty = False
-        self.loader.load(lambda db: (services.all_faces(db), services.thresholds(db)), self._apply)
+        self.loader.load(lambda db: (services.list_people(db), services.thresholds(db)), self._apply)
 
-    def _apply(self, result: tuple[list[services.Face], dict[str, float]]) -> None:
-        faces, thresholds = result
-        for m in self.models:
-            m.set_faces(faces)
+    def _apply(self, result: tuple[list[services.Person], dict[str, float]]) -> None:
+        people, thresholds = result
+        people = sorted(people, key=lambda p: (p.name is None, -p.faces, p.id))  # named first, then the biggest
+        self.people = people
+        self.names.setStringList([p.label for p in people])
+        for side in (0, 1):  # a side shows its person again (their faces may have changed), or a first pick
+            known = next((p for p in people if self.chosen[side] and p.id == self.chosen[side].id), None)
+            default = people[min(side, len(people) - 1)] if people else None
+            self._show_person(side, known or default)
         self.far.clear()
         for far, thr in sorted(thresholds.items(), key=lambda kv: float(kv[0])):
             self.far.addItem(f"{float(far):g} (cosine ≥ {thr:.3f})", far)
@@ -104,6 +128,40 @@ class VerifyView(QWidget):
             self.far.addItem("uncalibrated model (cosine ≥ 0.363)", None)
         i = self.far.findData("1e-3")
         self.far.setCurrentIndex(max(i, 0))
+
+    def find_person(self, text: str) -> services.Person | None:
+        """The person a typed name means: the label itself, else the first label that contains it."""
+        t = text.strip().lower()
+        if not t:
+            return None
+        return next((p for p in self.people if p.label.lower() == t), None) or \
+            next((p for p in self.people if t in p.label.lower()), None)
+
+    def pick_person(self, side: int, text: str) -> services.Person | None:
+        person = self.find_person(text)
+        if person is None:
+            self.result.setText(f"No person called “{text.strip()}”." if text.strip() else self.result.text())
+            return None
+        self._show_person(side, person)
+        return person
+
+    def _show_person(self, side: int, person: services.Person | None) -> None:
+        """The side's grid holds this person's faces; the first is picked, ready to compare."""
+        self.chosen[side] = person
+        field = self.person_fields[side]
+        if person is None:
+            self.models[side].set_faces([])
+            return
+        if field.text() != person.label:
+            field.setText(person.label)
+
+        def apply(faces: list[services.Face], side: int = side) -> None:
+            faces = sorted(faces, key=lambda f: f.id != person.rep_face)  # the cover face first
+            self.models[side].set_faces(faces)
+            if faces and self.photos[side] is None:
+                self.select_face(side, 0)
+
+        self.face_loaders[side].load(lambda db: services.person_faces(db, person.id), apply)
 
     def _face_picked(self, side: int) -> None:
         self.photos[side] = None
@@ -126,6 +184,7 @@ class VerifyView(QWidget):
                  on_done=lambda image, side=side: self.previews[side].setPixmap(QPixmap.fromImage(image)))
 
     def select_face(self, side: int, row: int) -> None:
+        row = min(row, self.models[side].rowCount() - 1)  # (a person with fewer faces: their last)
         self.grids[side].setCurrentIndex(self.models[side].index(row))
         self._face_picked(side)
 
