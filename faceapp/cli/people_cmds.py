@@ -1,4 +1,4 @@
-"""cluster, people, name, merge, split, confirm, reject, not-face, hide, undo, review, verify, export, import, calibrate."""
+"""cluster, people, name, merge, split, confirm, reject, not-face, hide, undo, redo, review, verify, export, import, calibrate."""
 
 from __future__ import annotations
 
@@ -130,6 +130,15 @@ def cmd_undo(args: argparse.Namespace) -> int:
     db = open_db(args)
     done = undo(db)
     print(f"undid {done['action']} of {done['at']}" if done else "nothing to undo")
+    return 0 if done else 1
+
+
+def cmd_redo(args: argparse.Namespace) -> int:
+    from faceapp.jobs.people import redo
+
+    db = open_db(args)
+    done = redo(db)
+    print(f"redid {done['action']} of {done['at']}" if done else "nothing to redo (a decision since the last undo ends redo)")
     return 0 if done else 1
 
 
@@ -300,6 +309,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("person")
     sp.add_argument("--unhide", action="store_true")
     p("undo", "undo the last people decision", cmd_undo)
+    p("redo", "do again the decision undone last (until a new decision is made)", cmd_redo)
     sp = p("review", "faces and merges most worth a look; bulk accept/reject", cmd_review)
     sp.add_argument("--limit", type=int, default=30)
     sp.add_argument("--accept", nargs="+", metavar="KEY")

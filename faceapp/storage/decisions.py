@@ -137,7 +137,12 @@ def mark_undone(db: Database, history_id: int, after: dict | None = None) -> Non
 def after_of(db: Database, step: dict) -> dict:
     """The rows a step's "before" names, as they stand now (taken just before undoing it)."""
     before = step["before"]
-    return snapshot(db, before.get("faces") or [], [int(p) for p in before.get("people") or {}])
+    after = snapshot(db, before.get("faces") or [], [int(p) for p in before.get("people") or {}])
+    if before.get("added_faces"):  # undo takes drawn faces away: redo brings them back as they are now
+        after["face_rows"] = face_store.dump_faces(db, before["added_faces"])
+    if before.get("face_rows"):  # undo brings deleted faces back: redo deletes them again
+        after["added_faces"] = [int(r["id"]) for r in before["face_rows"]]
+    return after
 
 
 def last_redoable(db: Database) -> dict | None:

@@ -219,3 +219,38 @@ def test_box_is_in_upright_pixels_as_the_scan_stores_them(tmp_path):
     assert added.found
     lm = np.array(json.loads(db.execute("SELECT landmarks FROM faces WHERE id = ?", [added.face_id]).fetchone()[0]))
     assert np.abs(lm - det.landmarks).max() < 4
+
+
+def test_redo_draws_the_face_again_and_deletes_it_again(lib):
+    """Redo of an add puts the drawn face back (row, embedding, decision, its new person); redo of a
+    delete takes it away again. Redo restored only decisions, so the face stayed gone."""
+    from faceapp.jobs.people import redo
+
+    db, _, album = lib
+    pid = find_photo(db, album / "small_face.jpg")["id"]
+    added = add_face(db, pid, FACE_BOX, new_name="George")
+    vec = db.execute("SELECT vector FROM embeddings WHERE face_id = ?", [added.face_id]).fetchone()[0]
+    assert undo(db)["action"] == "add_face"
+    assert redo(db)["action"] == "add_face"
+    assert _decision(db, added.face_id) == ("George", "confirmed")
+    assert db.execute("SELECT source FROM faces WHERE id = ?", [added.face_id]).fetchone() == ("user",)
+    assert db.execute("SELECT vector FROM embeddings WHERE face_id = ?", [added.face_id]).fetchone()[0] == vec
+    assert delete_faces(db, [added.face_id]) == 1
+    assert undo(db)["action"] == "delete_face"
+    assert redo(db)["action"] == "delete_face"
+    assert db.execute("SELECT 1 FROM faces WHERE id = ?", [added.face_id]).fetchone() is None
+    assert undo(db)["action"] == "delete_face"  # and back once more
+    assert _decision(db, added.face_id) == ("George", "confirmed")
+
+
+def test_cli_undo_and_redo(lib, capsys):
+    db, db_path, album = lib
+    assert _cli(db_path, "add-face", str(album / "small_face.jpg"), *map(str, map(int, FACE_BOX)), "--person", "Ann") == 0
+    assert _cli(db_path, "redo") == 1  # nothing undone yet
+    assert "nothing to redo" in capsys.readouterr().out
+    assert _cli(db_path, "undo") == 0
+    assert not [f for f in _faces(db_path, capsys) if f["source"] == "user"]
+    assert _cli(db_path, "redo") == 0
+    assert "redid add_face" in capsys.readouterr().out
+    drawn = [f["id"] for f in _faces(db_path, capsys) if f["source"] == "user"]
+    assert len(drawn) == 1 and _decision(db, drawn[0]) == ("Ann", "confirmed")

@@ -63,6 +63,10 @@ def done_words(db: Database, step: dict) -> str:
             "hide": f"Hid {many} people" if many else f"Hid {who(person)}",
             "unhide": f"Showed {many} people again" if many else f"Showed {who(person)} again",
             "dismiss_merge": "Kept " + " and ".join(who(p) for p in summary.get("people") or []) + " apart",
+            "add_face": f"Added a face to {who(person)}",
+            "delete_face": f"Deleted {_faces(n)}",
+            "birth_date": (f"Set {who(person)}'s birth date to {summary['birth_date']}" if summary.get("birth_date")
+                           else f"Cleared {who(person)}'s birth date"),
         }.get(action) or action.replace("_", " ").capitalize()
     return words
 
