@@ -1,4 +1,4 @@
-"""Face thumbnails loaded on demand by a background thread with its own database connection.
+"""Face and photo thumbnails loaded on demand by a background thread with its own database connection.
 
 Models ask for a face id when a view first paints it; the loader decodes the stored 112×112 crops
 in small batches and sends QImages back; the GUI thread keeps a bounded cache of QPixmaps. This is
@@ -116,3 +116,119 @@ def _crops(db, ids: list[int], face_crops) -> list:  # noqa: ANN001
             except KeyError:
                 pass
         return out
+
+
+_PHOTO_THUMBS: PhotoThumbnails | None = None
+
+
+def photo_thumbnails() -> PhotoThumbnails:
+    """The process's photo thumbnailer (its threads idle when nothing is asked; keyed by path, so
+    every window and library shares it)."""
+    global _PHOTO_THUMBS
+    if _PHOTO_THUMBS is None:
+        _PHOTO_THUMBS = PhotoThumbnails()
+    return _PHOTO_THUMBS
+
+
+class PhotoThumbnails(QObject):
+    """Whole-photo thumbnails: request(path) → later `ready(path)`. Worker threads take the newest
+    requests first (the tiles on screen now), read the thumbnail from the disk cache in the data
+    directory or make it there (faceapp.gui.images.cached_thumbnail); the GUI thread keeps a
+    bounded cache of QPixmaps. A photo that cannot be read gets a plain grey tile."""
+
+    ready = Signal(str)
+    _loaded = Signal(str, QImage)
+
+    def __init__(self, side: int = 160, cache_size: int = 800, workers: int = 2) -> None:
+        super().__init__()
+        self.side = side
+        self._cache: OrderedDict[str, QPixmap] = OrderedDict()
+        self._cache_size = cache_size
+        self._pending: set[str] = set()  # asked for, not yet made
+        self._lock = threading.Condition()
+        self._stack: list[str] = []  # newest last; the workers pop from the end
+        self._closed = False
+        self._loaded.connect(self._store)
+        self._placeholder = QPixmap(side, side)
+        self._placeholder.fill(QColor(225, 225, 225))
+        self._broken = QImage(side, side, QImage.Format.Format_RGB888)
+        self._broken.fill(QColor(170, 170, 170))
+        self._threads = [threading.Thread(target=self._run, name=f"faceapp-photo-thumbs-{i}", daemon=True)
+                         for i in range(workers)]
+        for t in self._threads:
+            t.start()
+
+    def pixmap(self, path: str) -> QPixmap:
+        """The thumbnail, or a light grey square while it is made."""
+        pm = self._cache.get(path)
+        if pm is not None:
+            self._cache.move_to_end(path)
+            return pm
+        self.request(path)
+        return self._placeholder
+
+    def cached(self, path: str) -> QPixmap | None:
+        return self._cache.get(path)
+
+    def request(self, path: str) -> None:
+        with self._lock:
+            if path in self._pending and path in self._stack:  # asked again: on screen now, so first
+                self._stack.remove(path)
+            self._pending.add(path)
+            self._stack.append(path)
+            self._lock.notify()
+
+    def drop_requests(self) -> None:
+        """Forget what is still waiting (another list is shown: its visible tiles ask again)."""
+        with self._lock:
+            self._stack.clear()
+            self._pending.clear()
+
+    def forget(self, paths: list[str] | None = None) -> None:
+        for p in paths if paths is not None else list(self._cache):
+            self._cache.pop(p, None)
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        for t in self._threads:
+            t.join(5)
+
+    @Slot(str, QImage)
+    def _store(self, path: str, image: QImage) -> None:
+        self._cache[path] = QPixmap.fromImage(image)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        emit(self.ready, path)
+
+    def _run(self) -> None:  # worker thread
+        from PySide6.QtCore import Qt
+
+        from faceapp.gui.images import cached_thumbnail
+
+        while True:
+            with self._lock:
+                while not self._stack and not self._closed:
+                    self._lock.wait()
+                if self._closed:
+                    return
+                path = self._stack.pop()
+            try:
+                img = cached_thumbnail(path)
+            except Exception:  # noqa: BLE001 — one bad file never stops the thumbnails of the others
+                img = None
+            if img is None:
+                img = self._broken
+            elif max(img.width(), img.height()) > self.side:
+                img = img.scaled(self.side, self.side, Qt.AspectRatioMode.KeepAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
+            with self._lock:
+                if path not in self._pending:
+                    continue  # dropped meanwhile (another list is shown)
+                self._pending.discard(path)
+            emit(self._loaded, path, img)

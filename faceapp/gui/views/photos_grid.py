@@ -1,0 +1,164 @@
+"""A grid of whole photos, newest first, under year and month headers, with small faces of the
+people in each photo on its tile. Used by the person page's Photos tab and the Photos page.
+
+The list comes from a background read, a page at a time as the grid scrolls near its end
+(faceapp.gui.services.photos); thumbnails come from the disk cache (faceapp.gui.thumbs.PhotoThumbnails).
+Clicking a photo asks for the photo viewer (`photo_requested`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.gui.context import LibraryContext
+from faceapp.gui.models.photos_model import FacesRole, KindRole, PhotoRole, PhotosModel
+from faceapp.gui.qtcompat import emit, variant
+from faceapp.gui.services.photos import PhotosPage, photos_page
+from faceapp.gui.thumbs import FaceThumbnails, PhotoThumbnails, photo_thumbnails
+
+TILE = 160  # the photo's square on a tile
+FACE = 30  # a small face on a tile
+MAX_FACES = 4
+PAGE = 300
+HEADER_HEIGHT = {"year": 42, "month": 30}
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PhotoTileDelegate(QStyledItemDelegate):
+    def __init__(self, view: QListView, faces: FaceThumbnails | None) -> None:
+        super().__init__(view)
+        self.view = view
+        self.faces = faces
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        kind = variant(index.data(KindRole))
+        if kind in HEADER_HEIGHT:  # a header fills its own line of the grid
+            return QSize(max(TILE, self.view.viewport().width() - 2 * self.view.spacing() - 4), HEADER_HEIGHT[kind])
+        return QSize(TILE + 8, TILE + 8)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        kind = variant(index.data(KindRole))
+        r: QRect = option.rect
+        painter.save()
+        if kind in HEADER_HEIGHT:
+            font = QFont(option.font)
+            font.setBold(True)
+            font.setPointSizeF(font.pointSizeF() * (1.6 if kind == "year" else 1.15))
+            painter.setFont(font)
+            painter.setPen(option.palette.color(option.palette.ColorRole.WindowText))
+            painter.drawText(r.adjusted(4, 0, 0, -4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                             variant(index.data(Qt.ItemDataRole.DisplayRole)) or "")
+            if kind == "year":
+                painter.setPen(QPen(option.palette.color(option.palette.ColorRole.Mid), 1))
+                painter.drawLine(r.left() + 4, r.bottom(), r.right() - 4, r.bottom())
+            painter.restore()
+            return
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(r, option.palette.color(option.palette.ColorRole.Highlight))
+        pm = variant(index.data(Qt.ItemDataRole.DecorationRole))
+        square = QRect(r.left() + 4, r.top() + 4, TILE, TILE)
+        if pm is not None and not pm.isNull():
+            size = pm.size().scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(square.center())
+            painter.drawPixmap(target, pm)
+        self._paint_faces(painter, square, variant(index.data(FacesRole)) or [])
+        painter.restore()
+
+    def _paint_faces(self, painter: QPainter, square: QRect, faces: list) -> None:
+        if self.faces is None or not faces:
+            return
+        x, y = square.left() + 3, square.bottom() - FACE - 2
+        painter.setPen(QPen(QColor(255, 255, 255), 2))
+        for fid, _pid, _label in faces[:MAX_FACES]:
+            box = QRect(x, y, FACE, FACE)
+            painter.drawPixmap(box, self.faces.pixmap(fid))
+            painter.drawRect(box)
+            x += FACE + 3
+        if len(faces) > MAX_FACES:
+            box = QRect(x, y, FACE, FACE)
+            painter.fillRect(box, QColor(0, 0, 0, 160))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"+{len(faces) - MAX_FACES}")
+
+
+class PhotosGrid(QWidget):
+    """show(with_ids, without) fills the grid; `loaded(total)` says how many photos the list has."""
+
+    photo_requested = Signal(int, str)  # photo id, path
+    loaded = Signal(int)
+
+    def __init__(self, ctx: LibraryContext, faces: FaceThumbnails | None = None,
+                 thumbs: PhotoThumbnails | None = None, name: str = "photos", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.thumbs = thumbs or photo_thumbnails()
+        self.model = PhotosModel(self.thumbs, faces)
+        self.model.want_page = self._want_page
+        self.loader = ctx.loader(name)
+        self.loader.failed.connect(ctx.say)
+        self.with_ids: list[int] = []
+        self.without: list[int] = []
+        self._opened: tuple[int, float] = (-1, 0.0)
+        view = self.view = QListView()
+        view.setViewMode(QListView.ViewMode.IconMode)
+        view.setMovement(QListView.Movement.Static)
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setWrapping(True)
+        view.setUniformItemSizes(False)  # headers are as wide as the grid
+        view.setLayoutMode(QListView.LayoutMode.Batched)
+        view.setBatchSize(300)
+        view.setSpacing(3)
+        view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # a steady width for the headers
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.verticalScrollBar().setSingleStep(40)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setItemDelegate(PhotoTileDelegate(view, faces))
+        view.setModel(self.model)
+        view.clicked.connect(self.open_index)
+        view.activated.connect(self.open_index)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(view)
+
+    def show_photos(self, with_ids: Sequence[int], without: Sequence[int] = ()) -> None:
+        """The photos where all of with_ids appear and none of without (with_ids empty: every photo)."""
+        self.with_ids, self.without = list(with_ids), list(without)
+        self.thumbs.drop_requests()
+        self.model.clear(loading=True)
+        self.view.scrollToTop()
+        self._want_page(0)
+
+    def reload(self) -> None:
+        self.show_photos(self.with_ids, self.without)
+
+    def _want_page(self, offset: int) -> None:
+        w, wo = list(self.with_ids), list(self.without)
+        self.loader.load(lambda db: photos_page(db, w, wo, offset, PAGE), self._page)
+
+    def _page(self, page: PhotosPage) -> None:
+        self.model.add_page(page)
+        if page.months is not None:
+            emit(self.loaded, self.model.total())
+
+    def open_index(self, index: QModelIndex) -> None:
+        p = variant(index.data(PhotoRole))
+        if p is None:
+            return
+        now = time.monotonic()
+        if self._opened[0] == p.id and now - self._opened[1] < 0.8:  # a double click: clicked, then activated
+            return
+        self._opened = (p.id, now)
+        emit(self.photo_requested, p.id, p.path)
