@@ -278,10 +278,10 @@ class PersonView(QWidget):
         self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")
 
     def open_photo(self) -> None:
-        if self.tabs.currentWidget() is self.photos:
-            idx = self.photos.view.currentIndex()
-            if idx.isValid():
-                self.photos.open_index(idx)
+        """The photo chosen in the Photos tab, else that of the first face selected in the Faces tab."""
+        idx = self.photos.view.currentIndex()
+        if self.tabs.currentWidget() is self.photos and idx.isValid():
+            self.photos.open_index(idx)
             return
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         if rows:
