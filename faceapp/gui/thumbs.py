@@ -7,8 +7,10 @@ what lets a grid of 100,000 faces scroll: only visible rows ever cost anything.
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -28,7 +30,8 @@ class FaceThumbnails(QObject):
     """request(face_id) → later `ready(face_id)`; pixmap(face_id) answers from the cache or None."""
 
     ready = Signal(int)
-    _loaded = Signal(int, QImage)  # from the loader thread; queued to the GUI thread
+    ready_many = Signal(list)  # the face ids of a batch that arrived (after their `ready`s)
+    _loaded = Signal(object)  # [(face id, QImage)] from the loader thread; queued to the GUI thread
 
     def __init__(self, db_path: str | Path, cache_size: int = 4000, batch: int = 64) -> None:
         super().__init__()
@@ -71,13 +74,16 @@ class FaceThumbnails(QObject):
         self._queue.put(None)
         self._thread.join(5)
 
-    @Slot(int, QImage)
-    def _store(self, face_id: int, image: QImage) -> None:
-        self._pending.discard(face_id)
-        self._cache[face_id] = QPixmap.fromImage(image)
+    @Slot(object)
+    def _store(self, batch: list) -> None:
+        for face_id, image in batch:
+            self._pending.discard(face_id)
+            self._cache[face_id] = QPixmap.fromImage(image)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        emit(self.ready, face_id)
+        for face_id, _ in batch:
+            emit(self.ready, face_id)
+        emit(self.ready_many, [face_id for face_id, _ in batch])
 
     def _run(self) -> None:  # loader thread
         from faceapp.storage.db import open_library
@@ -98,8 +104,9 @@ class FaceThumbnails(QObject):
                     if nxt is None:
                         return
                     ids.append(nxt)
-                for fid, crop in _crops(db, ids, face_crops):
-                    emit(self._loaded, fid, rgb_to_qimage(crop))
+                batch = [(fid, rgb_to_qimage(crop)) for fid, crop in _crops(db, ids, face_crops)]
+                if batch:  # one queued event per batch, not one per face
+                    emit(self._loaded, batch)
         finally:
             db.conn.close()
 
@@ -119,6 +126,7 @@ def _crops(db, ids: list[int], face_crops) -> list:  # noqa: ANN001
 
 
 _PHOTO_THUMBS: PhotoThumbnails | None = None
+BATCH_S = 0.05
 
 
 def photo_thumbnails() -> PhotoThumbnails:
@@ -127,6 +135,9 @@ def photo_thumbnails() -> PhotoThumbnails:
     global _PHOTO_THUMBS
     if _PHOTO_THUMBS is None:
         _PHOTO_THUMBS = PhotoThumbnails()
+        # Stopped before Qt's own exit handlers (registered earlier, so run later) delete the objects
+        # its threads send to: a thread that sends into a deleted object aborts the process.
+        atexit.register(_PHOTO_THUMBS.close)
     return _PHOTO_THUMBS
 
 
@@ -136,8 +147,8 @@ class PhotoThumbnails(QObject):
     directory or make it there (faceapp.gui.images.cached_thumbnail); the GUI thread keeps a
     bounded cache of QPixmaps. A photo that cannot be read gets a plain grey tile."""
 
-    ready = Signal(str)
-    _loaded = Signal(str, QImage)
+    ready = Signal(list)  # the paths whose thumbnails arrived, a batch at a time
+    _loaded = Signal(object)  # [(path, QImage)] from a worker; queued to the GUI thread
 
     def __init__(self, side: int = 160, cache_size: int = 800, workers: int = 2) -> None:
         super().__init__()
@@ -199,36 +210,58 @@ class PhotoThumbnails(QObject):
         for t in self._threads:
             t.join(5)
 
-    @Slot(str, QImage)
-    def _store(self, path: str, image: QImage) -> None:
-        self._cache[path] = QPixmap.fromImage(image)
+    @Slot(object)
+    def _store(self, batch: list) -> None:
+        for path, image in batch:
+            self._cache[path] = QPixmap.fromImage(image)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        emit(self.ready, path)
+        emit(self.ready, [path for path, _ in batch])
 
     def _run(self) -> None:  # worker thread
-        from PySide6.QtCore import Qt
-
-        from faceapp.gui.images import cached_thumbnail
-
+        """Thumbnails go to the GUI thread in batches (a batch is sent when the worker has nothing
+        more to do or after BATCH_S): one queued event per batch, not one per photo, keeps the
+        GUI thread's share small while the user scrolls fast."""
+        batch: list[tuple[str, QImage]] = []
+        started = 0.0
         while True:
             with self._lock:
-                while not self._stack and not self._closed:
+                if batch and (not self._stack or time.monotonic() - started > BATCH_S):
+                    send, batch = batch, []
+                else:
+                    send = None
+                while send is None and not self._stack and not self._closed:
                     self._lock.wait()
                 if self._closed:
                     return
-                path = self._stack.pop()
-            try:
-                img = cached_thumbnail(path)
-            except Exception:  # noqa: BLE001 — one bad file never stops the thumbnails of the others
-                img = None
-            if img is None:
-                img = self._broken
-            elif max(img.width(), img.height()) > self.side:
-                img = img.scaled(self.side, self.side, Qt.AspectRatioMode.KeepAspectRatio,
-                                 Qt.TransformationMode.SmoothTransformation)
+                path = None if send is not None else self._stack.pop()
+            if send is not None:
+                try:
+                    emit(self._loaded, send)
+                except RuntimeError:  # the application is going away
+                    return
+                continue
+            img = self._make(path)
             with self._lock:
                 if path not in self._pending:
                     continue  # dropped meanwhile (another list is shown)
                 self._pending.discard(path)
-            emit(self._loaded, path, img)
+            if not batch:
+                started = time.monotonic()
+            batch.append((path, img))
+
+    def _make(self, path: str) -> QImage:
+        from PySide6.QtCore import Qt
+
+        from faceapp.gui.images import cached_thumbnail
+
+        try:
+            img = cached_thumbnail(path)
+        except Exception:  # noqa: BLE001 — one bad file never stops the thumbnails of the others
+            img = None
+        if img is None:
+            return self._broken
+        if max(img.width(), img.height()) > self.side:
+            img = img.scaled(self.side, self.side, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+        return img

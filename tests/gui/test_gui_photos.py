@@ -132,7 +132,7 @@ def test_photo_thumbnails_are_cached_on_disk_outside_the_library_and_reused(qtbo
     monkeypatch.setattr(images, "load_photo_qimage", lambda p, **kw: (decoded.append(p), real(p, **kw))[1])
 
     def thumbnail(thumbs: PhotoThumbnails):
-        with qtbot.waitSignal(thumbs.ready, timeout=5000):
+        with qtbot.waitSignal(thumbs.ready, timeout=5000, check_params_cb=lambda paths: path in paths):
             thumbs.request(path)
         return thumbs.cached(path)
 

@@ -46,7 +46,7 @@ class PhotosModel(QAbstractListModel):
         self._rows_of_face: dict[int, list[int]] = {}
         thumbs.ready.connect(self._photo_ready)
         if faces is not None:
-            faces.ready.connect(self._face_ready)
+            faces.ready_many.connect(self._faces_ready)
 
     # -- filling ---------------------------------------------------------------------------------
     def clear(self, loading: bool = True) -> None:
@@ -124,6 +124,13 @@ class PhotosModel(QAbstractListModel):
     def finished(self) -> bool:
         return self._done and not self._asking
 
+    def tile_faces(self, p: Photo) -> list[tuple[int, int, str]]:
+        """(face id, person id, label) of the small faces drawn on the photo's tile."""
+        if not p.faces:
+            return []
+        label = dict(p.people)
+        return [(fid, pid, label.get(pid, "")) for fid, pid in p.faces if pid not in self.hide_faces_of]
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
@@ -156,19 +163,18 @@ class PhotosModel(QAbstractListModel):
             when = {"exif": "taken", "file": "file date"}.get(p.dated_by, "no date")
             return f"{p.path.rsplit('/', 1)[-1]}\n{when} {(p.date or '').replace('T', ' ')}\n{names}"
         if role == FacesRole:
-            label = dict(p.people)
-            return [(fid, pid, label.get(pid, "")) for fid, pid in p.faces if pid not in self.hide_faces_of]
+            return self.tile_faces(p)
         if role == PhotoRole:
             return p
         return None
 
-    def _photo_ready(self, path: str) -> None:
-        row = self._row_of_photo.get(path)
-        if row is not None:
-            idx = self.index(row)
-            emit(self.dataChanged, idx, idx, [Qt.ItemDataRole.DecorationRole])
+    def _photo_ready(self, paths: list[str]) -> None:
+        """One change over the rows of a batch (the view repaints only what it shows of them)."""
+        rows = [r for p in paths if (r := self._row_of_photo.get(p)) is not None]
+        if rows:
+            emit(self.dataChanged, self.index(min(rows)), self.index(max(rows)), [Qt.ItemDataRole.DecorationRole])
 
-    def _face_ready(self, face_id: int) -> None:
-        for row in self._rows_of_face.get(face_id, ()):
-            idx = self.index(row)
-            emit(self.dataChanged, idx, idx, [Qt.ItemDataRole.DecorationRole])
+    def _faces_ready(self, face_ids: list[int]) -> None:
+        rows = [r for f in face_ids for r in self._rows_of_face.get(f, ())]
+        if rows:
+            emit(self.dataChanged, self.index(min(rows)), self.index(max(rows)), [Qt.ItemDataRole.DecorationRole])

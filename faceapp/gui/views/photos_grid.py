@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp.gui.context import LibraryContext
-from faceapp.gui.models.photos_model import FacesRole, KindRole, PhotoRole, PhotosModel
+from faceapp.gui.models.photos_model import PhotoRole, PhotosModel
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.services.photos import PhotosPage, photos_page
 from faceapp.gui.thumbs import FaceThumbnails, PhotoThumbnails, photo_thumbnails
@@ -37,49 +37,58 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class PhotoTileDelegate(QStyledItemDelegate):
-    def __init__(self, view: QListView, faces: FaceThumbnails | None) -> None:
+    """Paints a header line or a photo tile straight from the model's rows (a grid that scrolls
+    through thousands of tiles can't afford a round trip through Qt's item data for each)."""
+
+    def __init__(self, view: QListView, model: PhotosModel, faces: FaceThumbnails | None) -> None:
         super().__init__(view)
         self.view = view
+        self.model = model
         self.faces = faces
+        self._tile = QSize(TILE + 8, TILE + 8)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        kind = variant(index.data(KindRole))
+        kind = self.model.row(index.row()).kind
         if kind in HEADER_HEIGHT:  # a header fills its own line of the grid
             return QSize(max(TILE, self.view.viewport().width() - 2 * self.view.spacing() - 4), HEADER_HEIGHT[kind])
-        return QSize(TILE + 8, TILE + 8)
+        return self._tile
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        kind = variant(index.data(KindRole))
+        row = self.model.row(index.row())
         r: QRect = option.rect
-        painter.save()
-        if kind in HEADER_HEIGHT:
-            font = QFont(option.font)
-            font.setBold(True)
-            font.setPointSizeF(font.pointSizeF() * (1.6 if kind == "year" else 1.15))
-            painter.setFont(font)
-            painter.setPen(option.palette.color(option.palette.ColorRole.WindowText))
-            painter.drawText(r.adjusted(4, 0, 0, -4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                             variant(index.data(Qt.ItemDataRole.DisplayRole)) or "")
-            if kind == "year":
-                painter.setPen(QPen(option.palette.color(option.palette.ColorRole.Mid), 1))
-                painter.drawLine(r.left() + 4, r.bottom(), r.right() - 4, r.bottom())
-            painter.restore()
+        if row.photo is None:
+            self._paint_header(painter, option, row.kind, row.text)
             return
         if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(r, option.palette.color(option.palette.ColorRole.Highlight))
-        pm = variant(index.data(Qt.ItemDataRole.DecorationRole))
+            painter.fillRect(r, option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight))
+        pm = self.model.thumbs.pixmap(row.photo.path)
         square = QRect(r.left() + 4, r.top() + 4, TILE, TILE)
-        if pm is not None and not pm.isNull():
-            size = pm.size().scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, size.width(), size.height())
-            target.moveCenter(square.center())
-            painter.drawPixmap(target, pm)
-        self._paint_faces(painter, square, variant(index.data(FacesRole)) or [])
+        if not pm.isNull():
+            w, h = pm.width(), pm.height()
+            if max(w, h) > TILE:
+                size = pm.size().scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio)
+                w, h = size.width(), size.height()
+            painter.drawPixmap(QRect(square.left() + (TILE - w) // 2, square.top() + (TILE - h) // 2, w, h), pm)
+        self._paint_faces(painter, square, self.model.tile_faces(row.photo))
+
+    def _paint_header(self, painter: QPainter, option: QStyleOptionViewItem, kind: str, text: str) -> None:
+        r: QRect = option.rect
+        painter.save()
+        font = QFont(option.font)
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * (1.6 if kind == "year" else 1.15))
+        painter.setFont(font)
+        painter.setPen(option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText))
+        painter.drawText(r.adjusted(4, 0, 0, -4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
+        if kind == "year":
+            painter.setPen(QPen(option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Mid), 1))
+            painter.drawLine(r.left() + 4, r.bottom(), r.right() - 4, r.bottom())
         painter.restore()
 
     def _paint_faces(self, painter: QPainter, square: QRect, faces: list) -> None:
         if self.faces is None or not faces:
             return
+        painter.save()
         x, y = square.left() + 3, square.bottom() - FACE - 2
         painter.setPen(QPen(QColor(255, 255, 255), 2))
         for fid, _pid, _label in faces[:MAX_FACES]:
@@ -91,6 +100,7 @@ class PhotoTileDelegate(QStyledItemDelegate):
             box = QRect(x, y, FACE, FACE)
             painter.fillRect(box, QColor(0, 0, 0, 160))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"+{len(faces) - MAX_FACES}")
+        painter.restore()
 
 
 class PhotosGrid(QWidget):
@@ -125,7 +135,7 @@ class PhotosGrid(QWidget):
         view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         view.verticalScrollBar().setSingleStep(40)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setItemDelegate(PhotoTileDelegate(view, faces))
+        view.setItemDelegate(PhotoTileDelegate(view, self.model, faces))
         view.setModel(self.model)
         view.clicked.connect(self.open_index)
         view.activated.connect(self.open_index)
