@@ -158,3 +158,15 @@ def test_photo_thumbnails_are_cached_on_disk_outside_the_library_and_reused(qtbo
         assert len(list(images.thumbnail_dir().rglob("*.jpg"))) == 2
     finally:
         second.close()
+
+
+def test_a_new_filter_replaces_the_chips(qtbot, make_window, family, settle):
+    lib, people = family
+    win = make_window(lib)
+    page = win.show_view("Photos")
+    settle(win)
+    page.set_filter([people["Ann"], people["Ben"]], [people["Cy"]])
+    page.set_filter([people["Ben"]])  # at once: not only after the event loop deletes the old chips
+    shown = [c for c in page.with_people.findChildren(type(page.clear_button)) if c.isVisible()]
+    assert [c.text() for c in shown] == ["Ben  ✕"]
+    assert not [c for c in page.without_people.findChildren(type(page.clear_button)) if c.isVisible()]

@@ -58,7 +58,7 @@ class PeopleChips(QWidget):
 
     def set_ids(self, ids: Sequence[int], quiet: bool = False) -> None:
         for chip in self.chips.values():
-            chip.deleteLater()
+            self._drop(chip)
         self.chips.clear()
         self._chosen = []
         for pid in ids:
@@ -74,8 +74,14 @@ class PeopleChips(QWidget):
     def remove(self, person_id: int) -> None:
         if person_id in self._chosen:
             self._chosen.remove(person_id)
-            self.chips.pop(person_id).deleteLater()
+            self._drop(self.chips.pop(person_id))
             emit(self.changed)
+
+    def _drop(self, chip: QPushButton) -> None:
+        """Gone from the row now (deleteLater alone would leave it shown until the loop turns)."""
+        self._lay.removeWidget(chip)
+        chip.hide()
+        chip.deleteLater()
 
     def _add(self, person_id: int) -> None:
         self._chosen.append(person_id)

@@ -19,8 +19,8 @@ class TimelineView(QWidget):
     def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.with_people = PeopleChips("Photos with", "everyone — add a person…")
-        self.without_people = PeopleChips("without", "nobody — add a person…")
+        self.with_people = PeopleChips("Photos with", "add a person…")
+        self.without_people = PeopleChips("without", "add a person…")
         self.clear_button = QPushButton("Show all photos")
         self.summary = QLabel("Loading…")
         self.grid = PhotosGrid(ctx, thumbs, name="timeline")
