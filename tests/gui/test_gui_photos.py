@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from faceapp.storage.db import open_library
 from faceapp.storage.faces import insert_face
@@ -166,7 +167,8 @@ def test_a_new_filter_replaces_the_chips(qtbot, make_window, family, settle):
     page = win.show_view("Photos")
     settle(win)
     page.set_filter([people["Ann"], people["Ben"]], [people["Cy"]])
-    page.set_filter([people["Ben"]])  # at once: not only after the event loop deletes the old chips
+    page.set_filter([people["Ben"]])
+    QApplication.processEvents()  # shown at once: not only when the event loop deletes the old chips
     shown = [c for c in page.with_people.findChildren(type(page.clear_button)) if c.isVisible()]
     assert [c.text() for c in shown] == ["Ben  ✕"]
     assert not [c for c in page.without_people.findChildren(type(page.clear_button)) if c.isVisible()]
