@@ -156,7 +156,9 @@ def measure_photos(db_path: Path) -> tuple[dict[str, float], dict[str, float]]:
     win.show()
     settle(1.0, win.ctx, 300)
     step("open + people")
-    person = win.people.model.person_at(0)
+    from faceapp.gui import services
+
+    person = max(services.list_people(win.ctx.db), key=lambda p: p.photos)
     view = win.open_person(person.id)
     settle(0.5, win.ctx, 300)
     step("open person (Photos tab)")

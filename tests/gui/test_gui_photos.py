@@ -93,7 +93,7 @@ def test_clicking_a_photo_opens_the_viewer(qtbot, make_window, family, settle):
     model = view.photos.model
     row = next(i for i in range(model.rowCount()) if model.row(i).kind == "photo")
     with qtbot.waitSignal(view.photo_requested, timeout=2000) as sig:
-        view.photos.open_index(model.index(row))
+        view.photos.open_row(row)
     assert Path(sig.args[1]).name == "ann_ben_2023_02.jpg"
 
 

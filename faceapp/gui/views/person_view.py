@@ -279,9 +279,9 @@ class PersonView(QWidget):
 
     def open_photo(self) -> None:
         """The photo chosen in the Photos tab, else that of the first face selected in the Faces tab."""
-        idx = self.photos.view.currentIndex()
-        if self.tabs.currentWidget() is self.photos and idx.isValid():
-            self.photos.open_index(idx)
+        row = self.photos.current_photo()
+        if self.tabs.currentWidget() is self.photos and row >= 0:
+            self.photos.open_row(row)
             return
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         if rows:

@@ -10,86 +10,68 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QListView,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from faceapp.gui.context import LibraryContext
-from faceapp.gui.models.photos_model import PhotoRole, PhotosModel
-from faceapp.gui.qtcompat import emit, variant
+from faceapp.gui.models.photos_model import PhotosModel
+from faceapp.gui.qtcompat import emit
 from faceapp.gui.services.photos import PhotosPage, photos_page
 from faceapp.gui.thumbs import FaceThumbnails, PhotoThumbnails, photo_thumbnails
+from faceapp.gui.views.photos_view import PhotoGridView
 
 TILE = 160  # the photo's square on a tile
 FACE = 30  # a small face on a tile
 MAX_FACES = 4
 PAGE = 300
 HEADER_HEIGHT = {"year": 42, "month": 30}
-Index = QModelIndex | QPersistentModelIndex
 
 
-class PhotoTileDelegate(QStyledItemDelegate):
+class TilePainter:
     """Paints a header line or a photo tile straight from the model's rows (a grid that scrolls
     through thousands of tiles can't afford a round trip through Qt's item data for each)."""
 
-    def __init__(self, view: QListView, model: PhotosModel, faces: FaceThumbnails | None) -> None:
-        super().__init__(view)
-        self.view = view
+    def __init__(self, widget: QWidget, model: PhotosModel, faces: FaceThumbnails | None) -> None:
+        self.widget = widget
         self.model = model
         self.faces = faces
-        self._tile = QSize(TILE + 8, TILE + 8)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        kind = self.model.row(index.row()).kind
-        if kind in HEADER_HEIGHT:  # a header fills its own line of the grid
-            return QSize(max(TILE, self.view.viewport().width() - 2 * self.view.spacing() - 4), HEADER_HEIGHT[kind])
-        return self._tile
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        row = self.model.row(index.row())
-        r: QRect = option.rect
+    def __call__(self, painter: QPainter, rect: QRect, row_index: int, current: bool) -> None:
+        row = self.model.row(row_index)
+        palette = self.widget.palette()
         if row.photo is None:
-            self._paint_header(painter, option, row.kind, row.text)
+            self._paint_header(painter, rect, palette, row.kind, row.text)
             return
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(r, option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight))
+        if current:
+            painter.fillRect(rect.adjusted(-3, -3, 3, 3), palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight))
         pm = self.model.thumbs.pixmap(row.photo.path)
-        square = QRect(r.left() + 4, r.top() + 4, TILE, TILE)
         if not pm.isNull():
             w, h = pm.width(), pm.height()
             if max(w, h) > TILE:
                 size = pm.size().scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio)
                 w, h = size.width(), size.height()
-            painter.drawPixmap(QRect(square.left() + (TILE - w) // 2, square.top() + (TILE - h) // 2, w, h), pm)
-        self._paint_faces(painter, square, self.model.tile_faces(row.photo))
+            painter.drawPixmap(QRect(rect.left() + (TILE - w) // 2, rect.top() + (TILE - h) // 2, w, h), pm)
+        self._paint_faces(painter, rect, self.model.tile_faces(row.photo))
 
-    def _paint_header(self, painter: QPainter, option: QStyleOptionViewItem, kind: str, text: str) -> None:
-        r: QRect = option.rect
+    def _paint_header(self, painter: QPainter, r: QRect, palette: QPalette, kind: str, text: str) -> None:
         painter.save()
-        font = QFont(option.font)
+        font = QFont(self.widget.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * (1.6 if kind == "year" else 1.15))
         painter.setFont(font)
-        painter.setPen(option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText))
-        painter.drawText(r.adjusted(4, 0, 0, -4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
+        painter.setPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText))
+        painter.drawText(r.adjusted(0, 0, 0, -4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
         if kind == "year":
-            painter.setPen(QPen(option.palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Mid), 1))
-            painter.drawLine(r.left() + 4, r.bottom(), r.right() - 4, r.bottom())
+            painter.setPen(QPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Mid), 1))
+            painter.drawLine(r.left(), r.bottom(), r.right(), r.bottom())
         painter.restore()
 
     def _paint_faces(self, painter: QPainter, square: QRect, faces: list) -> None:
         if self.faces is None or not faces:
             return
         painter.save()
-        x, y = square.left() + 3, square.bottom() - FACE - 2
+        x, y = square.left() + 3, square.top() + TILE - FACE - 3
         painter.setPen(QPen(QColor(255, 255, 255), 2))
         for fid, _pid, _label in faces[:MAX_FACES]:
             box = QRect(x, y, FACE, FACE)
@@ -121,24 +103,9 @@ class PhotosGrid(QWidget):
         self.with_ids: list[int] = []
         self.without: list[int] = []
         self._opened: tuple[int, float] = (-1, 0.0)
-        view = self.view = QListView()
-        view.setViewMode(QListView.ViewMode.IconMode)
-        view.setMovement(QListView.Movement.Static)
-        view.setResizeMode(QListView.ResizeMode.Adjust)
-        view.setWrapping(True)
-        view.setUniformItemSizes(False)  # headers are as wide as the grid
-        view.setLayoutMode(QListView.LayoutMode.Batched)
-        view.setBatchSize(300)
-        view.setSpacing(3)
-        view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # a steady width for the headers
-        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.verticalScrollBar().setSingleStep(40)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setItemDelegate(PhotoTileDelegate(view, self.model, faces))
-        view.setModel(self.model)
-        view.clicked.connect(self.open_index)
-        view.activated.connect(self.open_index)
+        view = self.view = PhotoGridView(self.model, TILE, HEADER_HEIGHT, TilePainter(self, self.model, faces))
+        view.clicked.connect(self.open_row)
+        view.activated.connect(self.open_row)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(view)
@@ -148,7 +115,8 @@ class PhotosGrid(QWidget):
         self.with_ids, self.without = list(with_ids), list(without)
         self.thumbs.drop_requests()
         self.model.clear(loading=True)
-        self.view.scrollToTop()
+        self.view.verticalScrollBar().setValue(0)
+        self.view.current = -1
         self._want_page(0)
 
     def reload(self) -> None:
@@ -163,8 +131,12 @@ class PhotosGrid(QWidget):
         if page.months is not None:
             emit(self.loaded, self.model.total())
 
-    def open_index(self, index: QModelIndex) -> None:
-        p = variant(index.data(PhotoRole))
+    def current_photo(self) -> int:
+        """The model row of the photo chosen (clicked or reached with the arrow keys), or -1."""
+        return self.view.current
+
+    def open_row(self, row: int) -> None:
+        p = self.model.row(row).photo if 0 <= row < self.model.rowCount() else None
         if p is None:
             return
         now = time.monotonic()
