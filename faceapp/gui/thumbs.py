@@ -40,7 +40,7 @@ class FaceThumbnails(QObject):
         self._cache_size = cache_size
         self._batch = batch
         self._pending: set[int] = set()
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._queue: queue.LifoQueue[int | None] = queue.LifoQueue()  # the latest asked (on screen) first
         self._loaded.connect(self._store)
         self._placeholder = QPixmap(112, 112)
         self._placeholder.fill(QColor(210, 210, 210))
@@ -127,6 +127,7 @@ def _crops(db, ids: list[int], face_crops) -> list:  # noqa: ANN001
 
 _PHOTO_THUMBS: PhotoThumbnails | None = None
 BATCH_S = 0.05
+MAX_WAITING = 120  # photo thumbnails asked for and still waiting (a few screens of tiles)
 
 
 def photo_thumbnails() -> PhotoThumbnails:
@@ -155,9 +156,12 @@ class PhotoThumbnails(QObject):
         self.side = side
         self._cache: OrderedDict[str, QPixmap] = OrderedDict()
         self._cache_size = cache_size
-        self._pending: set[str] = set()  # asked for, not yet made
+        # Asked for, not yet made, newest last: the workers take the newest. Only the latest
+        # MAX_WAITING are kept: tiles scrolled past long ago are asked again if painted again.
+        self._wanted: OrderedDict[str, None] = OrderedDict()
+        self._generation = 0  # drop_requests: results of earlier requests are not wanted
+        self._making: set[str] = set()  # taken by a worker now
         self._lock = threading.Condition()
-        self._stack: list[str] = []  # newest last; the workers pop from the end
         self._closed = False
         self._loaded.connect(self._store)
         self._placeholder = QPixmap(side, side)
@@ -183,17 +187,21 @@ class PhotoThumbnails(QObject):
 
     def request(self, path: str) -> None:
         with self._lock:
-            if path in self._pending and path in self._stack:  # asked again: on screen now, so first
-                self._stack.remove(path)
-            self._pending.add(path)
-            self._stack.append(path)
+            if path in self._making:
+                return
+            if path in self._wanted:  # asked again: on screen now, so it goes first
+                self._wanted.move_to_end(path)
+                return
+            self._wanted[path] = None
+            if len(self._wanted) > MAX_WAITING:
+                self._wanted.popitem(last=False)
             self._lock.notify()
 
     def drop_requests(self) -> None:
         """Forget what is still waiting (another list is shown: its visible tiles ask again)."""
         with self._lock:
-            self._stack.clear()
-            self._pending.clear()
+            self._wanted.clear()
+            self._generation += 1
 
     def forget(self, paths: list[str] | None = None) -> None:
         for p in paths if paths is not None else list(self._cache):
@@ -201,7 +209,7 @@ class PhotoThumbnails(QObject):
 
     def waiting(self) -> int:
         with self._lock:
-            return len(self._pending)
+            return len(self._wanted)
 
     def close(self) -> None:
         with self._lock:
@@ -226,15 +234,18 @@ class PhotoThumbnails(QObject):
         started = 0.0
         while True:
             with self._lock:
-                if batch and (not self._stack or time.monotonic() - started > BATCH_S):
+                if batch and (not self._wanted or time.monotonic() - started > BATCH_S):
                     send, batch = batch, []
                 else:
                     send = None
-                while send is None and not self._stack and not self._closed:
+                while send is None and not self._wanted and not self._closed:
                     self._lock.wait()
                 if self._closed:
                     return
-                path = None if send is not None else self._stack.pop()
+                if send is None:
+                    path, _ = self._wanted.popitem(last=True)
+                    generation = self._generation
+                    self._making.add(path)
             if send is not None:
                 try:
                     emit(self._loaded, send)
@@ -243,9 +254,9 @@ class PhotoThumbnails(QObject):
                 continue
             img = self._make(path)
             with self._lock:
-                if path not in self._pending:
+                self._making.discard(path)
+                if generation != self._generation:
                     continue  # dropped meanwhile (another list is shown)
-                self._pending.discard(path)
             if not batch:
                 started = time.monotonic()
             batch.append((path, img))
