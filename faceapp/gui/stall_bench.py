@@ -101,7 +101,24 @@ def build_photo_library(path: Path, photos: int) -> None:
                            embeddings=np.stack([vector_of[f["id"]] for f in faces]) if faces else None)
                 made += 1
     services.recluster(db)
+    merge_copies(db)
     db.conn.close()
+
+
+def merge_copies(db) -> None:  # noqa: ANN001
+    """One person per sample-album name (the copies of a face cluster by copy, not by person): as a
+    user merging them would, so the biggest person has a photo in every copy."""
+    from faceapp.gui import services
+
+    by_name: dict[str, list[int]] = {}
+    for p in services.list_people(db):
+        faces = services.person_faces(db, p.id)
+        names = [Path(f.path).stem.rsplit("_", 1)[0] for f in faces]
+        if names:
+            by_name.setdefault(max(set(names), key=names.count), []).append(p.id)
+    for ids in by_name.values():
+        for other in ids[1:]:
+            services.merge(db, ids[0], other)
 
 
 def _ticking() -> tuple[list[float], object]:
