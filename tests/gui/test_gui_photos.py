@@ -85,15 +85,25 @@ def test_person_opens_on_photos_by_month(qtbot, make_window, family, settle):
 
 
 def test_clicking_a_photo_opens_the_viewer(qtbot, make_window, family, settle):
+    from PySide6.QtCore import Qt
+
     lib, people = family
     win = make_window(lib)
     view = win.open_person(people["Ben"])
     settle(win)
     qtbot.waitUntil(view.photos.model.finished, timeout=5000)
-    model = view.photos.model
-    row = next(i for i in range(model.rowCount()) if model.row(i).kind == "photo")
+    model, grid = view.photos.model, view.photos.view
+    rows = [i for i in range(model.rowCount()) if model.row(i).kind == "photo"]
+    assert grid.row_at(grid.row_rect(rows[0]).left() - 1, grid.row_rect(rows[0]).top() - 1) == -1  # a header's line
     with qtbot.waitSignal(view.photo_requested, timeout=2000) as sig:
-        view.photos.open_row(row)
+        qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.row_rect(rows[1]).center())
+    assert Path(sig.args[1]).name == model.row(rows[1]).photo.path.rsplit("/", 1)[-1]
+    qtbot.wait(900)  # past the double-click guard
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Left)  # the arrow keys move between photos, over the headers
+    assert grid.current == rows[0]
+    with qtbot.waitSignal(view.photo_requested, timeout=2000) as sig:
+        qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert Path(sig.args[1]).name == "ann_ben_2023_02.jpg"
 
 
