@@ -182,3 +182,22 @@ def test_a_new_filter_replaces_the_chips(qtbot, make_window, family, settle):
     shown = [c for c in page.with_people.findChildren(type(page.clear_button)) if c.isVisible()]
     assert [c.text() for c in shown] == ["Ben  ✕"]
     assert not [c for c in page.without_people.findChildren(type(page.clear_button)) if c.isVisible()]
+
+
+def test_photos_tab_follows_an_undo_while_shown(qtbot, make_window, family, settle):
+    from faceapp.gui import services
+
+    lib, people = family
+    win = make_window(lib)
+    view = win.open_person(people["Cy"])
+    settle(win)
+    qtbot.waitUntil(view.photos.model.finished, timeout=5000)
+    assert len(view.photos.model.photos()) == 1
+    face = next(f.id for f in services.person_faces(win.ctx.db, people["Ann"]) if f.path.endswith("ann_2021_06.jpg"))
+    services.move(win.ctx.db, [face], people["Cy"])  # e.g. from another window, then Ctrl+Z here
+    win.ctx.notify("people")
+    settle(win)
+    qtbot.waitUntil(lambda: view.photos.model.finished() and len(view.photos.model.photos()) == 2, timeout=5000)
+    view.undo()
+    settle(win)
+    qtbot.waitUntil(lambda: view.photos.model.finished() and len(view.photos.model.photos()) == 1, timeout=5000)

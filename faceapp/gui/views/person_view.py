@@ -200,6 +200,9 @@ class PersonView(QWidget):
         self.name.setPlaceholderText(p.label)
         self.hidden.setChecked(p.hidden)
         self.info.setText(f"<b>{p.label}</b> · {p.faces} faces in {p.photos} photos")
+        if self._photos_of == p.id and self.photos.model.finished() and self.photos.model.total() != p.photos:
+            self._photos_of = None  # photos came or went (an undo, a merge): read the Photos tab again
+            self._load_photos()
         self._others = [q for q in people if q.id != p.id]
         for q in self._others:
             self.move_target.addItem(q.label, q.id)
