@@ -23,6 +23,7 @@ from faceapp.storage.faces import face_count
 
 # Sidebar entries after Library and People: (title, module, class); built when first shown.
 LAZY_VIEWS = [
+    ("Photos", "faceapp.gui.views.timeline_view", "TimelineView"),
     ("Review", "faceapp.gui.views.review_view", "ReviewView"),
     ("Verify", "faceapp.gui.views.verify_view", "VerifyView"),
     ("Improve recognition", "faceapp.gui.views.improve_view", "ImproveView"),

@@ -27,6 +27,7 @@ class Photo:
     date: str | None  # ISO-8601 local time: the EXIF date, else the file's
     dated_by: str  # "exif" | "file" | "none"
     people: list[tuple[int, str]] = field(default_factory=list)  # (person id, label), by label
+    faces: list[tuple[int, int]] = field(default_factory=list)  # (face id, person id): one face each, as people
 
     def as_dict(self) -> dict:
         return {"photo_id": self.id, "path": self.path, "date": self.date, "dated_by": self.dated_by,
@@ -87,7 +88,11 @@ def photos_together(db: Database, with_ids: Sequence[int], without: Sequence[int
     out = []
     for h in store.photos_with(db, with_ids, without, limit, offset):
         shown = sorted((p for p in h.person_ids if labels.shown(p)), key=labels.key)
-        out.append(Photo(h.id, h.path, h.date, h.dated_by, [(p, labels.label(p)) for p in shown]))
+        face_of = {}
+        for fid, pid in h.faces:
+            face_of.setdefault(pid, fid)
+        out.append(Photo(h.id, h.path, h.date, h.dated_by, [(p, labels.label(p)) for p in shown],
+                         [(face_of[p], p) for p in shown]))
     return out
 
 

@@ -13,7 +13,7 @@ faces_photo, so the cost follows the wanted people's faces, not the library's si
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
@@ -30,6 +30,7 @@ class PhotoHit:
     date: str | None  # ISO-8601, local time; None when neither EXIF nor the file says
     dated_by: str  # "exif" | "file" | "none"
     person_ids: list[int]  # everyone in the photo (hidden people too), in no set order
+    faces: list[tuple[int, int]] = field(default_factory=list)  # (face id, person id) of those people, by face id
 
 
 def _selection(with_ids: Sequence[int], without_ids: Sequence[int]) -> tuple[str, list]:
@@ -61,11 +62,16 @@ def photos_with(db: Database, with_ids: Sequence[int], without_ids: Sequence[int
     rows = db.execute(
         f"WITH sel AS ({sel}), page AS (SELECT * FROM sel {order} LIMIT ? OFFSET ?) "
         f"SELECT page.id, page.path, page.date, page.exif, "
-        f"(SELECT group_concat(DISTINCT a.person_id) FROM faces f JOIN face_assignments a ON a.face_id = f.id "
+        f"(SELECT group_concat(f.id || ':' || a.person_id) FROM faces f JOIN face_assignments a ON a.face_id = f.id "
         f" WHERE f.photo_id = page.id AND {_REAL_FACE}) "
         f"FROM page {order}", [*params, -1 if limit is None else int(limit), int(offset)]).fetchall()
-    return [PhotoHit(r[0], r[1], r[2], "exif" if r[3] else ("file" if r[2] else "none"),
-                     [int(p) for p in r[4].split(",")] if r[4] else []) for r in rows]
+    return [_hit(r) for r in rows]
+
+
+def _hit(r: Sequence) -> PhotoHit:
+    faces = sorted(tuple(int(v) for v in pair.split(":")) for pair in r[4].split(",")) if r[4] else []
+    people = list(dict.fromkeys(p for _, p in faces))
+    return PhotoHit(r[0], r[1], r[2], "exif" if r[3] else ("file" if r[2] else "none"), people, faces)
 
 
 def months_with(db: Database, with_ids: Sequence[int], without_ids: Sequence[int] = ()

@@ -1,4 +1,5 @@
-"""Person: every face of one person, with the decisions that fix mistakes (keyboard-driven)."""
+"""Person: their photos (the Photos tab, the default: whole photos by month, newest first) and
+every face of theirs with the decisions that fix mistakes (the Faces tab, keyboard-driven)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +23,7 @@ from faceapp.gui.grid import make_grid
 from faceapp.gui.models.faces_model import FacesModel
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.gui.views.photos_grid import PhotosGrid
 
 UNSORTED = -1  # person_id while the view shows the faces in no person
 
@@ -69,10 +72,16 @@ class PersonView(QWidget):
         self._others: list[services.Person] = []
         self._suggestions: list[tuple[services.Person, float]] = []
         self.grid.setModel(self.model)
+        self.photos = PhotosGrid(ctx, thumbs, name="person-photos")
+        self._photos_of: int | None = None  # whose photos the Photos tab holds (None: to be loaded)
 
         top = QHBoxLayout()
-        for w in (self.back_button, self.name, self.rename_button, self.hidden, QLabel("Order:"), self.order):
+        for w in (self.back_button, self.name, self.rename_button, self.hidden):
             top.addWidget(w)
+        order = QHBoxLayout()
+        order.addWidget(QLabel("Order:"))
+        order.addWidget(self.order)
+        order.addStretch()
         merge = QHBoxLayout()
         merge.addWidget(QLabel("Same person as:"))
         merge.addWidget(self.merge_target, 1)
@@ -89,12 +98,19 @@ class PersonView(QWidget):
         acts.addWidget(self.move_button)
         acts.addWidget(self.move_target)
         acts.addWidget(self.undo_button)
+        faces_tab = QWidget()
+        faces = QVBoxLayout(faces_tab)
+        faces.addLayout(order)
+        faces.addLayout(merge)
+        faces.addWidget(self.grid, 1)
+        faces.addLayout(acts)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.photos, "Photos")
+        self.tabs.addTab(faces_tab, "Faces")
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.info)
-        lay.addLayout(merge)
-        lay.addWidget(self.grid, 1)
-        lay.addLayout(acts)
+        lay.addWidget(self.tabs, 1)
 
         self.back_button.clicked.connect(lambda: emit(self.back))
         self.rename_button.clicked.connect(self.rename)
@@ -105,18 +121,36 @@ class PersonView(QWidget):
         self.order.currentIndexChanged.connect(lambda _: self.refresh())
         self.undo_button.clicked.connect(self.undo)
         self.grid.activated.connect(lambda _: self.open_photo())
+        self.photos.photo_requested.connect(lambda pid, path: emit(self.photo_requested, pid, path))
+        self.tabs.currentChanged.connect(lambda _: self._load_photos())
         QShortcut(QKeySequence("M"), self, activated=self.move_selected)
         QShortcut(QKeySequence("Escape"), self, activated=lambda: emit(self.back))
 
     # -- showing a person --------------------------------------------------------------------
     def show_person(self, person_id: int) -> None:
+        """A person opens on their photos (the Faces tab is one click away, for corrections)."""
         self.person_id = person_id
+        self._photos_of = None
+        self.tabs.setTabEnabled(0, True)
+        self.tabs.setCurrentIndex(0)
         self.refresh()
 
     def show_unsorted(self) -> None:
         """The faces in no person: they can be moved to a person or marked as not a face."""
         self.person_id = UNSORTED
+        self._photos_of = None
+        self.tabs.setCurrentIndex(1)
+        self.tabs.setTabEnabled(0, False)
         self.refresh()
+
+    def _load_photos(self) -> None:
+        """The Photos tab's list, read when it is shown and not yet read for this person."""
+        pid = self.person_id
+        if pid is None or pid == UNSORTED or self.tabs.currentWidget() is not self.photos or self._photos_of == pid:
+            return
+        self._photos_of = pid
+        self.photos.model.hide_faces_of = {pid}
+        self.photos.show_photos([pid])
 
     def _set_mode(self, unsorted: bool) -> None:
         for w in (self.name, self.rename_button, self.hidden, self.merge_target, self.merge_button, self.order):
@@ -133,6 +167,9 @@ class PersonView(QWidget):
             self.loader.load(lambda db: (None, services.unsorted_faces(db), services.list_people(db, True)),
                              self._apply)
             return
+        if self._photos_of == pid and self.tabs.currentWidget() is not self.photos:
+            self._photos_of = None  # faces may have moved: the Photos tab reads again when next shown
+        self._load_photos()
         least = bool(variant(self.order.currentData()))
         self.loader.load(lambda db: (services.person(db, pid), services.person_faces(db, pid, least),
                                      services.list_people(db, True)), self._apply)
@@ -163,6 +200,9 @@ class PersonView(QWidget):
         self.name.setPlaceholderText(p.label)
         self.hidden.setChecked(p.hidden)
         self.info.setText(f"<b>{p.label}</b> · {p.faces} faces in {p.photos} photos")
+        if self._photos_of == p.id and self.photos.model.finished() and self.photos.model.total() != p.photos:
+            self._photos_of = None  # photos came or went (an undo, a merge): read the Photos tab again
+            self._load_photos()
         self._others = [q for q in people if q.id != p.id]
         for q in self._others:
             self.move_target.addItem(q.label, q.id)
@@ -241,6 +281,11 @@ class PersonView(QWidget):
         self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")
 
     def open_photo(self) -> None:
+        """The photo chosen in the Photos tab, else that of the first face selected in the Faces tab."""
+        row = self.photos.current_photo()
+        if self.tabs.currentWidget() is self.photos and row >= 0:
+            self.photos.open_row(row)
+            return
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         if rows:
             f = self.model.face_at(rows[0])
