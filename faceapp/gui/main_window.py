@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.people.person_opened.connect(self.open_person)
         self.people.unsorted_opened.connect(self.open_unsorted)
         self.person.back.connect(lambda: self.show_view("People"))
-        self.person.photo_requested.connect(self.open_photo)
+        self.person.photo_requested.connect(self._open_persons_photo)
         ctx.changed.connect(lambda topic: topic == "people" and self.person.isVisible() and self.person.refresh())
         self._menus()
         self.resize(1200, 800)
@@ -156,12 +156,17 @@ class MainWindow(QMainWindow):
         self.open_person(-1)
         return self.person
 
-    def open_photo(self, photo_id: int, path: str) -> QWidget:
+    def open_photo(self, photo_id: int, path: str, person_id: int | None = None) -> QWidget:
+        """The photo viewer; with `person_id`, previous/next step through that person's photos."""
         from faceapp.gui.views.photo_dialog import PhotoDialog
 
-        dlg = PhotoDialog(self.ctx, photo_id, path, self)
+        dlg = PhotoDialog(self.ctx, photo_id, path, self, person_id=person_id)
         dlg.show()
         return dlg
+
+    def _open_persons_photo(self, photo_id: int, path: str) -> QWidget:
+        pid = self.person.person_id
+        return self.open_photo(photo_id, path, pid if pid is not None and pid >= 0 else None)
 
     def import_names(self, ask=None) -> ImportNames:  # noqa: ANN001 (ask: text -> bool, for tests)
         """Names other tools left in XMP, as confirmed faces (see faceapp.gui.import_names)."""

@@ -47,7 +47,7 @@ def test_person_view_keyboard_actions_and_undo(qtbot, window, grouped_sample, se
     qtbot.keyClick(view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo
     settle(window)
     assert second in _assigned(grouped_sample, big.id)
-    assert "Undone" in window.statusBar().currentMessage()
+    assert "Undone" in window.statusBar().currentMessage() and "Redo" in window.statusBar().currentMessage()
 
     _select(view, [view.model.total() - 1])
     last = view.model.face_at(view.model.total() - 1).id
@@ -160,3 +160,34 @@ def test_person_merged_away_returns_to_people(qtbot, window, settle):
     window.ctx.act(services.merge, a.id, b.id)  # e.g. from the Review view
     settle(window)
     assert view.person_id is None and window.stack.currentWidget() is window.people
+
+
+def test_a_photo_opened_from_a_person_steps_through_that_persons_photos(qtbot, window, settle):
+    """The viewer opened from a person's page (its Photos or Faces tab asks the window through
+    photo_requested) offers previous/next among that person's photos; it was opened without the
+    person, so both stayed off."""
+    from faceapp.gui.views.photo_dialog import PhotoDialog
+
+    big = max(services.list_people(window.ctx.db), key=lambda p: p.photos)
+    assert big.photos >= 2
+    view = window.open_person(big.id)
+    settle(window)
+    face = view.model.face_at(0)
+    view.photo_requested.emit(face.photo_id, face.path)
+    qtbot.waitUntil(lambda: bool(window.findChildren(PhotoDialog)), timeout=5000)
+    dlg = window.findChildren(PhotoDialog)[-1]
+    assert dlg.person_id == big.id
+    qtbot.waitUntil(lambda: dlg.prev_button.isEnabled() or dlg.next_button.isEnabled(), timeout=10_000)
+
+
+def test_the_person_pages_undo_button_offers_redo(qtbot, window, settle):
+    big = max(services.list_people(window.ctx.db), key=lambda p: p.faces)
+    view = window.open_person(big.id)
+    settle(window)
+    _select(view, [0])
+    qtbot.keyClick(view.grid, Qt.Key.Key_C)  # confirm
+    settle(window)
+    view.undo_button.click()
+    settle(window)
+    qtbot.waitUntil(lambda: "Undone" in window.statusBar().currentMessage(), timeout=5000)
+    assert "Redo (Ctrl+Shift+Z)" in window.statusBar().currentMessage()

@@ -275,10 +275,9 @@ class PersonView(QWidget):
 
     def undo(self) -> None:
         """Undo the latest decision, wherever it was made (also Edit → Undo, Ctrl+Z, in every view)."""
-        self.ctx.act(services.undo, then=self._undone, tell=False)
+        from faceapp.gui.services import feedback
 
-    def _undone(self, what: str | None) -> None:
-        self.ctx.say(f"Undone: {what}" if what else "Nothing to undo")
+        self.ctx.act(feedback.undo_step, then=self.ctx.say, tell=False)  # "Undone: … · Redo (Ctrl+Shift+Z)"
 
     def open_photo(self) -> None:
         """The photo chosen in the Photos tab, else that of the first face selected in the Faces tab."""
