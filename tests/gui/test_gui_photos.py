@@ -201,3 +201,29 @@ def test_photos_tab_follows_an_undo_while_shown(qtbot, make_window, family, sett
     view.undo()
     settle(win)
     qtbot.waitUntil(lambda: view.photos.model.finished() and len(view.photos.model.photos()) == 1, timeout=5000)
+
+
+def test_a_birth_date_typed_on_the_person_page_shows_the_age_on_the_months(qtbot, make_window, family, settle):
+    """Born: typed on the person page is kept (one undoable step), the page says the age today and the
+    Photos tab's month headers the age in that month."""
+    from datetime import date
+
+    from PySide6.QtCore import Qt
+
+    from faceapp.jobs.birth_date import birth_date
+
+    lib, people = family
+    win = make_window(lib)
+    settle(win)
+    view = win.open_person(people["Ann"])
+    settle(win)
+    view.born.setText("2019-05-20")
+    qtbot.keyClick(view.born, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: birth_date(win.ctx.db, people["Ann"]) == "2019-05-20", timeout=5000)
+    qtbot.waitUntil(lambda: "born 2019-05-20" in view.info.text(), timeout=5000)
+    model = view.photos.model
+    qtbot.waitUntil(lambda: model.finished() and "age" in " ".join(model.months()), timeout=10_000)
+    assert model.months() == ["February 2023  ·  2 photos  ·  age 3", "July 2022  ·  1 photo  ·  age 3",
+                              "June 2021  ·  1 photo  ·  age 2", "May 2020  ·  1 photo  ·  age 0"]  # mid-May: before the 20th
+    today = date.today()
+    assert f"(age {today.year - 2019 - ((today.month, today.day) < (5, 20))})" in view.info.text()

@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.services.photos import Photo, PhotosPage, month_title
 from faceapp.gui.thumbs import FaceThumbnails, PhotoThumbnails
+from faceapp.jobs.birth_date import age_on
 
 PhotoRole = Qt.ItemDataRole.UserRole + 3
 KindRole = Qt.ItemDataRole.UserRole + 4  # "year" | "month" | "photo"
@@ -37,6 +38,7 @@ class PhotosModel(QAbstractListModel):
         self.face_thumbs = faces
         self.want_page: Callable[[int], None] = lambda offset: None  # the view loads, then add_page
         self.hide_faces_of: set[int] = set()  # people not drawn on the tiles (the person page's own)
+        self.birth: str | None = None  # the person page's person's birth date: month headers say the age
         self._rows: list[Row] = []
         self._months: dict[str | None, int] = {}
         self._photos = 0
@@ -90,7 +92,8 @@ class PhotosModel(QAbstractListModel):
                 else:
                     if not isinstance(month, str) or month[:4] != year:
                         out.append(Row("year", year))
-                    out.append(Row("month", f"{name} {year}{count}"))
+                    age = age_on(self.birth, f"{m}-15")  # mid-month: the headers' age is the month's
+                    out.append(Row("month", f"{name} {year}{count}" + ("" if age is None else f"  ·  age {age}")))
                 month = m
             out.append(Row("photo", photo=p))
         return out

@@ -3,6 +3,8 @@ every face of theirs with the decisions that fix mistakes (the Faces tab, keyboa
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -24,6 +26,7 @@ from faceapp.gui.models.faces_model import FacesModel
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.views.photos_grid import PhotosGrid
+from faceapp.jobs.birth_date import age_on, birth_date, set_birth_date
 
 UNSORTED = -1  # person_id while the view shows the faces in no person
 
@@ -53,6 +56,11 @@ class PersonView(QWidget):
         self.name = QLineEdit(placeholderText="Name this person")
         self.rename_button = QPushButton("Rename")
         self.hidden = QCheckBox("Hidden")
+        self.born = QLineEdit(placeholderText="Born: YYYY-MM-DD")
+        self.born.setToolTip("Optional. With a birth date, the photos show the age on each (Enter to save; "
+                             "empty it to forget)")
+        self.born.setMaximumWidth(150)
+        self._birth: str | None = None
         self.order = QComboBox()
         self.order.addItem("As grouped", False)
         self.order.addItem("Least like this person first", True)
@@ -76,7 +84,7 @@ class PersonView(QWidget):
         self._photos_of: int | None = None  # whose photos the Photos tab holds (None: to be loaded)
 
         top = QHBoxLayout()
-        for w in (self.back_button, self.name, self.rename_button, self.hidden):
+        for w in (self.back_button, self.name, self.rename_button, self.born, self.hidden):
             top.addWidget(w)
         order = QHBoxLayout()
         order.addWidget(QLabel("Order:"))
@@ -115,6 +123,7 @@ class PersonView(QWidget):
         self.back_button.clicked.connect(lambda: emit(self.back))
         self.rename_button.clicked.connect(self.rename)
         self.name.returnPressed.connect(self.rename)
+        self.born.returnPressed.connect(self.set_birth_date)
         self.hidden.clicked.connect(self.set_hidden)
         self.merge_button.clicked.connect(self.merge)
         self.move_button.clicked.connect(self.move_selected)
@@ -153,7 +162,7 @@ class PersonView(QWidget):
         self.photos.show_photos([pid])
 
     def _set_mode(self, unsorted: bool) -> None:
-        for w in (self.name, self.rename_button, self.hidden, self.merge_target, self.merge_button, self.order):
+        for w in (self.name, self.rename_button, self.born, self.hidden, self.merge_target, self.merge_button, self.order):
             w.setEnabled(not unsorted)
         for method, b in self.action_buttons.items():
             b.setEnabled(not unsorted or method in ("not_a_face_selected", "open_photo"))
@@ -164,7 +173,7 @@ class PersonView(QWidget):
         if pid is None:
             return
         if pid == UNSORTED:
-            self.loader.load(lambda db: (None, services.unsorted_faces(db), services.list_people(db, True)),
+            self.loader.load(lambda db: (None, services.unsorted_faces(db), services.list_people(db, True), None),
                              self._apply)
             return
         if self._photos_of == pid and self.tabs.currentWidget() is not self.photos:
@@ -172,11 +181,11 @@ class PersonView(QWidget):
         self._load_photos()
         least = bool(variant(self.order.currentData()))
         self.loader.load(lambda db: (services.person(db, pid), services.person_faces(db, pid, least),
-                                     services.list_people(db, True)), self._apply)
+                                     services.list_people(db, True), birth_date(db, pid)), self._apply)
         self.suggest_loader.load(lambda db: services.merge_suggestions(db, pid), self._apply_suggestions)
 
     def _apply(self, result: tuple) -> None:
-        p, faces, people = result
+        p, faces, people, birth = result
         self.model.set_faces(faces)
         self.move_target.clear()
         if self.person_id == UNSORTED:
@@ -199,7 +208,15 @@ class PersonView(QWidget):
         self.name.setText(p.name or "")
         self.name.setPlaceholderText(p.label)
         self.hidden.setChecked(p.hidden)
-        self.info.setText(f"<b>{p.label}</b> · {p.faces} faces in {p.photos} photos")
+        age = age_on(birth, date.today().isoformat())
+        self.info.setText(f"<b>{p.label}</b> · {p.faces} faces in {p.photos} photos"
+                          + (f" · born {birth} (age {age})" if birth and age is not None else ""))
+        if not self.born.hasFocus():
+            self.born.setText(birth or "")
+        if birth != self.photos.model.birth:  # the month headers say the age: read them again
+            self.photos.model.birth = birth
+            self._photos_of = None
+            self._load_photos()
         if self._photos_of == p.id and self.photos.model.finished() and self.photos.model.total() != p.photos:
             self._photos_of = None  # photos came or went (an undo, a merge): read the Photos tab again
             self._load_photos()
@@ -230,6 +247,12 @@ class PersonView(QWidget):
         return [self.model.face_at(r).id for r in rows]
 
     # -- user actions: one service call each -------------------------------------------------
+    def set_birth_date(self) -> None:
+        """The birth date typed (YYYY-MM-DD; empty forgets it), as one undoable step."""
+        if self.person_id is None or self.person_id == UNSORTED:
+            return
+        self.ctx.act(set_birth_date, self.person_id, self.born.text().strip() or None)
+
     def rename(self) -> None:
         if self.person_id is not None:
             self.ctx.act(services.rename, self.person_id, self.name.text())
