@@ -50,6 +50,12 @@ def test_xmp_is_a_file_format_without_a_library():
                        for m in _imports(f, False)), f
 
 
+def test_benchmarks_do_not_import_the_command_line():
+    # a benchmark is a library of measurements: the CLI imports it, never the other way round
+    for f in _files("bench"):
+        assert not any(m.startswith("faceapp.cli") for m in _imports(f, False)), f
+
+
 def test_nothing_in_faceapp_imports_torch_or_trainer_at_module_level():
     for f in _files(""):
         assert not any(m.split(".")[0] in ("torch", "trainer") for m in _imports(f, True)), f

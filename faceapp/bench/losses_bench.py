@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from faceapp.cli import CLIError
+from faceapp.errors import FaceappError
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "celeba_dev"
 
@@ -33,14 +33,14 @@ def cmd_losses(args: argparse.Namespace) -> int:
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise CLIError("this benchmark needs PyTorch: pip install torch==2.13.0") from None
+        raise FaceappError("this benchmark needs PyTorch: pip install torch==2.13.0") from None
     from platformdirs import user_cache_dir
 
     from trainer.bench import DEFAULT_LOSSES, print_table, run
     from trainer.config import TrainConfig
 
     if not args.data.is_dir():
-        raise CLIError(f"no data at {args.data} (research data, never committed; see DESIGN.md)")
+        raise FaceappError(f"no data at {args.data} (research data, never committed; see DESIGN.md)")
     cache = args.cache or Path(user_cache_dir("faceapp", appauthor=False)) / "bench"
     cfg = TrainConfig(device=args.device, trainable_units=args.trainable_units)
     if args.epochs:

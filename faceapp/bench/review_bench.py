@@ -30,7 +30,9 @@ would say little.
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -40,9 +42,8 @@ import numpy as np
 from sqlite_utils import Database
 
 from faceapp.bench.review_pace import Pace, pace_line
-from faceapp.cli import CLIError
-from faceapp.cli.common import print_json
 from faceapp.core.metrics import bcubed
+from faceapp.errors import FaceappError
 from faceapp.jobs.people import PeopleError, recluster
 from faceapp.jobs.review import ReviewItem, accept_items, reject_items, review_queue
 from faceapp.storage import people as store
@@ -232,14 +233,14 @@ def prepare(root: Path, db_path: Path | None, half: str, tmp: Path) -> tuple[Pat
 def cmd_review(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     if not root.is_dir():
-        raise CLIError(f"no such folder: {root}")
+        raise FaceappError(f"no such folder: {root}")
     budgets = sorted({int(c) for c in args.clicks.split(",") if c.strip()})
     if not budgets or budgets[0] <= 0:
-        raise CLIError("--clicks: positive click counts, e.g. 10,25,50")
+        raise FaceappError("--clicks: positive click counts, e.g. 10,25,50")
     with tempfile.TemporaryDirectory(prefix="faceapp-bench-review-") as tmp:
         path, truth = prepare(root, args.db, args.people, Path(tmp))
         if not truth:
-            raise CLIError(f"no labeled faces under {root}")
+            raise FaceappError(f"no labeled faces under {root}")
         start = Path(tmp) / "start.db"
         copy_library(path, start)
         with library(path) as db:
@@ -252,7 +253,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             report["baseline"] = play(db, truth, budgets, face_user(db, args.seed) if args.baseline == "faces"
                                       else queue_user("random", args.seed))
     if args.json:
-        print_json(report)
+        json.dump(report, sys.stdout, indent=2, default=str)
+        print()
         return 0
     print(f"dir={root} people={report['people']} ({args.people}) labeled_faces={len(truth)}")
     print("queue at the start (share right):", "  ".join(f"{k}: {v}" for k, v in report["queue"].items()))
