@@ -64,3 +64,42 @@ def test_cmyk_and_truncated_go_to_pillow():
     with pytest.raises(ImageError) as err:
         decode(cut, least_side=500)
     assert err.value.reason == "truncated"
+
+
+def _heic(w: int, h: int, orientation: int = 1) -> bytes:
+    yy, xx = np.mgrid[0:h, 0:w]
+    arr = np.stack([xx * 255 // w, yy * 255 // h, (xx * 7 + yy * 3) % 256], -1).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "HEIF", quality=90, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+@pytest.mark.parametrize("least", [None, 64])  # whole, reduced by 2
+def test_heic_same_pixels_as_pillow(orientation, least, monkeypatch):
+    if not images.HEIF_SUPPORTED:
+        pytest.skip("pillow-heif is not installed")
+    data = _heic(132, 96, orientation)
+    used = []
+    real = images._heif_pixels
+    monkeypatch.setattr(images, "_heif_pixels", lambda *a: used.append(real(*a)) or used[-1])
+    fast = decode(data, least_side=least) if least else decode(data)
+    assert used and used[0] is not None, "the libheif-to-array path did not decode it"
+    with monkeypatch.context() as m:
+        m.setattr(images, "_heif_pixels", lambda *a: None)
+        slow = decode(data, least_side=least) if least else decode(data)
+    assert fast.rgb.flags.c_contiguous and fast.rgb.shape == slow.rgb.shape
+    assert np.array_equal(fast.rgb, slow.rgb)
+    assert (fast.width, fast.height, fast.scale) == (slow.width, slow.height, slow.scale)
+
+
+def test_heic_other_factors_and_odd_sizes_go_to_pillow():
+    if not images.HEIF_SUPPORTED:
+        pytest.skip("pillow-heif is not installed")
+    data = _heic(130, 97)
+    assert images._heif_pixels(io.BytesIO(data), Image.open(io.BytesIO(data)), 2, 1) is None
+    assert images._heif_pixels(io.BytesIO(data), Image.open(io.BytesIO(data)), 3, 1) is None
+    assert decode(data, least_side=64).rgb.shape == (49, 65, 3)  # Pillow's reduce: ceil(97 / 2)
+    assert decode(data, least_side=40).rgb.shape == (33, 44, 3)
