@@ -3,7 +3,10 @@
 `decode(..., least_side=N)` decodes as little as gives a long side of at least N: a JPEG through
 libjpeg's scaled decode (1/2, 1/4, 1/8: the cheap path), any other format fully and then reduced by
 a whole factor (a box filter, several times faster than a resampling resize). Nothing else in Pillow
-decodes PNG, WebP, TIFF or HEIC at a reduced size.
+decodes PNG, WebP, TIFF or HEIC at a reduced size. JPEG (through OpenCV's libjpeg) and HEIC (through
+pillow-heif's buffer) go straight into the numpy array, with Pillow's pixels exactly: converting a
+Pillow image to an array repacks every pixel, which on a 12 MP photo cost more than the scaled
+decode itself (`faceapp bench scan --parts stages` shows where a scan's CPU goes).
 
 A photo that cannot be used raises ImageError with a short machine-readable reason, which the scan
 records against the photo before going on.
@@ -175,7 +178,7 @@ def _downscale(img: Image.Image, max_side: int) -> Image.Image:
     return img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
 
 
-# EXIF orientation → the same turn on an array (cv2 codes; a tuple: transpose first, then flip).
+# EXIF orientation → the same turn as _TRANSPOSE, on an array (OpenCV's flips and rotations).
 _CV_TURN = {2: ("flip", 1), 3: ("rotate", cv2.ROTATE_180), 4: ("flip", 0), 5: ("transpose", None),
             6: ("rotate", cv2.ROTATE_90_CLOCKWISE), 7: ("transverse", None),
             8: ("rotate", cv2.ROTATE_90_COUNTERCLOCKWISE)}
@@ -208,7 +211,10 @@ def _jpeg_pixels(fh, img: Image.Image, size: tuple[int, int], d: int, orientatio
     data = fh.read()
     if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
         return None
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), _CV_REDUCED[d] | cv2.IMREAD_IGNORE_ORIENTATION)
+    try:
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), _CV_REDUCED[d] | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error:  # Pillow gives the reason
+        return None
     w, h = size  # the stored (not upright) size in full
     if bgr is None or bgr.shape[:2] != (-(-h // d), -(-w // d)):
         return None
@@ -216,10 +222,11 @@ def _jpeg_pixels(fh, img: Image.Image, size: tuple[int, int], d: int, orientatio
 
 
 def _heif_pixels(fh, img: Image.Image, factor: int, orientation: int) -> np.ndarray | None:
-    """A HEIC/HEIF photo's pixels from libheif straight into an array (whole, or reduced
-    by 2: exact 2×2 means, Pillow's reduce(2) to the bit), upright; None where Pillow must decode
-    it (alpha, more than 8 bits, another factor or a size 2 doesn't divide). libheif has no reduced decode: what this saves is Pillow's
-    RGBX repacking of the full 12 MP image, as much CPU again as the decode."""
+    """A HEIC/HEIF photo's pixels from libheif straight into an array (whole, or reduced by 2:
+    exact 2×2 means, Pillow's reduce(2) to the bit), upright; None where Pillow must decode it
+    (alpha, more than 8 bits, another factor, a size 2 doesn't divide, a decoding error). libheif
+    has no reduced decode: this saves Pillow's RGBX repacking of the full image (on a 12 MP photo
+    about a quarter of the decode's CPU)."""
     if not HEIF_SUPPORTED or img.mode != "RGB":
         return None
     fh.seek(0)
@@ -230,12 +237,15 @@ def _heif_pixels(fh, img: Image.Image, factor: int, orientation: int) -> np.ndar
     w, h = frame.size
     if factor not in (1, 2) or w % factor or h % factor:
         return None
-    rgb = np.asarray(frame)  # the decoded buffer itself, rows padded to libheif's stride
-    if rgb.shape != (h, w, 3):
+    try:
+        rgb = np.asarray(frame)  # decodes; the buffer itself, rows padded to libheif's stride
+        if rgb.shape != (h, w, 3):
+            return None
+        if factor > 1:
+            rgb = cv2.resize(rgb, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(_turn(rgb, orientation))
+    except (RuntimeError, ValueError, cv2.error):  # Pillow's path gives the reason
         return None
-    if factor > 1:
-        rgb = cv2.resize(rgb, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(_turn(rgb, orientation))
 
 
 def decode(source: bytes | str | os.PathLike, max_side: int | None = None, *, least_side: int | None = None,
