@@ -104,6 +104,100 @@ def bench_throughput(files: list[str], model: str) -> None:
           f"load average {os.getloadavg()[0]:.1f} (other processes share the cores: the ratio needs a quiet machine)")
 
 
+class StageClock:
+    """CPU time by stage across every thread: each wrapped function adds its own thread CPU time
+    (time.thread_time, exclusive of wrapped functions it calls) to its stage. Work that onnxruntime
+    hands to its own pool threads is not seen by the calling thread: it lands in "other"."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.cpu: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._undo: list[tuple[object, str, object]] = []
+
+    def wrap(self, owner: object, name: str, stage: str) -> None:
+        import functools
+
+        fn = getattr(owner, name)
+        clock = self
+
+        @functools.wraps(fn)
+        def timed(*a, **kw):
+            stack = clock._local.__dict__.setdefault("stack", [])
+            stack.append(0.0)  # CPU of wrapped callees, subtracted from this stage
+            t0 = time.thread_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                dt = time.thread_time() - t0
+                inner = stack.pop()
+                if stack:
+                    stack[-1] += dt
+                with clock._lock:
+                    clock.cpu[stage] = clock.cpu.get(stage, 0.0) + dt - inner
+                    clock.calls[stage] = clock.calls.get(stage, 0) + 1
+
+        self._undo.append((owner, name, fn))
+        setattr(owner, name, timed)
+
+    def restore(self) -> None:
+        for owner, name, fn in reversed(self._undo):
+            setattr(owner, name, fn)
+        self._undo.clear()
+
+
+def _stage_clock() -> StageClock:
+    """The scan's stages, wrapped where the scan calls them."""
+    from faceapp.core import analyze, detect, embed, yunet_ort
+    from faceapp.jobs import scan, scan_plan
+    from faceapp.storage import faces
+
+    clock = StageClock()
+    clock.wrap(scan_plan, "file_hash", "hash file (streamed)")
+    clock.wrap(scan_plan, "carries_face_names", "XMP look")
+    clock.wrap(analyze, "decode", "decode (reduced)")
+    clock.wrap(yunet_ort.YuNetOnnx, "detect", "detect: blob + YuNet + NMS")
+    clock.wrap(detect.YuNetDetector, "detect", "detect: blob + YuNet + NMS")
+    clock.wrap(yunet_ort, "_downscale", "detect: resize to detector size")
+    clock.wrap(analyze, "align_face", "align (warpAffine)")
+    clock.wrap(analyze, "face_quality", "face quality")
+    clock.wrap(embed.Embedder, "preprocess", "embed: preprocess")
+    clock.wrap(embed.Embedder, "_run", "embed: SFace (onnxruntime)")
+    clock.wrap(faces, "encode_crop", "crop PNG encode")
+    clock.wrap(scan.Scanner, "_write", "database writes")
+    return clock
+
+
+def bench_stages(files: list[str]) -> None:
+    """Where a scan's CPU goes, per photo and per stage, summed over every thread."""
+    from faceapp.jobs.scan import Scanner
+    from faceapp.storage.session import library
+
+    clock = _stage_clock()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, library(Path(tmp) / "bench.db") as db:
+            scanner = Scanner(db)
+            scanner.embedder.embed(np.zeros((1, 112, 112, 3), np.uint8))  # load the model outside the figures
+            clock.cpu.clear()
+            clock.calls.clear()
+            c0, t0 = time.process_time(), time.perf_counter()
+            stats = scanner.scan(files)
+            total, wall = time.process_time() - c0, time.perf_counter() - t0
+    finally:
+        clock.restore()
+    n = max(1, len(files))
+    print(f"[stages] {len(files)} photos, {stats.faces} faces, {wall:.1f} s wall, load average "
+          f"{os.getloadavg()[0]:.1f}; CPU per photo by stage, all threads")
+    for stage, cpu in sorted(clock.cpu.items(), key=lambda kv: -kv[1]):
+        print(f"  {stage:34s} {1000 * cpu / n:7.1f} ms  {100 * cpu / max(total, 1e-9):5.1f} %  ({clock.calls[stage]} calls)")
+    other = total - sum(clock.cpu.values())
+    print(f"  {'other (scan glue, pool, threads)':34s} {1000 * other / n:7.1f} ms  {100 * other / max(total, 1e-9):5.1f} %")
+    print(f"  {'total (process CPU)':34s} {1000 * total / n:7.1f} ms")
+
+
 def bench_memory(files: list[str], n: int) -> None:
     from faceapp.jobs.scan import Scanner
     from faceapp.storage.session import library
@@ -275,6 +369,8 @@ def run(args: argparse.Namespace) -> int:
     model = args.reference_model or str(paths.SFACE)
     if "accuracy" in args.parts:
         bench_accuracy(files[: args.limit] if args.limit else files, model)
+    if "stages" in args.parts:
+        bench_stages(files[: args.throughput_photos])
     if "throughput" in args.parts:
         bench_throughput(files[: args.throughput_photos], model)
     if "decode" in args.parts:
@@ -290,7 +386,7 @@ def register_bench(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scan", help="scan accuracy, throughput vs a naive loop, memory over a long scan")
     p.add_argument("--data", default=str(paths.ROOT.parent / "shared" / "data" / "celeba_dev"))
     p.add_argument("--parts", nargs="+", default=["accuracy", "throughput", "decode", "memory"],
-                   choices=["accuracy", "throughput", "decode", "heic", "memory"])
+                   choices=["accuracy", "throughput", "stages", "decode", "heic", "memory"])
     p.add_argument("--limit", type=int, default=0, help="photos for the accuracy part (default: all)")
     p.add_argument("--throughput-photos", type=int, default=400)
     p.add_argument("--memory-photos", type=int, default=10_000)

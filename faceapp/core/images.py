@@ -3,7 +3,10 @@
 `decode(..., least_side=N)` decodes as little as gives a long side of at least N: a JPEG through
 libjpeg's scaled decode (1/2, 1/4, 1/8: the cheap path), any other format fully and then reduced by
 a whole factor (a box filter, several times faster than a resampling resize). Nothing else in Pillow
-decodes PNG, WebP, TIFF or HEIC at a reduced size.
+decodes PNG, WebP, TIFF or HEIC at a reduced size. JPEG (through OpenCV's libjpeg) and HEIC (through
+pillow-heif's buffer) go straight into the numpy array, with Pillow's pixels exactly: converting a
+Pillow image to an array repacks every pixel, which on a 12 MP photo cost more than the scaled
+decode itself (`faceapp bench scan --parts stages` shows where a scan's CPU goes).
 
 A photo that cannot be used raises ImageError with a short machine-readable reason, which the scan
 records against the photo before going on.
@@ -17,6 +20,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -174,6 +178,76 @@ def _downscale(img: Image.Image, max_side: int) -> Image.Image:
     return img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BILINEAR)
 
 
+# EXIF orientation → the same turn as _TRANSPOSE, on an array (OpenCV's flips and rotations).
+_CV_TURN = {2: ("flip", 1), 3: ("rotate", cv2.ROTATE_180), 4: ("flip", 0), 5: ("transpose", None),
+            6: ("rotate", cv2.ROTATE_90_CLOCKWISE), 7: ("transverse", None),
+            8: ("rotate", cv2.ROTATE_90_COUNTERCLOCKWISE)}
+_CV_REDUCED = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+               8: cv2.IMREAD_REDUCED_COLOR_8}
+
+
+def _turn(a: np.ndarray, orientation: int) -> np.ndarray:
+    kind, code = _CV_TURN.get(orientation, (None, None))
+    if kind == "flip":
+        return cv2.flip(a, code)
+    if kind == "rotate":
+        return cv2.rotate(a, code)
+    if kind == "transpose":
+        return cv2.transpose(a)
+    if kind == "transverse":
+        return cv2.flip(cv2.transpose(a), -1)
+    return a
+
+
+def _jpeg_pixels(fh, img: Image.Image, size: tuple[int, int], d: int, orientation: int) -> np.ndarray | None:
+    """The JPEG's pixels at 1/d through OpenCV's libjpeg straight into an RGB array, upright; None
+    where Pillow must decode it instead (CMYK, a file that doesn't end in an EOI marker: Pillow tells
+    truncated from complete, a size other than Pillow's). The pixels are Pillow's own (the same
+    libjpeg scaled decode, checked in tests/core/test_images_fast.py); what it saves is Pillow's
+    RGBX → RGB repacking into numpy, which cost more than the decode itself on phone-size photos."""
+    if img.mode not in ("RGB", "L") or d not in _CV_REDUCED:
+        return None
+    fh.seek(0)
+    data = fh.read()
+    if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+        return None
+    try:
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), _CV_REDUCED[d] | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error:  # Pillow gives the reason
+        return None
+    w, h = size  # the stored (not upright) size in full
+    if bgr is None or bgr.shape[:2] != (-(-h // d), -(-w // d)):
+        return None
+    return _turn(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), orientation)
+
+
+def _heif_pixels(fh, img: Image.Image, factor: int, orientation: int) -> np.ndarray | None:
+    """A HEIC/HEIF photo's pixels from libheif straight into an array (whole, or reduced by 2:
+    exact 2×2 means, Pillow's reduce(2) to the bit), upright; None where Pillow must decode it
+    (alpha, more than 8 bits, another factor, a size 2 doesn't divide, a decoding error). libheif
+    has no reduced decode: this saves Pillow's RGBX repacking of the full image (on a 12 MP photo
+    about a quarter of the decode's CPU)."""
+    if not HEIF_SUPPORTED or img.mode != "RGB":
+        return None
+    fh.seek(0)
+    heif = pillow_heif.open_heif(fh, convert_hdr_to_8bit=True)
+    frame = heif[img.tell()] if len(heif) > 1 else heif[0]
+    if frame.mode != "RGB" or frame.size != img.size:
+        return None
+    w, h = frame.size
+    if factor not in (1, 2) or w % factor or h % factor:
+        return None
+    try:
+        rgb = np.asarray(frame)  # decodes; the buffer itself, rows padded to libheif's stride
+        if rgb.shape != (h, w, 3):
+            return None
+        if factor > 1:
+            rgb = cv2.resize(rgb, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(_turn(rgb, orientation))
+    except (RuntimeError, ValueError, cv2.error):  # Pillow's path gives the reason
+        return None
+
+
 def decode(source: bytes | str | os.PathLike, max_side: int | None = None, *, least_side: int | None = None,
            least_side_full: int | None = None) -> LoadedImage:
     """Decode a photo (its bytes, or a path: then it is read as it is decoded, never whole).
@@ -211,6 +285,7 @@ def _decode(fh, max_side: int | None, least: tuple[int, int] | None = None) -> L
             if w0 * h0 > MAX_PIXELS:
                 raise ImageError("too-large", f"{w0}x{h0} pixels")
             factor = 1  # a whole-factor reduction after decoding (formats without a reduced decode)
+            d = 1  # libjpeg's scale
             if least and img.format in REDUCED_DECODE_FORMATS:
                 d = jpeg_reduction(max(w0, h0), least[0])
                 if d > 1:  # libjpeg picks the largest scale with both sides at least the asked size
@@ -227,6 +302,13 @@ def _decode(fh, max_side: int | None, least: tuple[int, int] | None = None) -> L
             upright_w, upright_h = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
             if getattr(img, "n_frames", 1) > 1:
                 img.seek(0)
+            fast = None  # straight into an array, where the format and the ask allow
+            if img.format == "JPEG" and not shrink and (least or not max_side):
+                fast = _jpeg_pixels(fh, img, (w0, h0), d, orientation)
+            elif img.format == "HEIF" and not max_side:
+                fast = _heif_pixels(fh, img, factor, orientation)
+            if fast is not None:
+                return LoadedImage(fast, fast.shape[1] / upright_w, upright_w, upright_h, taken)
             img.load()
             if factor > 1:  # before turning and converting, so only the decoded image is full size
                 img = _reduce(img, factor)
