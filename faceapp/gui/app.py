@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from faceapp import paths
 from faceapp.gui.context import LibraryContext
+from faceapp.gui.look import apply_palette
 from faceapp.gui.main_window import MainWindow
 from faceapp.gui.settings import load_settings
 
@@ -21,6 +22,7 @@ def application() -> QApplication:
     app.setOrganizationName("faceapp")
     app.setDesktopFileName("faceapp")  # Wayland shells match the window to faceapp.desktop (its icon) by this
     app.setWindowIcon(QIcon(str(paths.APP_ICON)))
+    apply_palette(app)  # the desktop's dark mode (or FACEAPP_THEME=dark)
     return app  # type: ignore[return-value]
 
 

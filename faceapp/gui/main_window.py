@@ -6,11 +6,12 @@ import importlib
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QListWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMainWindow, QSplitter, QStackedWidget, QWidget
 
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.import_names import ImportNames
 from faceapp.gui.library_switch import ask_new, ask_open, recent_libraries, remember, switch_library
+from faceapp.gui.look import sidebar_icon
 from faceapp.gui.services import feedback
 from faceapp.gui.settings import qsettings, save_settings
 from faceapp.gui.thumbs import FaceThumbnails
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
         remember(ctx.path)
 
     def _add_page(self, title: str, widget: QWidget | None) -> None:
-        self.nav.addItem(title)
+        self.nav.addItem(QListWidgetItem(sidebar_icon(title), title))
         self.pages[title] = widget or QWidget()
         self.stack.addWidget(self.pages[title])
 

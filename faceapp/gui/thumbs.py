@@ -57,6 +57,10 @@ class FaceThumbnails(QObject):
         self.request(face_id)
         return self._placeholder
 
+    def has(self, face_id: int) -> bool:
+        """Whether the face's thumbnail is loaded (pixmap() then returns it, not the placeholder)."""
+        return face_id in self._cache
+
     def placeholder(self) -> QPixmap:
         """The grey square shown for a face still loading (or for no face at all)."""
         return self._placeholder

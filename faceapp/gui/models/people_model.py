@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QIcon
 
+from faceapp.gui.look import round_pixmap
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.services import Person
 from faceapp.gui.thumbs import FaceThumbnails
@@ -31,6 +33,8 @@ class PeopleModel(QAbstractListModel):
         self.show_hidden = False
         self.hide_small = True
         self.thumbs = thumbs
+        self._avatars: dict[int, QIcon] = {}  # face id -> round avatar
+        self._waiting: QIcon | None = None  # the round placeholder
         thumbs.ready.connect(self._face_ready)
 
     def set_people(self, people: list[Person]) -> None:
@@ -101,14 +105,32 @@ class PeopleModel(QAbstractListModel):
             # A tile always has a picture of the full size, a grey one when the person has no face to
             # show: the grid (uniform item sizes) measures one tile for all, and a tile with no picture
             # squeezed every tile into a strip with no name.
-            return _icon(self.thumbs.pixmap(p.rep_face) if p.rep_face is not None else self.thumbs.placeholder())
+            return self._avatar(p.rep_face)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{p.label}: {p.faces} faces in {p.photos} photos"
         if role == PersonRole:
             return p
         return None
 
+    def _avatar(self, face_id: int | None) -> QIcon | None:
+        """The person's cover face in a circle, made once per face (a grey disc while it loads)."""
+        icon = self._avatars.get(face_id) if face_id is not None else None
+        if icon is not None:
+            return icon
+        if face_id is not None and self.thumbs.has(face_id):
+            icon = self._avatars[face_id] = _icon(round_pixmap(self.thumbs.pixmap(face_id)))
+            if len(self._avatars) > 4000:  # (thousands of people: forget the oldest half; they are remade)
+                for k in list(self._avatars)[:2000]:
+                    del self._avatars[k]
+            return icon
+        if face_id is not None:
+            self.thumbs.request(face_id)
+        if self._waiting is None:
+            self._waiting = _icon(round_pixmap(self.thumbs.placeholder()))
+        return self._waiting
+
     def _face_ready(self, face_id: int) -> None:
+        self._avatars.pop(face_id, None)
         row = self._row_of_face.get(face_id)
         if row is not None:
             idx = self.index(row)
