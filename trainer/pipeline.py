@@ -99,7 +99,8 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
         after = {"heldout": evaluate(Embedder(path, device="cpu").embed(held.crops), held.labels, thr_new)}
     report = write_report(out, before, after, res.history, {
         "model_id": model_id, "model_path": str(path), "loss": cfg.loss, "loss_params": params,
-        "config": cfg.to_dict(), "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
+        "config": cfg.to_dict(), "heldout_faces": len(held),
+        "faces": {"train": len(tr), "validation": len(val), "heldout": len(held), "guard": len(guard)}, "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
         "selection": res.selection, "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
     for name, r in (("before", before.get("heldout")), ("after", after.get("heldout"))):
         if r is None:

@@ -45,6 +45,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from faceapp import paths
     from trainer.config import TrainConfig, parse_param
+    from trainer.outcome import outcome
     from trainer.pipeline import run_finetune
 
     cfg = TrainConfig.from_file(args.config)[0] if args.config else TrainConfig()
@@ -71,15 +72,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         report = run_finetune(data, cfg, out, source)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
-    print(f"model: {report['model_path']}\nreport: {out / 'report.json'} and {out / 'report.png'}")
+    result = outcome(report)
+    print(f"report: {out / 'report.json'} and {out / 'report.png'}")
+    if not result.improved:
+        print(result.message)
+        return 0
+    print(f"{result.message}\nmodel: {report['model_path']}")
     if args.db and not args.no_activate:
-        from faceapp.jobs.reembed import switch_model
-        from faceapp.storage.db import open_library
-
-        rid = switch_model(open_library(args.db), report["model_path"], device=args.device)
+        rid = activate_trained(args.db, report["model_path"], args.device)
         print(f"library now uses {report['model_id']} (model row {rid}); re-cluster to regroup people"
               if rid else "re-embedding stopped; the old model stays active")
     return 0
+
+
+def activate_trained(db_path: Path, model_path: str, device: str = "auto") -> int | None:
+    """Register the trained model in the library, embed every crop with it and make it active."""
+    from faceapp.jobs.reembed import switch_model
+    from faceapp.storage.db import open_library
+
+    db = open_library(db_path)
+    try:
+        return switch_model(db, model_path, device=device)
+    finally:
+        db.conn.close()
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
