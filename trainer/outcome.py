@@ -32,7 +32,8 @@ def _figures(ev: dict | None) -> dict[str, float]:
 def outcome(report: dict) -> Outcome:
     """The outcome of run_finetune's report (its 'selection', 'before' and 'after')."""
     kept = (report.get("selection") or {}).get("kept") or {}
-    if kept and (kept.get("epoch") == 0 or kept.get("alpha") == 0):
+    adapted = bool((report.get("adaptation") or {}).get("kept"))
+    if kept and (kept.get("epoch") == 0 or kept.get("alpha") == 0) and not adapted:
         return Outcome(False, f"{UNCHANGED} (training found nothing better on your people's held-out faces)")
     before = _figures((report.get("before") or {}).get("heldout"))
     after = _figures((report.get("after") or {}).get("heldout"))

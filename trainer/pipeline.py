@@ -71,7 +71,10 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     elif res.selection:
         log(f"kept epoch {res.best_epoch} blended with the base model (WiSE-FT weight {res.best_alpha:.1f}): the "
             "candidate nearest the base within one standard error of the best validation score")
-    model_id = new_model_id(cfg.loss, res.net)
+    net, adaptation = res.net, {}
+    if cfg.linear_adapt:
+        net, adaptation = _adapt(res.net, tr, val, guard, out, log)
+    model_id = new_model_id(cfg.loss, net)
     params = {**_defaults(cfg.loss, res.net.embedding_size, tr.num_classes), **cfg.loss_params}
     scratch = cfg.backbone != "sface"
     how = f"trained from scratch ({cfg.backbone})" if scratch else f"fine-tuned {res.trainable_units or 'all'} units"
@@ -79,14 +82,14 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     meta = model_metadata(model_id.replace("sface-ft", cfg.backbone) if scratch else model_id, res.net.embedding_size,
                           cfg.loss, params, summary, {}, base_model="none" if scratch else "sface-2021dec")
     model_id = meta["model_id"]
-    path = export_model(res.net, out / "model.onnx", meta)
+    path = export_model(net, out / "model.onnx", meta)
     base = Embedder(cfg.base_model or paths.SFACE, device="cpu")
     new = Embedder(path, device="cpu")
     cal = FaceSet(np.concatenate([val.crops, guard.crops]), np.concatenate([val.labels, guard.labels + val.num_classes]),
                   val.names + guard.names)
     thr_new = calibrate(new.embed(cal.crops), cal.labels)
     set_metadata(path, {"thresholds": json.dumps(thr_new)})
-    delta = parity(res.net, path, held.crops[:64])
+    delta = parity(net, path, held.crops[:64])
     if delta >= 1e-4:
         raise RuntimeError(f"exported model disagrees with torch: max |Δ| = {delta:.2e}")
     thr_base = calibrate(base.embed(cal.crops), cal.labels)
@@ -101,7 +104,7 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
         "model_id": model_id, "model_path": str(path), "loss": cfg.loss, "loss_params": params,
         "config": cfg.to_dict(), "heldout_faces": len(held),
         "faces": {"train": len(tr), "validation": len(val), "heldout": len(held), "guard": len(guard)}, "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
-        "selection": res.selection, "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
+        "selection": res.selection, "adaptation": adaptation, "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
     for name, r in (("before", before.get("heldout")), ("after", after.get("heldout"))):
         if r is None:
             continue
@@ -112,6 +115,24 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     if not cfg.keep_checkpoint and ckpt.exists():  # the run finished: its resume point only costs disk space
         ckpt.unlink()
     return report
+
+
+def _adapt(net, tr: FaceSet, val: FaceSet, guard: FaceSet, out: Path, log: Callable[[str], None]):  # noqa: ANN001, ANN202
+    """The kept network, followed by a per-library linear map (trainer.adapt) when validation keeps one."""
+    from faceapp.core.embed import Embedder
+    from trainer.adapt import Adapted, choose_map
+    from trainer.export import export_model, model_metadata
+
+    tmp = export_model(net, out / "unadapted.onnx", model_metadata("unadapted", net.embedding_size, "", {}, "", {}))
+    emb = Embedder(tmp, device="cpu")
+    g = (emb.embed(guard.crops), guard.labels) if len(guard) else (None, None)
+    mat, figures = choose_map(emb.embed(tr.crops), tr.labels, emb.embed(val.crops), val.labels, *g)
+    tmp.unlink()
+    if mat is None:
+        log("per-library linear map: none kept (none beat the model without one on validation)")
+        return net, {"kept": None, "figures": figures}
+    log(f"per-library linear map kept: {figures['kept']}")
+    return Adapted(net, mat).eval(), {"kept": figures["kept"], "figures": figures}
 
 
 def _defaults(loss: str, dim: int, classes: int) -> dict:

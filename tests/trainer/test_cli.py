@@ -31,9 +31,7 @@ def _name_people(db) -> int:  # noqa: ANN001
     return len(people)
 
 
-def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys) -> None:
-    from faceapp.storage import faces as face_store
-    from faceapp.storage import models as model_store
+def _sample_library(scanned_sample, tmp_path) -> Path:
     from faceapp.storage.db import open_library
 
     path = tmp_path / "lib.db"
@@ -41,8 +39,24 @@ def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys
     db = open_library(path)
     assert _name_people(db) >= 3
     db.conn.close()
-    rc = main(["train", "--db", str(path), "--loss", "cosface", "--epochs", "1", "--device", "cpu",
-               "--trainable-units", "1", "--out", str(tmp_path / "run")])
+    return path
+
+
+def _train(path: Path, out: Path) -> int:
+    return main(["train", "--db", str(path), "--loss", "cosface", "--epochs", "1", "--device", "cpu",
+                 "--trainable-units", "1", "--out", str(out)])
+
+
+def test_train_from_library_activates_an_improved_model(scanned_sample, tmp_path, capsys, monkeypatch) -> None:
+    """When the trained model is better on the held-out faces, the library switches to it."""
+    from faceapp.storage import faces as face_store
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+    from trainer import outcome as outcome_mod
+
+    monkeypatch.setattr(outcome_mod, "outcome", lambda report: outcome_mod.Outcome(True, "improved by +3.0 points", 3.0))
+    path = _sample_library(scanned_sample, tmp_path)
+    rc = _train(path, tmp_path / "run")
     out = capsys.readouterr().out
     assert rc == 0, out
     assert (tmp_path / "run" / "report.png").exists() and (tmp_path / "run" / "report.json").exists()
@@ -51,7 +65,25 @@ def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys
     active = model_store.active_model(db)
     assert active["model_id"].startswith("sface-ft-cosface-")
     assert not face_store.faces_missing_embedding(db, active["id"])
-    assert "library now uses" in out
+    assert "improved by +3.0 points" in out and "library now uses" in out
+
+
+def test_train_with_nothing_to_gain_leaves_the_model_unchanged(scanned_sample, tmp_path, capsys) -> None:
+    """The sample album's people are told apart perfectly by the base model: training can't improve
+    on that, so `faceapp train` says so and the library keeps its model (nothing to switch to)."""
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+
+    path = _sample_library(scanned_sample, tmp_path)
+    before = model_store.active_model(open_library(path))["model_id"]
+    rc = _train(path, tmp_path / "run")
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "no improvement found; your model is unchanged" in out
+    assert "library now uses" not in out and not any(line.startswith("model: ") for line in out.splitlines())
+    db = open_library(path)
+    assert model_store.active_model(db)["model_id"] == before
+    assert [m["model_id"] for m in model_store.list_models(db)] == [before]  # nothing registered to switch to
 
 
 def test_train_refuses_bad_params(tmp_path) -> None:
