@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -82,11 +83,15 @@ def truth_of(db: Database, root: Path) -> dict[int, str]:
     return dict(zip(ids[labeled].tolist(), labels, strict=True))
 
 
-def f_on(db: Database, truth: dict[int, str], faces: list[int]) -> float:
-    """BCubed F of the library's people on these faces (an unsorted face is a person of its own)."""
+def prf_on(db: Database, truth: dict[int, str], faces: list[int]) -> tuple[float, float, float]:
+    """BCubed (P, R, F) of the library's people on these faces (an unsorted face is a person of its own)."""
     assign = store.assignments(db)
     pred = [assign[f][0] if f in assign else -1 - f for f in faces]
-    return bcubed([truth[f] for f in faces], pred)[2]
+    return bcubed([truth[f] for f in faces], pred)
+
+
+def f_on(db: Database, truth: dict[int, str], faces: list[int]) -> float:
+    return prf_on(db, truth, faces)[2]
 
 
 def split_family(names: list[str], share: float, seed: int) -> tuple[list[str], list[str]]:
@@ -163,8 +168,15 @@ def run_train(path: Path, out: Path, extra: list[str]) -> tuple[dict, str]:
     return json.loads((out / "report.json").read_text()), "\n".join(lines[-4:])
 
 
+def _row(db: Database, truth: dict[int, str], step: str, unlabeled: list[int], strangers: list[int]) -> dict:
+    fam, st = prf_on(db, truth, unlabeled), prf_on(db, truth, strangers)
+    return {"step": step, "family": round(fam[2] * 100, 2), "strangers": round(st[2] * 100, 2),
+            "family_pr": [round(v * 100, 2) for v in fam[:2]], "strangers_pr": [round(v * 100, 2) for v in st[:2]]}
+
+
 def cmd_family(args: argparse.Namespace) -> int:
     from faceapp.jobs.people import recluster
+    from faceapp.storage.backup import copy_library
 
     root = Path(args.dir)
     if not root.is_dir():
@@ -173,7 +185,7 @@ def cmd_family(args: argparse.Namespace) -> int:
     if len(chosen) < 4:
         raise CLIError(f"too few people under {root} for family and strangers")
     family, strangers = split_family(list(chosen), args.family_share, args.seed)
-    rows: list[dict] = []
+    variants = [(c, [] if c == "default" else ["--config", c]) for c in (args.configs or ["default"])]
     with tempfile.TemporaryDirectory(prefix="faceapp-bench-family-") as tmp:
         t0 = time.perf_counter()
         path, labels_root = prepare(root, args.db, chosen, Path(tmp))
@@ -183,43 +195,51 @@ def cmd_family(args: argparse.Namespace) -> int:
             fam_set = set(family)
             recluster(db)  # as `faceapp cluster` does
             stranger_faces = sorted(f for f, t in truth.items() if t not in fam_set)
-            base_family = sorted(f for f, t in truth.items() if t in fam_set)
             user = simulate_user(db, truth, family, args.confirm, args.seed)
-            unlabeled = sorted(set(base_family) - set(user["confirmed"]))
-            rows.append({"step": STEPS[0], "family": f_on(db, truth, unlabeled), "strangers": f_on(db, truth, stranger_faces)})
-            # the first row is measured after the user's clicks but before any re-group: the names only
-            # move the faces the user confirmed, which this row leaves out, so it is the base clustering
+            unlabeled = sorted({f for f, t in truth.items() if t in fam_set} - set(user["confirmed"]))
+            # measured after the user's clicks but before any re-group: the clicks only move the faces
+            # the user confirmed, which these figures leave out, so this is the base model's clustering
+            rows = [_row(db, truth, STEPS[0], unlabeled, stranger_faces)]
             recluster(db)
-            rows.append({"step": STEPS[1], "family": f_on(db, truth, unlabeled), "strangers": f_on(db, truth, stranger_faces)})
-        t0 = time.perf_counter()
-        report, said = run_train(path, Path(tmp) / "train", args.train_args)
-        t_train = time.perf_counter() - t0
-        with library(path) as db:
-            recluster(db)
-            rows.append({"step": STEPS[2], "family": f_on(db, truth, unlabeled), "strangers": f_on(db, truth, stranger_faces)})
-    res = {"dir": str(root), "people_half": args.people, "people": len(chosen), "family": len(family),
-           "strangers": len(strangers), "labeled_faces": len(truth), "confirmed": len(user["confirmed"]),
-           "named": user["named"], "split_off": user["split"], "unlabeled_family_faces": len(unlabeled),
-           "stranger_faces": len(stranger_faces), "scan_seconds": round(t_scan, 1),
-           "train_seconds": round(t_train, 1), "trainer_seconds": round(report.get("seconds", 0.0), 1),
-           "faces": report.get("faces"), "selection": report.get("selection"),
-           "train_args": args.train_args, "train_said": said,
-           "rows": [{**r, "family": round(r["family"] * 100, 2), "strangers": round(r["strangers"] * 100, 2)} for r in rows]}
-    res["lift_family"] = round(res["rows"][2]["family"] - res["rows"][1]["family"], 2)
-    res["lift_strangers"] = round(res["rows"][2]["strangers"] - res["rows"][1]["strangers"], 2)
+            rows.append(_row(db, truth, STEPS[1], unlabeled, stranger_faces))
+        res = {"dir": str(root), "people_half": args.people, "people": len(chosen), "family": len(family),
+               "strangers": len(strangers), "labeled_faces": len(truth), "confirmed": len(user["confirmed"]),
+               "named": user["named"], "split_off": user["split"], "unlabeled_family_faces": len(unlabeled),
+               "stranger_faces": len(stranger_faces), "scan_seconds": round(t_scan, 1), "rows": rows, "variants": []}
+        for k, (name, extra) in enumerate(variants):
+            run = Path(tmp) / f"variant{k}.db"
+            copy_library(path, run)
+            t0 = time.perf_counter()
+            report, said = run_train(run, Path(tmp) / f"train{k}", [*extra, *args.train_args])
+            t_train = time.perf_counter() - t0
+            with library(run) as db:
+                recluster(db)
+                row = _row(db, truth, STEPS[2] + ("" if name == "default" else f" --config {Path(name).name}"),
+                           unlabeled, stranger_faces)
+            res["variants"].append({
+                **row, "lift_family": round(row["family"] - rows[1]["family"], 2),
+                "lift_strangers": round(row["strangers"] - rows[1]["strangers"], 2),
+                "train_seconds": round(t_train, 1), "trainer_seconds": round(report.get("seconds", 0.0), 1),
+                "faces": report.get("faces"), "selection": report.get("selection"),
+                "adaptation": (report.get("adaptation") or {}).get("kept"), "thresholds": report.get("thresholds"),
+                "heldout": {k: (report.get(k) or {}).get("heldout", {}).get("clustering", {}).get("bcubed_f")
+                            for k in ("before", "after")}, "said": said})
+            print(json.dumps(res["variants"][-1]), file=sys.stderr, flush=True)
     if args.json:
         print_json(res)
         return 0
     print(f"dir={root} half={args.people} people={len(chosen)} (family {len(family)}, strangers {len(strangers)}) "
           f"labeled faces={len(truth)} confirmed={len(user['confirmed'])} unlabeled family={len(unlabeled)} "
-          f"strangers={len(stranger_faces)}")
-    print("| step | family people | strangers |\n|---|---|---|")
-    for i, r in enumerate(res["rows"]):
-        lift = (f" ({res['lift_family']:+.2f})", f" ({res['lift_strangers']:+.2f})") if i == 2 else ("", "")
-        print(f"| {r['step']} | {r['family']:.2f}{lift[0]} | {r['strangers']:.2f}{lift[1]} |")
-    print(f"training: {res['train_seconds']:.0f} s in all (trainer {res['trainer_seconds']:.0f} s); scan {res['scan_seconds']:.0f} s")
-    print(f"faces in training: {res['faces']}; kept: {(res['selection'] or {}).get('kept')}")
-    print(f"faceapp train said: {said}")
+          f"strangers={len(stranger_faces)}; scan {res['scan_seconds']:.0f} s")
+    print("| step | family people | strangers | training |\n|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['step']} | {r['family']:.2f} | {r['strangers']:.2f} | |")
+    for v in res["variants"]:
+        print(f"| {v['step']} | {v['family']:.2f} ({v['lift_family']:+.2f}) | {v['strangers']:.2f} "
+              f"({v['lift_strangers']:+.2f}) | {v['train_seconds']:.0f} s |")
+    for v in res["variants"]:
+        print(f"{v['step']}: faces {v['faces']}; kept {(v['selection'] or {}).get('kept')}; map {v['adaptation']}")
+        print(f"  faceapp train said: {v['said'].splitlines()[-1] if v['said'] else ''}")
     return 0
 
 
@@ -233,6 +253,9 @@ def register_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--family-share", type=float, default=0.5, help="share of the people the user names")
     p.add_argument("--confirm", type=float, default=0.5, help="share of each named person's photos confirmed")
     p.add_argument("--seed", type=int, default=0, help="who is family and which photos are confirmed")
+    p.add_argument("--configs", nargs="+", default=None, metavar="CONFIG",
+                   help="train once per TrainConfig JSON file (`faceapp train --config`), 'default' for the "
+                        "app's defaults, all from the same named library (default: the defaults only)")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[],
                    help="extra `faceapp train` flags, last on the line (e.g. --train-args --loss arcface)")
     p.add_argument("--json", action="store_true")
