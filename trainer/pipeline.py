@@ -88,11 +88,18 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     cal = FaceSet(np.concatenate([val.crops, guard.crops]), np.concatenate([val.labels, guard.labels + val.num_classes]),
                   val.names + guard.names)
     thr_new = calibrate(new.embed(cal.crops), cal.labels)
-    set_metadata(path, {"thresholds": json.dumps(thr_new)})
+    thr_base = calibrate(base.embed(cal.crops), cal.labels)
+    extra_meta = {}
+    if cfg.threshold_shift:
+        shifted = shift_calibration(cfg.base_model or paths.SFACE, thr_base, thr_new)
+        if shifted is not None:
+            thr_base, thr_new, curve, shift = shifted
+            extra_meta = {"far_curve": json.dumps(curve), "threshold_shift": f"{shift:.5f}"}
+            log(f"thresholds: the base model's calibration shifted by {shift:+.4f} (measured at FAR {SHIFT_FAR})")
+    set_metadata(path, {"thresholds": json.dumps(thr_new), **extra_meta})
     delta = parity(net, path, held.crops[:64])
     if delta >= 1e-4:
         raise RuntimeError(f"exported model disagrees with torch: max |Δ| = {delta:.2e}")
-    thr_base = calibrate(base.embed(cal.crops), cal.labels)
     genuine = int(sum(n * (n - 1) // 2 for n in np.bincount(held.labels)))
     if genuine < 1:
         log("too few held-out faces per person for before/after figures (need two of one person)")
@@ -115,6 +122,30 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     if not cfg.keep_checkpoint and ckpt.exists():  # the run finished: its resume point only costs disk space
         ckpt.unlink()
     return report
+
+
+SHIFT_FAR = "1e-2"  # the one level a few hundred validation faces measure well (~1% of their impostor pairs)
+
+
+def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small: dict):  # noqa: ANN201
+    """(base thresholds, new thresholds, new FAR curve, shift) or None without a base calibration.
+
+    A few hundred validation faces give some 10k impostor pairs: FAR 1e-4 is then the one or two
+    highest impostor scores, far too high, and the trained model would cluster stricter than the base
+    model for that reason alone. The base model's own calibration (thousands of people) is sound; the
+    fine-tune moves the impostor scores by about one amount, which these faces do measure at FAR 1e-2.
+    So the new model's thresholds and FAR curve are the base's, moved by that amount."""
+    from faceapp.core.modelmeta import read_model_info
+    from faceapp.jobs.models import shipped_calibration
+
+    info = read_model_info(base_path)
+    shipped = shipped_calibration(info.model_id)
+    base = info.thresholds or shipped.get("thresholds") or {}
+    if not base or SHIFT_FAR not in thr_base_small or SHIFT_FAR not in thr_new_small:
+        return None
+    shift = float(thr_new_small[SHIFT_FAR]) - float(thr_base_small[SHIFT_FAR])
+    curve = [[float(f), round(float(t) + shift, 5)] for f, t in shipped.get("far_curve") or []]
+    return dict(base), {k: round(float(v) + shift, 5) for k, v in base.items()}, curve, shift
 
 
 def _adapt(net, tr: FaceSet, val: FaceSet, guard: FaceSet, out: Path, log: Callable[[str], None]):  # noqa: ANN001, ANN202
