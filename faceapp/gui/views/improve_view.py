@@ -215,7 +215,7 @@ class ImproveView(QWidget):
             json.loads(Path(report.report_json).read_text())  # a broken report should fail loudly here
         if report.kept_base:  # nothing to switch to: the "new" model is the current one
             self.status.setText(f"{report.message or 'No improvement found; your model is unchanged.'} "
-                                "There is no new model to use. Name more people (each with more faces) "
+                                "Nothing new to switch to: name more people (each with more faces) "
                                 f"and train again.{extra}")
             self.accept_button.setEnabled(False)
             return
