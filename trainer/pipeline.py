@@ -118,6 +118,16 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
         log(f"{name:>6}: TAR@FAR1e-3 {r['verification']['tar_at_far1e-3']:.4f}  10-fold acc "
             f"{r['verification']['tenfold_accuracy'] or float('nan'):.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
             f"NMI {r['clustering']['nmi']:.4f}")
+    if cfg.refit and res.selection and res.best_epoch > 0:
+        final = _refit(cfg, data, res, progress or print_progress)
+        export_model(final, path, {**meta, "thresholds": json.dumps(thr_new), **extra_meta,
+                                   "training_data": f"{source}: {data.num_classes} people, {len(data)} faces; {how}"})
+        if parity(final, path, held.crops[:64]) >= 1e-4:
+            raise RuntimeError("exported refit model disagrees with torch")
+        report["refit"] = {"faces": len(data), "epochs": res.best_epoch, "alpha": res.best_alpha}
+        (out / "report.json").write_text(json.dumps(report, indent=2, default=float))
+        log(f"trained again on all {len(data)} faces for {res.best_epoch} epoch(s), blended at {res.best_alpha:.1f}: "
+            "the figures above are those of the model trained without the held-out faces")
     ckpt = Path(cfg.out_dir) / "checkpoint.pt"
     if not cfg.keep_checkpoint and ckpt.exists():  # the run finished: its resume point only costs disk space
         ckpt.unlink()
@@ -146,6 +156,29 @@ def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small
     shift = float(thr_new_small[SHIFT_FAR]) - float(thr_base_small[SHIFT_FAR])
     curve = [[float(f), round(float(t) + shift, 5)] for f, t in shipped.get("far_curve") or []]
     return dict(base), {k: round(float(v) + shift, 5) for k, v in base.items()}, curve, shift
+
+
+def _refit(cfg: TrainConfig, data: FaceSet, res, progress):  # noqa: ANN001, ANN202
+    """The kept candidate's recipe (its epochs, its WiSE-FT blend) trained again on every face: the
+    selection needed held-out, validation and guard faces; the model the user gets needs none."""
+    import copy
+
+    from trainer.engine import train
+    from trainer.selection import interpolate
+
+    again = copy.deepcopy(cfg)
+    again.epochs, again.resume, again.refit = res.best_epoch, False, False
+    again.out_dir = str(Path(cfg.out_dir or ".") / "refit")
+    base_state = {k: v.clone() for k, v in _base_state(cfg).items()}
+    tuned = train(again, data, None, progress=progress).net
+    tuned.load_state_dict(interpolate(base_state, tuned.state_dict(), res.best_alpha))
+    return tuned.eval()
+
+
+def _base_state(cfg: TrainConfig) -> dict:
+    from trainer.backbones import build_backbone
+
+    return build_backbone(cfg.backbone, weights=cfg.base_model).state_dict()
 
 
 def _adapt(net, tr: FaceSet, val: FaceSet, guard: FaceSet, out: Path, log: Callable[[str], None]):  # noqa: ANN001, ANN202
