@@ -138,8 +138,8 @@ def test_train_on_albums_registers_the_model_in_a_library(scanned_sample, tmp_pa
     copy_library(scanned_sample, lib)
     rc = main(["train", "--albums", str(albums), "--db", str(lib), "--no-activate", "--loss", "cosface", "--epochs", "1",
                "--device", "cpu", "--trainable-units", "1", "--out", str(tmp_path / "run")])
-    out = capsys.readouterr().out
-    assert rc == 0, out
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
     db = open_library(lib)
     ids = [m["model_id"] for m in model_store.list_models(db)]
     assert len(ids) == 2 and ids[1].startswith("sface-ft-cosface-")
