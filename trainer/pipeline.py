@@ -71,7 +71,10 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     elif res.selection:
         log(f"kept epoch {res.best_epoch} blended with the base model (WiSE-FT weight {res.best_alpha:.1f}): the "
             "candidate nearest the base within one standard error of the best validation score")
-    model_id = new_model_id(cfg.loss, res.net)
+    net, adaptation = res.net, {}
+    if cfg.linear_adapt:
+        net, adaptation = _adapt(res.net, tr, val, guard, out, log)
+    model_id = new_model_id(cfg.loss, net)
     params = {**_defaults(cfg.loss, res.net.embedding_size, tr.num_classes), **cfg.loss_params}
     scratch = cfg.backbone != "sface"
     how = f"trained from scratch ({cfg.backbone})" if scratch else f"fine-tuned {res.trainable_units or 'all'} units"
@@ -79,17 +82,24 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     meta = model_metadata(model_id.replace("sface-ft", cfg.backbone) if scratch else model_id, res.net.embedding_size,
                           cfg.loss, params, summary, {}, base_model="none" if scratch else "sface-2021dec")
     model_id = meta["model_id"]
-    path = export_model(res.net, out / "model.onnx", meta)
+    path = export_model(net, out / "model.onnx", meta)
     base = Embedder(cfg.base_model or paths.SFACE, device="cpu")
     new = Embedder(path, device="cpu")
     cal = FaceSet(np.concatenate([val.crops, guard.crops]), np.concatenate([val.labels, guard.labels + val.num_classes]),
                   val.names + guard.names)
     thr_new = calibrate(new.embed(cal.crops), cal.labels)
-    set_metadata(path, {"thresholds": json.dumps(thr_new)})
-    delta = parity(res.net, path, held.crops[:64])
+    thr_base = calibrate(base.embed(cal.crops), cal.labels)
+    extra_meta = {}
+    if cfg.threshold_shift:
+        shifted = shift_calibration(cfg.base_model or paths.SFACE, thr_base, thr_new)
+        if shifted is not None:
+            thr_base, thr_new, curve, shift = shifted
+            extra_meta = {"far_curve": json.dumps(curve), "threshold_shift": f"{shift:.5f}"}
+            log(f"thresholds: the base model's calibration shifted by {shift:+.4f} (measured at FAR {SHIFT_FAR})")
+    set_metadata(path, {"thresholds": json.dumps(thr_new), **extra_meta})
+    delta = parity(net, path, held.crops[:64])
     if delta >= 1e-4:
         raise RuntimeError(f"exported model disagrees with torch: max |Δ| = {delta:.2e}")
-    thr_base = calibrate(base.embed(cal.crops), cal.labels)
     genuine = int(sum(n * (n - 1) // 2 for n in np.bincount(held.labels)))
     if genuine < 1:
         log("too few held-out faces per person for before/after figures (need two of one person)")
@@ -99,18 +109,94 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
         after = {"heldout": evaluate(Embedder(path, device="cpu").embed(held.crops), held.labels, thr_new)}
     report = write_report(out, before, after, res.history, {
         "model_id": model_id, "model_path": str(path), "loss": cfg.loss, "loss_params": params,
-        "config": cfg.to_dict(), "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
-        "selection": res.selection, "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
+        "config": cfg.to_dict(), "heldout_faces": len(held),
+        "faces": {"train": len(tr), "validation": len(val), "heldout": len(held), "guard": len(guard)}, "parity_max_abs": delta, "thresholds": thr_new, "seconds": time.time() - t0,
+        "selection": res.selection, "adaptation": adaptation, "skipped_photos": [{"source": s, "reason": r} for s, r in skipped]})
     for name, r in (("before", before.get("heldout")), ("after", after.get("heldout"))):
         if r is None:
             continue
         log(f"{name:>6}: TAR@FAR1e-3 {r['verification']['tar_at_far1e-3']:.4f}  10-fold acc "
             f"{r['verification']['tenfold_accuracy'] or float('nan'):.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
             f"NMI {r['clustering']['nmi']:.4f}")
+    if cfg.refit and res.selection and res.best_epoch > 0:
+        final = _refit(cfg, data, res, progress or print_progress)
+        export_model(final, path, {**meta, "thresholds": json.dumps(thr_new), **extra_meta,
+                                   "training_data": f"{source}: {data.num_classes} people, {len(data)} faces; {how}"})
+        if parity(final, path, held.crops[:64]) >= 1e-4:
+            raise RuntimeError("exported refit model disagrees with torch")
+        report["refit"] = {"faces": len(data), "epochs": res.best_epoch, "alpha": res.best_alpha}
+        (out / "report.json").write_text(json.dumps(report, indent=2, default=float))
+        log(f"trained again on all {len(data)} faces for {res.best_epoch} epoch(s), blended at {res.best_alpha:.1f}: "
+            "the figures above are those of the model trained without the held-out faces")
     ckpt = Path(cfg.out_dir) / "checkpoint.pt"
     if not cfg.keep_checkpoint and ckpt.exists():  # the run finished: its resume point only costs disk space
         ckpt.unlink()
     return report
+
+
+SHIFT_FAR = "1e-2"  # the one level a few hundred validation faces measure well (~1% of their impostor pairs)
+
+
+def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small: dict):  # noqa: ANN201
+    """(base thresholds, new thresholds, new FAR curve, shift) or None without a base calibration.
+
+    A few hundred validation faces give some 10k impostor pairs: FAR 1e-4 is then the one or two
+    highest impostor scores, far too high, and the trained model would cluster stricter than the base
+    model for that reason alone. The base model's own calibration (thousands of people) is sound; the
+    fine-tune moves the impostor scores by about one amount, which these faces do measure at FAR 1e-2.
+    So the new model's thresholds and FAR curve are the base's, moved by that amount."""
+    from faceapp.core.modelmeta import read_model_info
+    from faceapp.jobs.models import shipped_calibration
+
+    info = read_model_info(base_path)
+    shipped = shipped_calibration(info.model_id)
+    base = info.thresholds or shipped.get("thresholds") or {}
+    if not base or SHIFT_FAR not in thr_base_small or SHIFT_FAR not in thr_new_small:
+        return None
+    shift = float(thr_new_small[SHIFT_FAR]) - float(thr_base_small[SHIFT_FAR])
+    curve = [[float(f), round(float(t) + shift, 5)] for f, t in shipped.get("far_curve") or []]
+    return dict(base), {k: round(float(v) + shift, 5) for k, v in base.items()}, curve, shift
+
+
+def _refit(cfg: TrainConfig, data: FaceSet, res, progress):  # noqa: ANN001, ANN202
+    """The kept candidate's recipe (its epochs, its WiSE-FT blend) trained again on every face: the
+    selection needed held-out, validation and guard faces; the model the user gets needs none."""
+    import copy
+
+    from trainer.engine import train
+    from trainer.selection import interpolate
+
+    again = copy.deepcopy(cfg)
+    again.epochs, again.resume, again.refit = res.best_epoch, False, False
+    again.out_dir = str(Path(cfg.out_dir or ".") / "refit")
+    base_state = {k: v.clone() for k, v in _base_state(cfg).items()}
+    tuned = train(again, data, None, progress=progress).net
+    tuned.load_state_dict(interpolate(base_state, tuned.state_dict(), res.best_alpha))
+    return tuned.eval()
+
+
+def _base_state(cfg: TrainConfig) -> dict:
+    from trainer.backbones import build_backbone
+
+    return build_backbone(cfg.backbone, weights=cfg.base_model).state_dict()
+
+
+def _adapt(net, tr: FaceSet, val: FaceSet, guard: FaceSet, out: Path, log: Callable[[str], None]):  # noqa: ANN001, ANN202
+    """The kept network, followed by a per-library linear map (trainer.adapt) when validation keeps one."""
+    from faceapp.core.embed import Embedder
+    from trainer.adapt import Adapted, choose_map
+    from trainer.export import export_model, model_metadata
+
+    tmp = export_model(net, out / "unadapted.onnx", model_metadata("unadapted", net.embedding_size, "", {}, "", {}))
+    emb = Embedder(tmp, device="cpu")
+    g = (emb.embed(guard.crops), guard.labels) if len(guard) else (None, None)
+    mat, figures = choose_map(emb.embed(tr.crops), tr.labels, emb.embed(val.crops), val.labels, *g)
+    tmp.unlink()
+    if mat is None:
+        log("per-library linear map: none kept (none beat the model without one on validation)")
+        return net, {"kept": None, "figures": figures}
+    log(f"per-library linear map kept: {figures['kept']}")
+    return Adapted(net, mat).eval(), {"kept": figures["kept"], "figures": figures}
 
 
 def _defaults(loss: str, dim: int, classes: int) -> dict:

@@ -33,8 +33,10 @@ def _clock(s: float) -> str:
 _last = [0.0]
 
 
-def print_progress(p: Progress, stream=sys.stderr) -> None:  # noqa: ANN001
-    """One self-overwriting line, at most twice a second (and always the last step)."""
+def print_progress(p: Progress, stream=None) -> None:  # noqa: ANN001
+    """One self-overwriting line, at most twice a second (and always the last step). The stream is
+    sys.stderr as it is now (bound at import, it was a closed stream once stderr had been replaced)."""
+    stream = stream or sys.stderr
     now = time.monotonic()
     if p.step < p.steps and now - _last[0] < 0.5:
         return

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "faceapp.cli.photos_cmds",
     "faceapp.cli.eval_cmds",
     "faceapp.cli.train_cmds",
+    "faceapp.cli.models_cmds",
     "faceapp.cli.bench_cmds",
     "faceapp.cli.gui_cmds",
     "faceapp.cli.desktop_cmds",

@@ -12,6 +12,7 @@ BENCH_MODULES = [
     "faceapp.bench.people_bench",
     "faceapp.bench.losses_bench",
     "faceapp.bench.review_bench",
+    "faceapp.bench.family_bench",
 ]
 
 

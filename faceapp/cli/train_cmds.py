@@ -14,10 +14,11 @@ LOSS_NAMES = ["softmax", "normsoftmax", "center", "contrastive", "triplet", "sph
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="fine-tune the embedding model on your labeled people (needs torch)")
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--albums", type=Path, help="folder with a sub-folder of photos per person")
-    src.add_argument("--db", type=Path, help="library: train on its named and confirmed people")
     src.add_argument("--aligned", type=Path, help="folder per person of already aligned 112×112 crops")
+    p.add_argument("--db", type=Path, help="library: train on its named and confirmed people; with --albums or "
+                   "--aligned, the library the trained model is registered in (and switched to)")
     p.add_argument("--loss", choices=LOSS_NAMES, default=None,
                    help="training loss (default: the config file's, else the trainer's, adacos: "
                         "see faceapp bench losses)")
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--keep-checkpoint", action="store_true",
                    help="keep --out/checkpoint.pt after the run finishes (to train on later with --resume)")
-    p.add_argument("--no-activate", action="store_true", help="--db: do not switch the library to the new model")
+    p.add_argument("--no-activate", action="store_true", help="--db: register the new model in the library but "
+                   "do not switch to it")
     p.add_argument("--config", type=Path, help="JSON/TOML file of TrainConfig fields (flags override it)")
     p.set_defaults(func=cmd_train)
 
@@ -45,8 +47,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from faceapp import paths
     from trainer.config import TrainConfig, parse_param
+    from trainer.outcome import outcome
     from trainer.pipeline import run_finetune
 
+    if not (args.albums or args.aligned or args.db):
+        raise CLIError("say what to train on: --db LIBRARY, --albums DIR or --aligned DIR")
+    if args.db and not args.db.exists():
+        raise CLIError(f"no such library: {args.db}")
     cfg = TrainConfig.from_file(args.config)[0] if args.config else TrainConfig()
     cfg.loss = args.loss or cfg.loss  # a config file's loss holds unless --loss is given
     cfg.device, cfg.resume = args.device, args.resume
@@ -71,15 +78,44 @@ def cmd_train(args: argparse.Namespace) -> int:
         report = run_finetune(data, cfg, out, source)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
-    print(f"model: {report['model_path']}\nreport: {out / 'report.json'} and {out / 'report.png'}")
-    if args.db and not args.no_activate:
-        from faceapp.jobs.reembed import switch_model
-        from faceapp.storage.db import open_library
-
-        rid = switch_model(open_library(args.db), report["model_path"], device=args.device)
+    result = outcome(report)
+    print(f"report: {out / 'report.json'} and {out / 'report.png'}")
+    if not result.improved:
+        print(result.message)
+        return 0
+    print(f"{result.message}\nmodel: {report['model_path']}")
+    if args.db and args.no_activate:
+        rid = register_trained(args.db, report["model_path"])
+        print(f"registered in {args.db.name} as model row {rid} (switch with `faceapp models use {rid}`)")
+    elif args.db:
+        rid = activate_trained(args.db, report["model_path"], args.device)
         print(f"library now uses {report['model_id']} (model row {rid}); re-cluster to regroup people"
               if rid else "re-embedding stopped; the old model stays active")
     return 0
+
+
+def register_trained(db_path: Path, model_path: str) -> int:
+    """Register the trained model in the library (its file copied beside it) without switching."""
+    from faceapp.jobs.models import register_model_file
+    from faceapp.storage.db import open_library
+
+    db = open_library(db_path)
+    try:
+        return register_model_file(db, model_path)
+    finally:
+        db.conn.close()
+
+
+def activate_trained(db_path: Path, model_path: str, device: str = "auto") -> int | None:
+    """Register the trained model in the library, embed every crop with it and make it active."""
+    from faceapp.jobs.reembed import switch_model
+    from faceapp.storage.db import open_library
+
+    db = open_library(db_path)
+    try:
+        return switch_model(db, model_path, device=device)
+    finally:
+        db.conn.close()
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202

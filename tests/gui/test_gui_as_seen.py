@@ -234,3 +234,17 @@ def test_csv_target_named_as_a_file_is_that_file(grouped_sample, tmp_path):
     folder.mkdir()
     services.export(db, str(folder), "json", ids)
     assert (folder / "faces.json").is_file()
+
+
+def test_training_with_nothing_gained_says_the_model_is_unchanged(qtbot, window, tmp_path):
+    from faceapp.gui.services.training import kept_base, outcome_message
+
+    view = window.show_view("Improve recognition")
+    ev = {"verification": {"tar_at_far1e-3": 0.8}, "clustering": {"bcubed_f": 0.9}}
+    trained = {"selection": {"kept": {"epoch": 2, "alpha": 0.5}}, "before": {"heldout": ev}, "after": {"heldout": ev}}
+    assert kept_base(trained)  # a model no better than the old one on held-out faces is nothing to switch to
+    report = services.TrainReport(str(tmp_path / "model.onnx"), None, None, {}, {}, kept_base(trained),
+                                  outcome_message(trained))
+    view.show_report(report)
+    assert not view.accept_button.isEnabled()
+    assert "no improvement found; your model is unchanged" in view.status.text().lower()

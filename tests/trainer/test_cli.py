@@ -31,9 +31,7 @@ def _name_people(db) -> int:  # noqa: ANN001
     return len(people)
 
 
-def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys) -> None:
-    from faceapp.storage import faces as face_store
-    from faceapp.storage import models as model_store
+def _sample_library(scanned_sample, tmp_path) -> Path:
     from faceapp.storage.db import open_library
 
     path = tmp_path / "lib.db"
@@ -41,8 +39,24 @@ def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys
     db = open_library(path)
     assert _name_people(db) >= 3
     db.conn.close()
-    rc = main(["train", "--db", str(path), "--loss", "cosface", "--epochs", "1", "--device", "cpu",
-               "--trainable-units", "1", "--out", str(tmp_path / "run")])
+    return path
+
+
+def _train(path: Path, out: Path) -> int:
+    return main(["train", "--db", str(path), "--loss", "cosface", "--epochs", "1", "--device", "cpu",
+                 "--trainable-units", "1", "--out", str(out)])
+
+
+def test_train_from_library_activates_an_improved_model(scanned_sample, tmp_path, capsys, monkeypatch) -> None:
+    """When the trained model is better on the held-out faces, the library switches to it."""
+    from faceapp.storage import faces as face_store
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+    from trainer import outcome as outcome_mod
+
+    monkeypatch.setattr(outcome_mod, "outcome", lambda report: outcome_mod.Outcome(True, "improved by +3.0 points", 3.0))
+    path = _sample_library(scanned_sample, tmp_path)
+    rc = _train(path, tmp_path / "run")
     out = capsys.readouterr().out
     assert rc == 0, out
     assert (tmp_path / "run" / "report.png").exists() and (tmp_path / "run" / "report.json").exists()
@@ -51,7 +65,40 @@ def test_train_from_library_activates_new_model(scanned_sample, tmp_path, capsys
     active = model_store.active_model(db)
     assert active["model_id"].startswith("sface-ft-cosface-")
     assert not face_store.faces_missing_embedding(db, active["id"])
-    assert "library now uses" in out
+    assert "improved by +3.0 points" in out and "library now uses" in out
+
+
+def test_train_with_nothing_to_gain_leaves_the_model_unchanged(glint_aligned, scanned_sample, tmp_path, capsys) -> None:
+    """Six people, each one photo seen twenty times (a pixel of noise apart): the base model already
+    tells every pair apart at every FAR, so no fine-tune can be better. `faceapp train` says so, offers
+    no model, and the library it was asked to register into keeps its model and gains no row."""
+    import cv2
+    import numpy as np
+
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+    from trainer.data.faceset import person_folders
+
+    rng = np.random.default_rng(0)
+    aligned = tmp_path / "aligned"
+    for name, files in person_folders(glint_aligned)[:6]:
+        (aligned / name).mkdir(parents=True)
+        img = cv2.imread(str(files[0]))
+        for k in range(20):
+            noisy = np.clip(img.astype(int) + rng.integers(-1, 2, img.shape), 0, 255).astype(np.uint8)
+            cv2.imwrite(str(aligned / name / f"{k}.png"), noisy)
+    lib = tmp_path / "lib.db"
+    copy_library(scanned_sample, lib)
+    before = model_store.active_model(open_library(lib))["model_id"]
+    rc = main(["train", "--aligned", str(aligned), "--db", str(lib), "--loss", "cosface", "--epochs", "2",
+               "--device", "cpu", "--trainable-units", "1", "--out", str(tmp_path / "run")])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "no improvement found; your model is unchanged" in out
+    assert "library now uses" not in out and not any(line.startswith("model: ") for line in out.splitlines())
+    db = open_library(lib)
+    assert model_store.active_model(db)["model_id"] == before
+    assert [m["model_id"] for m in model_store.list_models(db)] == [before]  # nothing registered to switch to
 
 
 def test_train_refuses_bad_params(tmp_path) -> None:
@@ -69,3 +116,32 @@ def test_faceapp_does_not_import_torch_until_training() -> None:
             "print('torch' in sys.modules, 'trainer' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_train_on_albums_registers_the_model_in_a_library(scanned_sample, tmp_path, capsys, monkeypatch) -> None:
+    """`faceapp train --albums DIR --db LIB`: the album-trained model goes into the library."""
+    import shutil
+
+    from faceapp import paths
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+    from trainer import outcome as outcome_mod
+
+    monkeypatch.setattr(outcome_mod, "outcome", lambda report: outcome_mod.Outcome(True, "improved by +3.0 points", 3.0))
+    albums = tmp_path / "albums"
+    for photo in sorted(paths.SAMPLE_ALBUM.glob("*.jpg")):
+        person = photo.stem.rsplit("_", 1)[0]
+        if len(list(paths.SAMPLE_ALBUM.glob(f"{person}_*.jpg"))) >= 4:
+            (albums / person).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(photo, albums / person / photo.name)
+    lib = tmp_path / "lib.db"
+    copy_library(scanned_sample, lib)
+    rc = main(["train", "--albums", str(albums), "--db", str(lib), "--no-activate", "--loss", "cosface", "--epochs", "1",
+               "--device", "cpu", "--trainable-units", "1", "--out", str(tmp_path / "run")])
+    out, err = capsys.readouterr()
+    assert rc == 0, out + err
+    db = open_library(lib)
+    ids = [m["model_id"] for m in model_store.list_models(db)]
+    assert len(ids) == 2 and ids[1].startswith("sface-ft-cosface-")
+    assert model_store.active_model(db)["model_id"] == "sface-2021dec"  # --no-activate: registered only
+    assert "faceapp models use" in out

@@ -85,21 +85,35 @@ def train(db: Database, source: str, loss: str, epochs: int, device: str, out_di
         raise ValueError(f"{exc}. Training needs more faces: name more people, each with five or more faces "
                          "(a fifth of them are kept aside to measure before and after)") from exc
     out = Path(out_dir)
-    before, after = _figures(report["before"]["heldout"]), _figures(report["after"]["heldout"])
+    before, after = _figures(report["before"].get("heldout")), _figures(report["after"].get("heldout"))
     return TrainReport(report["model_path"], str(out / "report.json"), str(out / "report.png"),
-                       before, after, kept_base(report, before, after))
+                       before, after, kept_base(report), outcome_message(report))
 
 
-def kept_base(report: dict, before: dict, after: dict) -> bool:
-    """Whether training gave back the base model unchanged: the trainer's selection kept epoch 0
-    (or a blend of weight 0), or every before/after figure is the same."""
-    kept = (report.get("selection") or {}).get("kept") or {}
-    if kept and (kept.get("epoch") == 0 or kept.get("alpha") == 0):
-        return True
-    return bool(before) and before == after
+def kept_base(report: dict, before: dict | None = None, after: dict | None = None) -> bool:
+    """Whether training gave nothing to switch to: the trainer's selection kept the base model, or
+    the trained model is within noise of it on the held-out faces (trainer.outcome). A report
+    without held-out figures is judged on `before`/`after` (the view's figures): equal means unchanged."""
+    from trainer.outcome import outcome
+
+    if not (report.get("before") or {}).get("heldout") and before is not None:
+        kept = (report.get("selection") or {}).get("kept") or {}
+        return bool(kept and (kept.get("epoch") == 0 or kept.get("alpha") == 0)) or before == after
+    return not outcome(report).improved
 
 
-def _figures(ev: dict) -> dict:
+def outcome_message(report: dict) -> str:
+    """The sentence the Improve view shows: "no improvement found; your model is unchanged", or
+    by how much the model improved on the held-out faces of the user's people."""
+    from trainer.outcome import outcome
+
+    text = outcome(report).message
+    return text[0].upper() + text[1:] + "."
+
+
+def _figures(ev: dict | None) -> dict:
+    if not ev:  # too few held-out faces for figures
+        return {}
     v, c = ev["verification"], ev["clustering"]
     return {"TAR @ FAR 1e-3": v["tar_at_far1e-3"], "10-fold accuracy": v["tenfold_accuracy"],
             "BCubed F": c["bcubed_f"], "NMI": c["nmi"]}

@@ -66,3 +66,4 @@ class TrainReport:
     before: dict  # figures of the current model on the held-out faces
     after: dict  # figures of the new model
     kept_base: bool = False  # the trainer found nothing better and returned the base model as it was
+    message: str = ""  # what training gave, in one sentence (trainer.outcome): unchanged, or by how much it improved

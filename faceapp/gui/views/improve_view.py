@@ -291,12 +291,12 @@ class ImproveView(QWidget):
             extra = f" Full report: {report.report_json}"
             json.loads(Path(report.report_json).read_text())  # a broken report should fail loudly here
         if report.kept_base:  # nothing to switch to: the "new" model is the current one
-            self.status.setText("Training found nothing better than the current model: it stays as it is, "
-                                "and there is no new model to use. Name more people (each with more faces) "
+            self.status.setText(f"{report.message or 'No improvement found; your model is unchanged.'} "
+                                "Nothing new to switch to: name more people (each with more faces) "
                                 f"and train again.{extra}")
             self.accept_button.setEnabled(False)
             return
-        self.status.setText(f"Trained: {Path(report.model_path).name}.{extra}")
+        self.status.setText(f"Trained: {Path(report.model_path).name}. {report.message}{extra}")
         self.accept_button.setEnabled(True)
 
     def _failed(self, kind: str, text: str) -> None:
