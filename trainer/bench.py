@@ -30,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from faceapp.loss_catalogue import NAMES
 from trainer.config import TrainConfig
 from trainer.data.faceset import FaceSet, split_guard
 
-DEFAULT_LOSSES = ("softmax", "normsoftmax", "center", "contrastive", "triplet", "sphereface", "cosface", "arcface",
-                  "adacos")
+DEFAULT_LOSSES = NAMES  # every loss of faceapp.loss_catalogue
 
 
 def load_dataset(root: Path, cache: Path) -> FaceSet:

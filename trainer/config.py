@@ -6,10 +6,12 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from faceapp.loss_catalogue import DEFAULT
+
 
 @dataclass
 class TrainConfig:
-    loss: str = "adacos"  # faceapp bench losses, seeds 0 and 1 (one-SE selection): largest gain on trained people, strangers within 0.5
+    loss: str = DEFAULT  # "adacos": faceapp bench losses, seeds 0 and 1 (one-SE selection): largest gain on trained people, strangers within 0.5
     loss_params: dict = field(default_factory=dict)
     backbone: str = "sface"  # 'sface' fine-tunes the base model; others train from scratch
     base_model: str | None = None  # ONNX file of the base SFace model (default: bundled)

@@ -31,9 +31,8 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from faceapp.cli import CLIError
-from faceapp.cli.common import print_json
 from faceapp.core.metrics import bcubed
+from faceapp.errors import FaceappError
 from faceapp.storage import people as store
 from faceapp.storage.session import library
 
@@ -151,19 +150,15 @@ def simulate_user(db: Database, truth: dict[int, str], family: list[str], confir
 
 
 def run_train(path: Path, out: Path, extra: list[str]) -> tuple[dict, str]:
-    """`faceapp train --db PATH` with the app's defaults (plus `extra` flags), in this process;
-    (its report.json, what it printed last)."""
-    import contextlib
-    import io
+    """`faceapp train --db PATH` with the app's defaults (plus `extra` flags), run as a user runs it
+    (a child process: the benchmark imports nothing of the CLI); (its report.json, what it printed last)."""
+    import subprocess
 
-    from faceapp.cli import main
-
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        rc = main(["train", "--db", str(path), "--out", str(out), *extra])
-    text = buf.getvalue()
-    if rc != 0:
-        raise CLIError(f"faceapp train failed ({rc}):\n{text[-2000:]}")
+    res = subprocess.run([sys.executable, "-m", "faceapp", "train", "--db", str(path), "--out", str(out), *extra],
+                         capture_output=True, text=True)
+    text = res.stdout
+    if res.returncode != 0:
+        raise FaceappError(f"faceapp train failed ({res.returncode}):\n{(text + res.stderr)[-2000:]}")
     lines = [ln for ln in text.splitlines() if ln.strip() and "step" not in ln]
     return json.loads((out / "report.json").read_text()), "\n".join(lines[-4:])
 
@@ -180,10 +175,10 @@ def cmd_family(args: argparse.Namespace) -> int:
 
     root = Path(args.dir)
     if not root.is_dir():
-        raise CLIError(f"no such folder: {root}")
+        raise FaceappError(f"no such folder: {root}")
     chosen = select_photos(root, args.people, args.limit_people, args.per_person)
     if len(chosen) < 4:
-        raise CLIError(f"too few people under {root} for family and strangers")
+        raise FaceappError(f"too few people under {root} for family and strangers")
     family, strangers = split_family(list(chosen), args.family_share, args.seed)
     variants = [(c, [] if c == "default" else ["--config", c]) for c in (args.configs or ["default"])]
     with tempfile.TemporaryDirectory(prefix="faceapp-bench-family-") as tmp:
@@ -226,7 +221,8 @@ def cmd_family(args: argparse.Namespace) -> int:
                             for k in ("before", "after")}, "said": said})
             print(json.dumps(res["variants"][-1]), file=sys.stderr, flush=True)
     if args.json:
-        print_json(res)
+        json.dump(res, sys.stdout, indent=2, default=str)
+        print()
         return 0
     print(f"dir={root} half={args.people} people={len(chosen)} (family {len(family)}, strangers {len(strangers)}) "
           f"labeled faces={len(truth)} confirmed={len(user['confirmed'])} unlabeled family={len(unlabeled)} "

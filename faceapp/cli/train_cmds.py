@@ -7,9 +7,9 @@ import argparse
 from pathlib import Path
 
 from faceapp.cli import CLIError
+from faceapp.loss_catalogue import NAMES
 
-LOSS_NAMES = ["softmax", "normsoftmax", "center", "contrastive", "triplet", "sphereface", "cosface", "arcface",
-              "adacos"]
+LOSS_NAMES = list(NAMES)  # faceapp.loss_catalogue: the one list of losses
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -222,3 +222,18 @@ def test_no_valid_pair_is_zero_not_nan(name, kw) -> None:
 def test_unknown_loss_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown loss"):
         build_loss("magic", D, C)
+
+
+def test_the_catalogue_names_every_loss_the_trainer_builds():
+    """One list of losses (faceapp.loss_catalogue) for the CLI, the GUI and the trainer."""
+    from faceapp import loss_catalogue as cat
+    from faceapp.cli.train_cmds import LOSS_NAMES
+    from trainer.bench import DEFAULT_LOSSES
+    from trainer.config import TrainConfig
+    from trainer.losses import LOSSES, PAIR_LOSSES
+
+    assert set(cat.NAMES) == set(LOSSES) == set(LOSS_NAMES) == set(DEFAULT_LOSSES)
+    assert TrainConfig().loss == cat.DEFAULT == cat.NAMES[0]
+    assert PAIR_LOSSES == {"triplet", "contrastive"} == set(cat.PAIR_LOSSES)
+    assert all(loss.plain and loss.technical and loss.title for loss in cat.CATALOGUE)
+    assert cat.describe("ArcFace").name == "arcface"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from faceapp.loss_catalogue import PAIR_LOSSES as _CATALOGUE_PAIRS
 from trainer.losses.adacos import AdaCosLoss
 from trainer.losses.arcface import ArcFaceLoss
 from trainer.losses.center import CenterLoss
@@ -31,8 +32,8 @@ LOSSES: dict[str, type[nn.Module]] = {
     "arcface": ArcFaceLoss,
     "adacos": AdaCosLoss,
 }
-# Losses that learn from pairs/triplets inside a batch and so want P×K batches.
-PAIR_LOSSES = {"contrastive", "triplet"}
+# Losses that learn from pairs/triplets inside a batch and so want P×K batches (the catalogue says which).
+PAIR_LOSSES = set(_CATALOGUE_PAIRS)
 
 
 def build_loss(name: str, embedding_size: int, num_classes: int, **params) -> nn.Module:  # noqa: ANN003

@@ -9,20 +9,10 @@ from sqlite_utils import Database
 
 from faceapp.gui.services.people import recluster
 from faceapp.gui.services.types import Progress, Stop, TrainReport
+from faceapp.loss_catalogue import CATALOGUE
 
-LOSS_HELP: dict[str, str] = {
-    # the first entry is the one the view starts on: the trainer's default (faceapp bench losses)
-    "adacos": "A cosine loss that tunes its own scale while it trains: the fewest knobs, and the default "
-              "(the largest gain on your people while strangers are recognised as before).",
-    "arcface": "Adds a margin to the angle between a face and its person (insightface's default): a close second.",
-    "cosface": "Subtracts a fixed margin from the cosine to the right person: simple, stable, widely used.",
-    "sphereface": "Multiplies the angle to the right person (A-Softmax): a strong margin, but harder to train.",
-    "normsoftmax": "Softmax on normalised faces and weights: compares by angle only, a sturdy baseline.",
-    "softmax": "A plain classifier with cross-entropy: the baseline, with no margin between people.",
-    "center": "Pulls each face towards its person's centre while a classifier keeps people apart: tighter groups.",
-    "triplet": "A face must be closer to another of the same person than to anyone else, by a margin (FaceNet).",
-    "contrastive": "Pulls pairs of one person together and pushes different people beyond a margin.",
-}
+# name -> the exact description (the GUI's tooltip), in the catalogue's order: the default first
+LOSS_HELP: dict[str, str] = {loss.name: loss.technical for loss in CATALOGUE}
 
 
 _GPU_PROBE = """

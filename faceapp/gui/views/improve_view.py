@@ -33,6 +33,7 @@ from faceapp.gui.context import LibraryContext
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
+from faceapp.loss_catalogue import CATALOGUE
 
 INTRO = ("<b>Teach faceapp your family's faces.</b> It practises on the people you have named and learns to "
          "tell them apart better. Everything stays on this computer. A fifth of the faces are kept aside to "
@@ -40,20 +41,7 @@ INTRO = ("<b>Teach faceapp your family's faces.</b> It practises on the people y
 
 # What each loss is, in plain words: (the name in the list, what it means for you). The exact
 # description (services.LOSS_HELP) is the tooltip.
-LOSS_WORDS: dict[str, tuple[str, str]] = {
-    "adacos": ("Self-tuning (recommended)", "Adjusts itself while it learns: the safest choice, and the one that "
-               "gained most in our tests."),
-    "arcface": ("Keep people well apart", "Learns to keep different people clearly apart: nearly as good as the "
-                "recommended way."),
-    "cosface": ("Keep people apart, steady", "Keeps different people apart by a fixed amount: simple and steady."),
-    "sphereface": ("Keep people far apart", "Pushes different people far apart; may fail to learn from a small "
-                   "library."),
-    "normsoftmax": ("Compare by direction", "Compares faces by their direction only: a sturdy, plain choice."),
-    "softmax": ("Plain", "The plainest way: tells your named people apart with no extra room between them."),
-    "center": ("Tight groups", "Draws each person's faces closer together, so their groups get tighter."),
-    "triplet": ("Threes of faces", "Learns from threes: a face, another of the same person, and someone else."),
-    "contrastive": ("Pairs of faces", "Learns from pairs: the same person closer, different people further apart."),
-}
+LOSS_WORDS: dict[str, tuple[str, str]] = {loss.name: (loss.title, loss.plain) for loss in CATALOGUE}
 
 DEVICES = [  # (the settings' word, the plain words, the exact term)
     ("auto", "Automatic: the graphics card if there is one", "device auto: CUDA when a GPU is available, else CPU"),
