@@ -52,6 +52,10 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     train_all, held = data.split_photos(1 - HELD_OUT, cfg.seed)
     tr, val = train_all.split_photos(1 - cfg.val_fraction, cfg.seed)
     tr, val, held, guard = split_guard(tr, val, held, cfg.seed)
+    if len(val) < 2 or len(np.unique(val.labels)) + guard.num_classes < 2:
+        # the candidates are chosen and the thresholds set on these faces: without them no model can be judged
+        raise ValueError(f"too few faces to test a new model: {len(data)} faces of {data.num_classes} people leave "
+                         f"{len(val)} to check it on; confirm more faces (about ten per person) and try again")
     log(f"{tr.num_classes} people: {len(tr)} training, {len(val)} validation, {len(held)} held-out faces"
         + (f"; {guard.num_classes} guard people ({len(guard)} faces) kept out of training" if len(guard) else ""))
     out = Path(out_dir)

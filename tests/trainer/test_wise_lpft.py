@@ -172,3 +172,16 @@ def test_distributed_cpu_run_uses_gloo_on_a_machine_with_a_gpu(real_crops, monke
     tr, val = _people(real_crops, [0, 1]).split_photos(0.75)
     with pytest.raises(Started, match="^gloo$"):
         engine.train(TrainConfig(loss="cosface", epochs=1, device="cpu"), tr, val, progress=None)
+
+
+def test_too_few_faces_to_test_a_model_is_refused_before_training(real_crops, tmp_path) -> None:
+    """Four people with four faces each leave nothing to validate on: the run was trained for minutes
+    and then failed with "no impostor scores"; it is refused first, in words, and nothing is written."""
+    from trainer.pipeline import run_finetune
+
+    small = _people(real_crops, [0, 1, 2, 3])
+    small = small.subset(np.concatenate([np.flatnonzero(small.labels == c)[:4] for c in range(4)]))
+    cfg = TrainConfig(loss="cosface", epochs=1, device="cpu", trainable_units=1)
+    with pytest.raises(ValueError, match="too few faces to test"):
+        run_finetune(small, cfg, tmp_path / "out", "test", log=lambda _: None)
+    assert not (tmp_path / "out" / "model.onnx").exists()
