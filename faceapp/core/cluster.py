@@ -100,6 +100,17 @@ class _State:
             self.parent[i], i = root, self.parent[i]
         return root
 
+    def roots(self) -> np.ndarray:
+        """Every face's root, vectorised (pointer jumping); paths are compressed on the way."""
+        par = np.asarray(self.parent, np.int64)
+        while True:
+            up = par[par]
+            if (up == par).all():
+                break
+            par = up
+        self.parent = par.tolist()
+        return par
+
     def conflict(self, a: int, b: int) -> bool:
         pa, pb = self.person[a], self.person[b]
         if pa >= 0 and pb >= 0 and pa != pb:
@@ -174,7 +185,7 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
         if params.far_curve:
             step("chance")
             if roots is None:
-                roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+                roots = st.roots()
             drop = _chance_pairs(st, x, roots, a0, b0, s0, params.far_curve)
     step("labels")
     return _labels(st, x, params.min_size, roots, drop)
@@ -200,7 +211,7 @@ def _chance_pairs(st: _State, x: np.ndarray, roots: np.ndarray, a: np.ndarray, b
 def _refined(st: _State, c: Constraints, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> np.ndarray:
     """Roots after the refinement (faceapp.core.cluster_refine): only free faces move."""
     n = len(st.parent)
-    roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+    roots = st.roots()
     movable = np.ones(n, bool)
     if c.fixed is not None:
         movable &= np.asarray(c.fixed) < 0
@@ -219,7 +230,7 @@ def _labels(st: _State, x: np.ndarray, min_size: int, roots: np.ndarray | None =
     n = len(x)
     sums = st.sums
     if roots is None:
-        roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+        roots = st.roots()
     else:  # faces moved after linkage: the union-find sums are stale
         sums = np.zeros_like(st.sums)
         add_by_group(sums, roots, x)
