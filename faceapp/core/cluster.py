@@ -44,6 +44,7 @@ class ClusterParams:
     exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
     refine: float | None = None  # cosine of the strong edges that vote in the refinement (None: no refinement)
     far_curve: Sequence[Sequence[float]] | None = None  # the model's [[FAR, cosine], ...]: lone pairs chance explains go unsorted
+    cluster_passes: int = 1  # linkage passes over pairs of clusters found on their mean vectors (0: face graph only)
 
 
 @dataclass
@@ -179,6 +180,12 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
         step("linking")
         a, b, s = rnn_rounds(st, a0, b0, params.threshold)
         heap_merges(st, a, b, s, params.threshold)
+        for _ in range(params.cluster_passes):
+            ca, cb = _cluster_pairs(st, params)
+            if len(ca) == 0:
+                break
+            a, b, s = rnn_rounds(st, ca, cb, params.threshold)
+            heap_merges(st, a, b, s, params.threshold)
         if params.refine is not None:
             step("refining")
             roots = _refined(st, c, a0, b0, s0, max(params.refine, params.threshold))
@@ -189,6 +196,20 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
             drop = _chance_pairs(st, x, roots, a0, b0, s0, params.far_curve)
     step("labels")
     return _labels(st, x, params.min_size, roots, drop)
+
+
+def _cluster_pairs(st: _State, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
+    """Root pairs of clusters (≥ 2 faces) whose average linkage reaches the threshold: found on the
+    clusters' mean vectors, whose inner product *is* that score, so pairs the face graph missed
+    (each face keeps only its k best partners, found approximately) still merge."""
+    roots = st.roots()
+    size = np.asarray(st.size, np.int64)
+    r = np.flatnonzero((roots == np.arange(len(roots))) & (size >= 2))
+    if len(r) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    means = st.sums[r] / size[r, None].astype(np.float32)
+    a, b, _ = similar_pairs(means, params.threshold, k=params.k, exact=params.exact)
+    return r[a], r[b]
 
 
 def _chance_pairs(st: _State, x: np.ndarray, roots: np.ndarray, a: np.ndarray, b: np.ndarray, s: np.ndarray,

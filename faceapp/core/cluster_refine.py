@@ -45,8 +45,9 @@ def refine(
     keep = s >= threshold
     if n == 0 or not keep.any():
         return lab
-    src = np.concatenate([a[keep], b[keep]]).astype(np.int64)
-    dst = np.concatenate([b[keep], a[keep]]).astype(np.int64)
+    idx_t = np.int32 if n < 2**31 else np.int64  # half the memory of int64 edge lists at a million faces
+    src = np.concatenate([a[keep], b[keep]]).astype(idx_t)
+    dst = np.concatenate([b[keep], a[keep]]).astype(idx_t)
     w = np.concatenate([s[keep], s[keep]]).astype(np.float64)
     order = np.argsort(src, kind="stable")
     src, dst, w = src[order], dst[order], w[order]

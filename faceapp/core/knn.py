@@ -42,7 +42,7 @@ def _symmetric_unique(rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, n: i
     del rows, cols
     order = np.argsort(key, kind="stable")
     key = key[order]
-    first = np.r_[True, key[1:] != key[:-1]]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     idx = order[first]
     del order
     key = key[first]
@@ -150,7 +150,7 @@ def _home_blocked(x: np.ndarray, cent: np.ndarray) -> np.ndarray:
 
 
 def similar_pairs(
-    x: np.ndarray, threshold: float, k: int = 64, nprobe: int = 8, exact: bool | None = None
+    x: np.ndarray, threshold: float, k: int = 64, nprobe: int | None = None, exact: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected pairs (i < j, sim) with cosine ≥ threshold, at most ~k per vector.
 
@@ -165,9 +165,9 @@ def similar_pairs(
     if use_exact:
         r, c, s = _exact_pairs(x, threshold, k)
     elif knn_faiss.available():
-        r, c, s = knn_faiss.knn_pairs(x, threshold, k, nprobe)
+        r, c, s = knn_faiss.knn_pairs(x, threshold, k, nprobe or knn_faiss.NPROBE)
     else:
-        r, c, s = _ivf_pairs(x, threshold, k, nprobe)
+        r, c, s = _ivf_pairs(x, threshold, k, nprobe or 8)
     return _symmetric_unique(r, c, s, n)
 
 
