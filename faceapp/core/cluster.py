@@ -30,7 +30,7 @@ import numpy as np
 from faceapp.core.cluster_merge import heap_merges, rnn_rounds
 from faceapp.core.cluster_pairs import chance_pairs
 from faceapp.core.cluster_refine import refine
-from faceapp.core.knn import add_by_group, as_f32, similar_pairs
+from faceapp.core.knn import EXACT_MAX, add_by_group, as_f32, similar_pairs
 
 DEFAULT_FAR = "1e-3"  # linkage threshold: the model's cosine at this false-accept rate
 REFINE_DECADES = 1  # refinement edges: the model's cosine at a FAR this many decades below the linkage's
@@ -40,7 +40,7 @@ REFINE_DECADES = 1  # refinement edges: the model's cosine at a FAR this many de
 class ClusterParams:
     threshold: float  # average cosine at which two groups are one person
     min_size: int = 2  # smaller free clusters are "unsorted"
-    k: int = 32  # most partners per face kept in the graph (scores stay exact: cluster sums)
+    k: int | None = None  # most partners per face kept in the graph (None: 32, or 16 beyond the exact search's size)
     exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
     refine: float | None = None  # cosine of the strong edges that vote in the refinement (None: no refinement)
     far_curve: Sequence[Sequence[float]] | None = None  # the model's [[FAR, cosine], ...]: lone pairs chance explains go unsorted
@@ -176,7 +176,7 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
     roots, drop = None, None
     if n >= 2:
         step("neighbours")
-        a0, b0, s0 = similar_pairs(x, params.threshold, k=params.k, exact=params.exact)
+        a0, b0, s0 = similar_pairs(x, params.threshold, k=_k(params, n), exact=params.exact)
         step("linking")
         a, b, s = rnn_rounds(st, a0, b0, params.threshold)
         heap_merges(st, a, b, s, params.threshold)
@@ -198,6 +198,13 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
     return _labels(st, x, params.min_size, roots, drop)
 
 
+def _k(params: ClusterParams, n: int) -> int:
+    """Partners kept per face: a big library's graph keeps fewer (the cluster-mean pass makes up for it)."""
+    if params.k is not None:
+        return params.k
+    return 32 if n <= EXACT_MAX else 16
+
+
 def _cluster_pairs(st: _State, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
     """Root pairs of clusters (≥ 2 faces) whose average linkage reaches the threshold: found on the
     clusters' mean vectors, whose inner product *is* that score, so pairs the face graph missed
@@ -208,7 +215,7 @@ def _cluster_pairs(st: _State, params: ClusterParams) -> tuple[np.ndarray, np.nd
     if len(r) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     means = st.sums[r] / size[r, None].astype(np.float32)
-    a, b, _ = similar_pairs(means, params.threshold, k=params.k, exact=params.exact)
+    a, b, _ = similar_pairs(means, params.threshold, k=_k(params, len(means)), exact=params.exact)
     return r[a], r[b]
 
 

@@ -15,7 +15,7 @@ import numpy as np
 QUERY_BLOCK = 65_536  # queries per coarse search call: bounds the result buffers
 TRAIN_PER_LIST = 40  # k-means sample per coarse list (faiss wants ≥ 39)
 LIST_FACTOR = 2.0  # coarse lists: this × sqrt(N) (as the own inverted file)
-NPROBE = 8  # lists each face searches
+NPROBE = 4  # lists each face searches (the clustering's pass over cluster means recovers what it misses)
 
 
 def available() -> bool:
