@@ -8,7 +8,10 @@ best-first from a heap with lazy re-scoring (faceapp.core.cluster_merge). Scores
 (cluster sums); the candidate graph keeps each face's `k` best partners above the threshold, so
 the result equals exact average linkage cut at `threshold` (tested against scipy) unless a face
 had more than `k` such partners. Candidate pairs: exact blocked float32 products up to 30,000
-faces, an inverted-file search beyond (faceapp.core.knn).
+faces, an inverted-file search beyond (faiss when importable: faceapp.core.knn_faiss; else
+faceapp.core.knn's own). A pass over pairs of *clusters* found on their mean vectors (whose inner
+product is the average linkage itself) then merges what the face graph missed: an approximate
+search, or a person whose faces' k best partners all lie in one of his looks.
 
 User decisions enter as constraints: faces fixed to a person are pre-joined (must-link) and never
 join another person's faces; a face never joins a cluster holding a person it was rejected from;
