@@ -41,3 +41,13 @@ def test_empty_and_tiny_inputs():
     x = np.eye(3, 16, dtype=np.float32)
     a, b, s = similar_pairs(x, 0.5, k=4, exact=False)  # no pair reaches the threshold
     assert len(a) == len(b) == len(s) == 0
+
+
+def test_without_faiss_the_own_inverted_file_answers(monkeypatch):
+    from faceapp.core import knn
+
+    monkeypatch.setattr(knn_faiss, "available", lambda: False)
+    x, _ = library(3000, seed=2)
+    a, b, s = knn.similar_pairs(x, 0.37, k=8, exact=False)
+    ea, eb, _ = knn.similar_pairs(x, 0.37, k=8, exact=True)
+    assert (s >= 0.37).all() and len(a) >= 0.8 * len(ea)
