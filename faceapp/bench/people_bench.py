@@ -38,16 +38,27 @@ def _cluster_stage(n: int, far: str, seed: int, q: mp.Queue) -> None:
     t = threshold_from_calibration(th, far)
     x, y = library(n, seed=seed)
     base = _rss_mb()
-    t0 = time.perf_counter()
+    phases: dict[str, dict] = {}
+    last = ["start", time.perf_counter(), time.process_time()]
+
+    def step(stage: str) -> None:  # per-phase wall and CPU seconds, and the peak RSS at the phase's end
+        now, cpu = time.perf_counter(), time.process_time()
+        phases[last[0]] = {"seconds": round(now - last[1], 2), "cpu_seconds": round(cpu - last[2], 2),
+                           "peak_rss_mb": round(_rss_mb(), 1)}
+        last[:] = [stage, now, cpu]
+
+    t0, c0 = time.perf_counter(), time.process_time()
     res = cluster(x, ClusterParams(threshold=t, refine=refine_threshold_from_calibration(th, far),
-                                   far_curve=cal.get("far_curve")))
-    secs = time.perf_counter() - t0
+                                   far_curve=cal.get("far_curve")), step=step)
+    step("end")
+    secs, cpu_secs = time.perf_counter() - t0, time.process_time() - c0
+    phases.pop("start", None)
     truth = np.where(y >= 0, y, -1 - np.arange(len(y)))  # each stranger their own person
     p, r, f = bcubed(truth, res.labels)
     q.put({"stage": "cluster", "faces": n, "threshold": round(t, 4), "seconds": round(secs, 2),
-           "peak_rss_mb": round(_rss_mb(), 1), "rss_before_mb": round(base, 1),
+           "cpu_seconds": round(cpu_secs, 2), "peak_rss_mb": round(_rss_mb(), 1), "rss_before_mb": round(base, 1),
            "clusters": int(res.labels.max() + 1), "unsorted": int((res.labels < 0).sum()),
-           "bcubed_p": round(p, 4), "bcubed_r": round(r, 4), "bcubed_f": round(f, 4)})
+           "bcubed_p": round(p, 4), "bcubed_r": round(r, 4), "bcubed_f": round(f, 4), "phases": phases})
 
 
 def _assign_stage(known: int, new: int, far: str, seed: int, q: mp.Queue) -> None:

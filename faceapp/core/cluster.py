@@ -8,7 +8,10 @@ best-first from a heap with lazy re-scoring (faceapp.core.cluster_merge). Scores
 (cluster sums); the candidate graph keeps each face's `k` best partners above the threshold, so
 the result equals exact average linkage cut at `threshold` (tested against scipy) unless a face
 had more than `k` such partners. Candidate pairs: exact blocked float32 products up to 30,000
-faces, an inverted-file search beyond (faceapp.core.knn).
+faces, an inverted-file search beyond (faiss when importable: faceapp.core.knn_faiss; else
+faceapp.core.knn's own). A pass over pairs of *clusters* found on their mean vectors (whose inner
+product is the average linkage itself) then merges what the face graph missed: an approximate
+search, or a person whose faces' k best partners all lie in one of his looks.
 
 User decisions enter as constraints: faces fixed to a person are pre-joined (must-link) and never
 join another person's faces; a face never joins a cluster holding a person it was rejected from;
@@ -30,7 +33,7 @@ import numpy as np
 from faceapp.core.cluster_merge import heap_merges, rnn_rounds
 from faceapp.core.cluster_pairs import chance_pairs
 from faceapp.core.cluster_refine import refine
-from faceapp.core.knn import add_by_group, as_f32, similar_pairs
+from faceapp.core.knn import EXACT_MAX, add_by_group, as_f32, similar_pairs
 
 DEFAULT_FAR = "1e-3"  # linkage threshold: the model's cosine at this false-accept rate
 REFINE_DECADES = 1  # refinement edges: the model's cosine at a FAR this many decades below the linkage's
@@ -40,10 +43,11 @@ REFINE_DECADES = 1  # refinement edges: the model's cosine at a FAR this many de
 class ClusterParams:
     threshold: float  # average cosine at which two groups are one person
     min_size: int = 2  # smaller free clusters are "unsorted"
-    k: int = 32  # most partners per face kept in the graph (scores stay exact: cluster sums)
+    k: int | None = None  # most partners per face kept in the graph (None: 32, or 16 beyond the exact search's size)
     exact: bool | None = None  # force exact / inverted-file pair search (None: by size)
     refine: float | None = None  # cosine of the strong edges that vote in the refinement (None: no refinement)
     far_curve: Sequence[Sequence[float]] | None = None  # the model's [[FAR, cosine], ...]: lone pairs chance explains go unsorted
+    cluster_passes: int = 1  # linkage passes over pairs of clusters found on their mean vectors (0: face graph only)
 
 
 @dataclass
@@ -99,6 +103,17 @@ class _State:
         while self.parent[i] != root:
             self.parent[i], i = root, self.parent[i]
         return root
+
+    def roots(self) -> np.ndarray:
+        """Every face's root, vectorised (pointer jumping); paths are compressed on the way."""
+        par = np.asarray(self.parent, np.int64)
+        while True:
+            up = par[par]
+            if (up == par).all():
+                break
+            par = up
+        self.parent = par.tolist()
+        return par
 
     def conflict(self, a: int, b: int) -> bool:
         pa, pb = self.person[a], self.person[b]
@@ -164,20 +179,47 @@ def cluster(x: np.ndarray, params: ClusterParams, constraints: Constraints | Non
     roots, drop = None, None
     if n >= 2:
         step("neighbours")
-        a0, b0, s0 = similar_pairs(x, params.threshold, k=params.k, exact=params.exact)
+        a0, b0, s0 = similar_pairs(x, params.threshold, k=_k(params, n), exact=params.exact)
         step("linking")
         a, b, s = rnn_rounds(st, a0, b0, params.threshold)
         heap_merges(st, a, b, s, params.threshold)
+        for _ in range(params.cluster_passes):
+            ca, cb = _cluster_pairs(st, params)
+            if len(ca) == 0:
+                break
+            a, b, s = rnn_rounds(st, ca, cb, params.threshold)
+            heap_merges(st, a, b, s, params.threshold)
         if params.refine is not None:
             step("refining")
             roots = _refined(st, c, a0, b0, s0, max(params.refine, params.threshold))
         if params.far_curve:
             step("chance")
             if roots is None:
-                roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+                roots = st.roots()
             drop = _chance_pairs(st, x, roots, a0, b0, s0, params.far_curve)
     step("labels")
     return _labels(st, x, params.min_size, roots, drop)
+
+
+def _k(params: ClusterParams, n: int) -> int:
+    """Partners kept per face: a big library's graph keeps fewer (the cluster-mean pass makes up for it)."""
+    if params.k is not None:
+        return params.k
+    return 32 if n <= EXACT_MAX else 16
+
+
+def _cluster_pairs(st: _State, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
+    """Root pairs of clusters (≥ 2 faces) whose average linkage reaches the threshold: found on the
+    clusters' mean vectors, whose inner product *is* that score, so pairs the face graph missed
+    (each face keeps only its k best partners, found approximately) still merge."""
+    roots = st.roots()
+    size = np.asarray(st.size, np.int64)
+    r = np.flatnonzero((roots == np.arange(len(roots))) & (size >= 2))
+    if len(r) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    means = st.sums[r] / size[r, None].astype(np.float32)
+    a, b, _ = similar_pairs(means, params.threshold, k=_k(params, len(means)), exact=params.exact)
+    return r[a], r[b]
 
 
 def _chance_pairs(st: _State, x: np.ndarray, roots: np.ndarray, a: np.ndarray, b: np.ndarray, s: np.ndarray,
@@ -200,7 +242,7 @@ def _chance_pairs(st: _State, x: np.ndarray, roots: np.ndarray, a: np.ndarray, b
 def _refined(st: _State, c: Constraints, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> np.ndarray:
     """Roots after the refinement (faceapp.core.cluster_refine): only free faces move."""
     n = len(st.parent)
-    roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+    roots = st.roots()
     movable = np.ones(n, bool)
     if c.fixed is not None:
         movable &= np.asarray(c.fixed) < 0
@@ -219,7 +261,7 @@ def _labels(st: _State, x: np.ndarray, min_size: int, roots: np.ndarray | None =
     n = len(x)
     sums = st.sums
     if roots is None:
-        roots = np.array([st.find(i) for i in range(n)], dtype=np.int64)
+        roots = st.roots()
     else:  # faces moved after linkage: the union-find sums are stale
         sums = np.zeros_like(st.sums)
         add_by_group(sums, roots, x)

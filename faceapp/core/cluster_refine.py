@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+VOTE_CHUNK = 131_072  # faces whose votes are summed at once: bounds the per-edge arrays at a million faces
 SELF_VOTE = 1.0  # a face's cosine with itself: its vote to stay where linkage put it
 
 
@@ -45,8 +46,9 @@ def refine(
     keep = s >= threshold
     if n == 0 or not keep.any():
         return lab
-    src = np.concatenate([a[keep], b[keep]]).astype(np.int64)
-    dst = np.concatenate([b[keep], a[keep]]).astype(np.int64)
+    idx_t = np.int32 if n < 2**31 else np.int64  # half the memory of int64 edge lists at a million faces
+    src = np.concatenate([a[keep], b[keep]]).astype(idx_t)
+    dst = np.concatenate([b[keep], a[keep]]).astype(idx_t)
     w = np.concatenate([s[keep], s[keep]]).astype(np.float64)
     order = np.argsort(src, kind="stable")
     src, dst, w = src[order], dst[order], w[order]
@@ -66,17 +68,9 @@ def refine(
         faces = np.flatnonzero(active)
         if len(faces) == 0:
             break
-        lens = start[faces + 1] - start[faces]
-        idx = np.repeat(start[faces], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-        row = np.repeat(np.arange(len(faces)), lens)
-        # scores per (face, cluster): strong edges plus the face's own vote for its cluster
-        rows = np.concatenate([row, np.arange(len(faces))])
-        cols = np.concatenate([lab[dst[idx]], lab[faces]])
-        vals = np.concatenate([w[idx], np.full(len(faces), SELF_VOTE)])
-        key_order = np.lexsort((cols, rows))
-        rows, cols, vals = rows[key_order], cols[key_order], vals[key_order]
-        first = np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])])
-        g_row, g_col, g_val = rows[first], cols[first], np.add.reduceat(vals, first)
+        parts = [_votes(faces[i : i + VOTE_CHUNK], i, start, dst, w, lab) for i in range(0, len(faces), VOTE_CHUNK)]
+        g_row, g_col, g_val = (np.concatenate([p[j] for p in parts]) for j in range(3))
+        del parts
         own = g_col == lab[faces[g_row]]
         own_score = np.zeros(len(faces))
         own_score[g_row[own]] = g_val[own]
@@ -112,6 +106,22 @@ def refine(
         active[mv] = True
         active &= mov
     return lab
+
+
+def _votes(faces: np.ndarray, offset: int, start: np.ndarray, dst: np.ndarray, w: np.ndarray,
+           lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, cluster, summed weight) per (face, cluster) for a chunk of faces; rows count from `offset`.
+    Votes: the face's strong edges plus its own vote for its cluster."""
+    lens = start[faces + 1] - start[faces]
+    idx = np.repeat(start[faces], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+    rows = np.concatenate([np.repeat(np.arange(len(faces)), lens), np.arange(len(faces))])
+    cols = np.concatenate([lab[dst[idx]], lab[faces]])
+    vals = np.concatenate([w[idx], np.full(len(faces), SELF_VOTE)])
+    del idx
+    key_order = np.lexsort((cols, rows))
+    rows, cols, vals = rows[key_order], cols[key_order], vals[key_order]
+    first = np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])])
+    return rows[first] + offset, cols[first], np.add.reduceat(vals, first)
 
 
 def _allowed(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from faceapp.core import knn_faiss
+
 EXACT_MAX = 30_000  # beyond this, similar_pairs switches to the inverted-file search
 _BLOCK_CELLS = 64_000_000  # float32 cells per block product (256 MB)
 
@@ -36,10 +38,15 @@ def _cap_per_row(rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, k: int) -
 
 
 def _symmetric_unique(rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
-    a, b = np.minimum(rows, cols), np.maximum(rows, cols)
-    key = a.astype(np.int64) * n + b
-    key, idx = np.unique(key, return_index=True)
-    return a[idx], b[idx], sims[idx]
+    key = np.minimum(rows, cols).astype(np.int64) * n + np.maximum(rows, cols)
+    del rows, cols
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    idx = order[first]
+    del order
+    key = key[first]
+    return key // n, key % n, sims[idx]
 
 
 def _exact_pairs(x: np.ndarray, threshold: float, k: int) -> tuple[np.ndarray, ...]:
@@ -143,7 +150,7 @@ def _home_blocked(x: np.ndarray, cent: np.ndarray) -> np.ndarray:
 
 
 def similar_pairs(
-    x: np.ndarray, threshold: float, k: int = 64, nprobe: int = 8, exact: bool | None = None
+    x: np.ndarray, threshold: float, k: int = 64, nprobe: int | None = None, exact: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected pairs (i < j, sim) with cosine ≥ threshold, at most ~k per vector.
 
@@ -155,7 +162,12 @@ def similar_pairs(
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0, np.float32)
     use_exact = exact if exact is not None else n <= EXACT_MAX
-    r, c, s = _exact_pairs(x, threshold, k) if use_exact else _ivf_pairs(x, threshold, k, nprobe)
+    if use_exact:
+        r, c, s = _exact_pairs(x, threshold, k)
+    elif knn_faiss.available():
+        r, c, s = knn_faiss.knn_pairs(x, threshold, k, nprobe or knn_faiss.NPROBE)
+    else:
+        r, c, s = _ivf_pairs(x, threshold, k, nprobe or 8)
     return _symmetric_unique(r, c, s, n)
 
 

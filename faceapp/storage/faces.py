@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 
 import cv2
@@ -12,7 +11,7 @@ from sqlite_utils import Database
 
 from faceapp.storage.chunks import execute_in
 from faceapp.storage.tx import transaction
-from faceapp.storage.vectors import decode_vector, decode_vectors, encode_vector
+from faceapp.storage.vectors import decode_vector, encode_vector, read_matrix
 
 
 def encode_crop(crop_rgb: np.ndarray) -> bytes:
@@ -102,14 +101,17 @@ def face_crops(db: Database, face_ids: Sequence[int]) -> np.ndarray:
 def embeddings(db: Database, model_row: int, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(face_ids, N×D float32) for every face with an embedding under this model. A malformed blob
     (not D float32s; D = dim, else the most common size) is left out, as if the face had none."""
-    rows = db.execute("SELECT face_id, vector FROM embeddings WHERE model = ? ORDER BY face_id", [model_row]).fetchall()
-    if rows:
-        size = dim * 4 if dim else Counter(len(r[1]) for r in rows).most_common(1)[0][0]
-        rows = [r for r in rows if len(r[1]) == size and size % 4 == 0]
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    if not rows:
-        return ids, np.zeros((0, dim or 0), np.float32)
-    return ids, decode_vectors([r[1] for r in rows])
+    size = dim * 4 if dim else None
+    if size is None:  # the most common blob size (ties: the one seen first by face id)
+        top = db.execute("SELECT length(vector), count(*), min(face_id) FROM embeddings WHERE model = ? "
+                         "GROUP BY 1 ORDER BY 2 DESC, 3 LIMIT 1", [model_row]).fetchone()
+        size = top[0] if top else 0
+    if not size or size % 4:
+        return np.zeros(0, np.int64), np.zeros((0, dim or 0), np.float32)
+    where = "WHERE model = ? AND length(vector) = ?"
+    count = db.execute(f"SELECT count(*) FROM embeddings {where}", [model_row, size]).fetchone()[0]
+    cur = db.execute(f"SELECT face_id, vector FROM embeddings {where} ORDER BY face_id", [model_row, size])
+    return read_matrix(cur, count, size // 4)  # in chunks: never every row as Python objects
 
 
 def face_vector(db: Database, face_id: int, model_row: int) -> np.ndarray | None:
