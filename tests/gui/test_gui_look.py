@@ -40,3 +40,24 @@ def test_dark_mode_gives_a_dark_palette(monkeypatch, qapp):
     finally:
         qapp.setStyle(style)
         qapp.setPalette(before)
+
+
+def test_a_tile_under_the_mouse_offers_name_and_hide(qtbot, window, settle):
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from faceapp.gui import services
+
+    view = window.show_view("People")
+    settle(window)
+    grid, model = view.grid, view.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=10_000)
+    p = model.person_at(0)
+    buttons = grid.itemDelegate().buttons(grid.visualRect(model.index(0)))
+    qtbot.mouseMove(grid.viewport(), buttons["name"].center())
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=buttons["name"].center())
+    assert grid.state() == QAbstractItemView.State.EditingState  # the name editor opened in place
+    qtbot.keyClick(grid.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=buttons["hide"].center())
+    settle(window)
+    qtbot.waitUntil(lambda: any(q.id == p.id and q.hidden for q in services.list_people(window.ctx.db, True)),
+                    timeout=5000)

@@ -5,8 +5,8 @@ tiles merge into one (M) after a question that shows them all and which name is 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +35,52 @@ from faceapp.gui.workers import Task, run_task
 
 
 class NameEditor(QStyledItemDelegate):
-    """The in-place name editor (F2) says whom it names while it is empty."""
+    """The in-place name editor (F2) says whom it names while it is empty. A tile under the mouse
+    shows two round buttons at its picture's top right, as photo apps do: name (✎) and hide (⊘)."""
+
+    BUTTON = 24
+
+    def __init__(self, view: PeopleView) -> None:
+        super().__init__(view.grid)
+        self.view = view
+
+    def buttons(self, rect: QRect) -> dict[str, QRect]:
+        """Where the hover buttons of a tile in `rect` are: {"name": …, "hide": …}."""
+        b, icon = self.BUTTON, self.view.grid.iconSize().width()
+        right = rect.center().x() + icon // 2 - 4
+        top = rect.top() + 6
+        return {"hide": QRect(right - b, top, b, b), "name": QRect(right - 2 * b - 4, top, b, b)}
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        if not option.state & QStyle.StateFlag.State_MouseOver:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for what, r in self.buttons(option.rect).items():
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(0, 0, 0, 160))
+            painter.drawEllipse(r)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, "✎" if what == "name" else "⊘")
+        painter.restore()
+
+    def editorEvent(self, event: QEvent, model: object, option: QStyleOptionViewItem,  # noqa: N802
+                    index: QModelIndex) -> bool:
+        if event.type() == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
+            at = event.position().toPoint()
+            for what, r in self.buttons(option.rect).items():
+                if r.contains(at):
+                    p = index.data(PersonRole)
+                    if what == "name":
+                        self.view.grid.edit(index)
+                    elif p is not None:
+                        self.view.set_hidden(p.id, not p.hidden)
+                    return True
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick) and any(
+                r.contains(event.position().toPoint()) for r in self.buttons(option.rect).values()):
+            return True  # a press on a button neither selects nor opens the person
+        return super().editorEvent(event, model, option, index)
 
     def createEditor(self, parent: QWidget, option: object, index: object) -> QWidget:  # noqa: N802
         editor = super().createEditor(parent, option, index)
@@ -77,7 +124,8 @@ class PeopleView(QWidget):
         self.summary = QLabel()
         self.grid = make_grid(112, caption_lines=2, multi=True)
         self.grid.setModel(self.model)
-        self.grid.setItemDelegate(NameEditor(self.grid))
+        self.grid.setItemDelegate(NameEditor(self))
+        self.grid.setMouseTracking(True)  # the tile under the mouse shows its buttons
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QAbstractItemView.EditTrigger.SelectedClicked)
 
