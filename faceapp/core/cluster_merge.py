@@ -51,7 +51,7 @@ def _best_partner(a: np.ndarray, b: np.ndarray, s: np.ndarray, n: int) -> np.nda
     return best
 
 
-def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: float = 0.005,
+def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: float = 0.02,
                max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge reciprocal-nearest pairs in rounds; returns the remaining root pairs and their scores.
 
