@@ -168,7 +168,9 @@ class Scanner:
 
     def _assign_new(self) -> int:
         """New faces join the people the library already has (prototypes, threshold and margin)."""
-        if not self.db.execute("SELECT 1 FROM persons LIMIT 1").fetchone():
+        from faceapp.storage.people import has_people
+
+        if not has_people(self.db):
             return 0
         from faceapp.jobs.recluster import assign_new
 

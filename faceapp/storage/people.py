@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlite_utils import Database
 
-from faceapp.storage.chunks import execute_in, placeholders
+from faceapp.storage.chunks import chunks, execute_in, placeholders
 from faceapp.storage.db import now
 from faceapp.storage.tx import transaction
 from faceapp.storage.vectors import decode_vectors, encode_vector
@@ -349,6 +349,19 @@ def drop_prototypes(db: Database, person_ids: Iterable[int] | None = None) -> No
             return
         execute_in(db, "DELETE FROM person_prototypes WHERE person_id IN ({q})", sorted({int(p) for p in person_ids}),
                    size=500)
+
+
+def has_people(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM persons LIMIT 1").fetchone() is not None
+
+
+def count_unnamed(db: Database, person_ids: Sequence[int]) -> int:
+    """How many of these people have no name."""
+    n = 0
+    for chunk in chunks(sorted({int(p) for p in person_ids})):
+        n += db.execute(f"SELECT count(*) FROM persons WHERE name IS NULL AND id IN ({placeholders(len(chunk))})",
+                        chunk).fetchone()[0]
+    return n
 
 
 def person_names(db: Database) -> dict[int, str | None]:

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from faceapp.gui.services.types import Progress, Stop
 from faceapp.jobs import export as E
+from faceapp.storage.people import count_unnamed
 
 
 def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] | None = None, mode: str = "copy",
@@ -29,8 +30,7 @@ def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] |
         raise ValueError(f"unknown export {what!r}")
     out = {"written": r.written, "skipped": r.skipped, "people": r.people, "into": r.out, "errors": len(r.errors)}
     if what == "xmp":  # other tools' sidecars faceapp merged into, and sidecars that already held exactly this
-        unnamed = db.execute(f"SELECT count(*) FROM persons WHERE name IS NULL AND id IN ({','.join('?' * len(person_ids))})",
-                             person_ids).fetchone()[0] if person_ids and not include_unnamed else 0
+        unnamed = count_unnamed(db, person_ids) if person_ids and not include_unnamed else 0
         out |= {"merged": r.merged, "unchanged": r.unchanged, "unnamed_left_out": unnamed}
     return out
 
