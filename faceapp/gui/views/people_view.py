@@ -5,7 +5,7 @@ tiles merge into one (M) after a question that shows them all and which name is 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -72,8 +72,9 @@ class NameEditor(QStyledItemDelegate):
             for what, r in self.buttons(option.rect).items():
                 if r.contains(at):
                     p = index.data(PersonRole)
-                    if what == "name":
-                        self.view.grid.edit(index)
+                    if what == "name":  # after this event: an editor opened inside it is closed again
+                        keep = QPersistentModelIndex(index)
+                        QTimer.singleShot(0, lambda keep=keep: keep.isValid() and self.view.grid.edit(QModelIndex(keep)))
                     elif p is not None:
                         self.view.set_hidden(p.id, not p.hidden)
                     return True
