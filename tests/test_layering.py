@@ -50,6 +50,14 @@ def test_xmp_is_a_file_format_without_a_library():
                        for m in _imports(f, False)), f
 
 
+def test_benchmark_only_modules_live_under_bench():
+    # what only measures (clustering against the truth, the oracle, synthetic libraries) is not the app
+    for name in ("cluster_eval", "cluster_oracle", "cluster_synth"):
+        assert (PKG / "bench" / f"{name}.py").exists() and not (PKG / "core" / f"{name}.py").exists()
+    for f in _files("core") + _files("jobs") + _files("storage") + _files("gui"):
+        assert not any(m.startswith("faceapp.bench") for m in _imports(f, False)) or f.name == "stall_bench.py", f
+
+
 def test_benchmarks_do_not_import_the_command_line():
     # a benchmark is a library of measurements: the CLI imports it, never the other way round
     for f in _files("bench"):

@@ -3,7 +3,7 @@
 Figures printed: seconds and peak memory (resident set, MB) to cluster N faces with the app's
 default method and thresholds, the BCubed F against the synthetic truth, and seconds to build
 prototypes for M known faces and place K new faces among them. Synthetic embeddings come from
-faceapp.core.cluster_synth.library (uneven people, two looks, noise faces, a shared mean face).
+faceapp.bench.cluster_synth.library (uneven people, two looks, noise faces, a shared mean face).
 Each stage runs in a fresh process so memory figures don't mix.
 """
 
@@ -23,13 +23,13 @@ def _rss_mb() -> float:
 def _cluster_stage(n: int, far: str, seed: int, q: mp.Queue) -> None:
     import numpy as np
 
+    from faceapp.bench.cluster_synth import library
     from faceapp.core.cluster import (
         ClusterParams,
         cluster,
         refine_threshold_from_calibration,
         threshold_from_calibration,
     )
-    from faceapp.core.cluster_synth import library
     from faceapp.core.metrics import bcubed
     from faceapp.jobs.models import shipped_calibration
 
@@ -64,8 +64,8 @@ def _cluster_stage(n: int, far: str, seed: int, q: mp.Queue) -> None:
 def _assign_stage(known: int, new: int, far: str, seed: int, q: mp.Queue) -> None:
     import numpy as np
 
+    from faceapp.bench.cluster_synth import library
     from faceapp.core.cluster import threshold_from_calibration
-    from faceapp.core.cluster_synth import library
     from faceapp.core.knn import top2_by_group
     from faceapp.core.prototypes import group_prototypes
     from faceapp.jobs.models import shipped_calibration
@@ -115,7 +115,7 @@ def _library_stage(n: int, new: int, seed: int, q: mp.Queue) -> None:
 
     import numpy as np
 
-    from faceapp.core.cluster_synth import library as synthetic_vectors
+    from faceapp.bench.cluster_synth import library as synthetic_vectors
     from faceapp.jobs.models import ensure_active_model
     from faceapp.jobs.people import assign_new, recluster
     from faceapp.storage.faces import encode_crop

@@ -21,8 +21,8 @@ def _table(rows: list[dict], cols: list[str]) -> None:
 
 
 def cmd_eval_clusters(args: argparse.Namespace) -> int:
+    from faceapp.bench.cluster_eval import compare
     from faceapp.core.cluster import refine_threshold_from_calibration, threshold_from_calibration
-    from faceapp.core.cluster_eval import compare
     from faceapp.jobs.recluster import model_far_curve
     from faceapp.jobs.scan import Scanner
     from faceapp.jobs.verify import model_thresholds
@@ -49,7 +49,7 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     methods = ["faceapp"] + ([] if args.only_faceapp else ["immich-dbscan", "hdbscan-default"])
     extra = {}
     if args.sweep:  # sensitivity to the calibrated FAR level (for reading, not for choosing on these labels)
-        from faceapp.core.cluster_eval import run_faceapp
+        from faceapp.bench.cluster_eval import run_faceapp
 
         extra = {f"faceapp@{far}": (lambda v=v, far=far: run_faceapp(x, photo, v, refine_threshold_from_calibration(th, far), curve))
                  for far, v in sorted(th.items()) if far != args.far}
@@ -60,7 +60,7 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
             "photos_without_face": faceless, "people_half": args.people, "threshold": round(t, 4), "refine": round(refine, 4) if refine else None, "far": args.far, "scan_seconds": round(scan_s, 1)}
     oracle = None
     if args.oracle:  # where faceapp's loss lies (labels known): for reading, not for choosing
-        from faceapp.core.cluster_oracle import oracle_report, separability
+        from faceapp.bench.cluster_oracle import oracle_report, separability
 
         oracle = {k: round(v, 4) for k, v in oracle_report(x, labels["faceapp"], labeled, truth).items()}
         sep = {k: round(v, 4) for k, v in separability(x[labeled], truth).items()}

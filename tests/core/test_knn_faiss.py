@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from faceapp.bench.cluster_synth import library
 from faceapp.core import knn_faiss
-from faceapp.core.cluster_synth import library
 from faceapp.core.knn import similar_pairs
 
 pytestmark = pytest.mark.skipif(not knn_faiss.available(), reason="faiss-cpu is not installed")

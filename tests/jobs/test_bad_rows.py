@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from faceapp.core.cluster_synth import identities
+from faceapp.bench.cluster_synth import identities
 from faceapp.jobs import people
 from faceapp.jobs.models import ensure_active_model
 from faceapp.storage.faces import embeddings, faces_missing_embedding, insert_face

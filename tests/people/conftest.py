@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from faceapp.core.cluster_synth import identities
+from faceapp.bench.cluster_synth import identities
 from faceapp.jobs.models import ensure_active_model
 from faceapp.storage.faces import insert_face
 from faceapp.storage.photos import save_photo

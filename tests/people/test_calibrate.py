@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from faceapp import paths
-from faceapp.core.cluster_synth import identities
+from faceapp.bench.cluster_synth import identities
 from faceapp.jobs.calibrate import calibrate, embed_dataset, identity_folders, pair_scores
 
 

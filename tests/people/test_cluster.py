@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from faceapp.bench.cluster_synth import identities
 from faceapp.core.cluster import ClusterParams, Constraints, cluster, threshold_from_calibration
-from faceapp.core.cluster_synth import identities
 from faceapp.core.knn import similar_pairs, top2_by_group
 from faceapp.core.metrics import bcubed
 from faceapp.core.prototypes import group_prototypes

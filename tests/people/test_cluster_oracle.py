@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from faceapp.core.cluster_oracle import oracle_report, separability
+from faceapp.bench.cluster_oracle import oracle_report, separability
 
 
 def _unit(v):

@@ -10,7 +10,7 @@ by someone who knows the labels. Diagnostics for reading a benchmark, never for 
   faces to their most similar cluster, even one that knew which faces are misplaced
 
 A person's main cluster holds most of their labeled faces. Only the labeled faces are scored, as in
-faceapp.core.cluster_eval; unlabeled faces keep their clusters.
+faceapp.bench.cluster_eval; unlabeled faces keep their clusters.
 
 `separability` reads the embeddings alone, with the labels known and no clustering at all: the share
 of faces whose nearest other face is the same person, and whose own person's mean (without the face)
