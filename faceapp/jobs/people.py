@@ -38,10 +38,7 @@ from faceapp.errors import FaceappError
 from faceapp.jobs.recluster import AssignStats, ReclusterCancelled, ReclusterStats, assign_new, recluster  # noqa: F401
 from faceapp.storage import decisions, views
 from faceapp.storage import people as store
-from faceapp.storage.people import (
-    PersonRow,  # noqa: F401
-    clean_name,  # noqa: F401  (callers that name people through jobs)
-)
+from faceapp.storage.people import PersonRow  # noqa: F401
 from faceapp.storage.tx import transaction
 from faceapp.storage.views import FaceInfo
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from faceapp.jobs.people import PeopleError, clean_name
+from faceapp.jobs.people import PeopleError
 from faceapp.storage import photos_query as store
+from faceapp.storage.people import clean_name
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from faceapp.gui.services.types import Face, Person, Progress, Stop
 from faceapp.gui.services.verify import thresholds
 from faceapp.jobs import people as P
+from faceapp.storage.people import clean_name
 
 
 def label(person_id: int, name: str | None) -> str:
@@ -242,7 +243,7 @@ def assign_to_name(db: Database, face_ids: list[int], name: str) -> int:
     if pid is not None:
         P.confirm_faces(db, face_ids, pid)
         return pid
-    clean = P.clean_name(name)
+    clean = clean_name(name)
     if not clean:
         raise P.PeopleError("a person needs a name")
     ids = P._require_faces(db, face_ids)
@@ -258,7 +259,7 @@ def add_face(db: Database, photo_id: int, box: tuple[float, float, float, float]
     from faceapp.jobs.add_face import add_face as add
 
     pid = _person_named(db, name)
-    clean = None if pid is not None else P.clean_name(name)
+    clean = None if pid is not None else clean_name(name)
     if pid is None and not clean:
         raise P.PeopleError("a drawn face needs a person's name")
     return add(db, photo_id, box, pid, new_name=clean).face_id
