@@ -22,6 +22,7 @@ def _table(rows: list[dict], cols: list[str]) -> None:
 
 def cmd_eval_clusters(args: argparse.Namespace) -> int:
     from faceapp.bench.cluster_eval import compare
+    from faceapp.cli.progress_bar import ProgressBar
     from faceapp.core.cluster import refine_threshold_from_calibration, threshold_from_calibration
     from faceapp.jobs.recluster import model_far_curve
     from faceapp.jobs.scan import Scanner
@@ -37,7 +38,8 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
         args.db = Path(tmp.name) / "eval.db"
     db = open_library(args.db)
     t0 = time.perf_counter()
-    stats = Scanner(db).scan([root])
+    with ProgressBar() as bar:
+        stats = Scanner(db).scan([root], progress=bar)
     scan_s = time.perf_counter() - t0
     th = model_thresholds(db)
     t = threshold_from_calibration(th, args.far)

@@ -51,8 +51,7 @@ def _detector_settings(args: argparse.Namespace):
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from faceapp.cli.progress_bar import ProgressBar
     from faceapp.jobs.scan import Scanner, ScanSettings
     from faceapp.storage.roots import add_root, list_roots
 
@@ -76,16 +75,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.workers:
         settings.workers = args.workers
     scanner = Scanner(db, settings)
-    bar = tqdm(total=0, unit="photo", disable=args.quiet, dynamic_ncols=True)
-
-    def progress(p) -> None:
-        bar.total = p.total
-        bar.n = p.done
-        bar.set_postfix(faces=p.faces, errors=p.errors, refresh=False)
-        bar.refresh()
-
-    stats = scanner.scan(roots, progress=progress)
-    bar.close()
+    with ProgressBar(show=not args.quiet) as bar:
+        stats = scanner.scan(roots, progress=bar)
     if args.json:
         print_json(stats.as_dict())
         return 0

@@ -32,12 +32,17 @@ def _act(fn, *a, **kw):  # noqa: ANN001, ANN002, ANN003
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    from faceapp.cli.progress_bar import ProgressBar
     from faceapp.jobs.people import assign_new, recluster
     from faceapp.jobs.verify import VerifyError
 
     db = open_db(args)
     try:
-        st = assign_new(db, far=args.far, margin=args.margin) if args.new_only else recluster(db, far=args.far, min_size=args.min_size)
+        if args.new_only:
+            st = assign_new(db, far=args.far, margin=args.margin)
+        else:
+            with ProgressBar() as bar:
+                st = recluster(db, far=args.far, min_size=args.min_size, progress=bar)
     except (VerifyError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
     if args.json:
@@ -185,6 +190,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from faceapp.cli.progress_bar import ProgressBar
     from faceapp.jobs import export
 
     if args.with_ and (args.what != "albums" or args.people or args.unnamed):
@@ -195,16 +201,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     db = open_db(args)
     people = [_person(db, p) for p in args.people] if args.people else None
     try:
-        if args.with_:
-            res = _act(export.export_together, db, args.out, [_person(db, p) for p in args.with_],
-                       [_person(db, p) for p in args.without or []], mode=args.mode)
-        elif args.what == "albums":
-            res = export.export_albums(db, args.out, mode=args.mode, person_ids=people, include_unnamed=args.unnamed)
-        elif args.what in ("csv", "json"):
-            res = export.export_table(db, args.out, fmt=args.what, person_ids=people)
-        else:
-            res = export.export_xmp(db, overwrite=args.overwrite, person_ids=people, out_dir=args.out,
-                                    include_unnamed=args.unnamed)
+        with ProgressBar() as bar:
+            if args.with_:
+                res = _act(export.export_together, db, args.out, [_person(db, p) for p in args.with_],
+                           [_person(db, p) for p in args.without or []], mode=args.mode, progress=bar)
+            elif args.what == "albums":
+                res = export.export_albums(db, args.out, mode=args.mode, person_ids=people, include_unnamed=args.unnamed,
+                                           progress=bar)
+            elif args.what in ("csv", "json"):
+                res = export.export_table(db, args.out, fmt=args.what, person_ids=people, progress=bar)
+            else:
+                res = export.export_xmp(db, overwrite=args.overwrite, person_ids=people, out_dir=args.out,
+                                        include_unnamed=args.unnamed, progress=bar)
     except export.ExportError as exc:
         raise CLIError(str(exc)) from exc
     except OSError as exc:  # a full disk, a folder that went away: one line, not a traceback

@@ -26,11 +26,10 @@ def scan_job(db_path: Path, roots: list[str], settings: AppSettings, recluster: 
         try:
             det = DetectorSettings(long_side=settings.det_size, score_threshold=settings.det_threshold)
             scanner = Scanner(db, ScanSettings(detector=det, device=settings.device))
-            stats = scanner.scan(roots, progress=token.report, should_stop=token.should_stop).as_dict()
+            stats = scanner.scan(roots, progress=token.progress, stop=token.should_stop).as_dict()
             if recluster and not stats["cancelled"]:
-                token.report("clustering", force=True)
-                stats["people"] = services.recluster(db, settings.strictness, progress=_stage(token),
-                                                     should_stop=token.should_stop)
+                stats["people"] = services.recluster(db, settings.strictness, progress=token.progress,
+                                                     stop=token.should_stop)
             return stats
         finally:
             db.conn.close()
@@ -38,16 +37,11 @@ def scan_job(db_path: Path, roots: list[str], settings: AppSettings, recluster: 
     return run
 
 
-def _stage(token: Token) -> Callable[[str], None]:
-    return lambda stage: token.report(f"clustering: {stage}", force=True)
-
-
 def recluster_job(db_path: Path, strictness: float) -> Callable[[Token], object]:
     def run(token: Token) -> object:
         db = open_library(db_path)
         try:
-            token.report("clustering", force=True)
-            return services.recluster(db, strictness, progress=_stage(token), should_stop=token.should_stop)
+            return services.recluster(db, strictness, progress=token.progress, stop=token.should_stop)
         finally:
             db.conn.close()
 
@@ -55,12 +49,12 @@ def recluster_job(db_path: Path, strictness: float) -> Callable[[Token], object]
 
 
 def db_job(db_path: Path, fn: Callable[..., object], *args: object, **kwargs: object) -> Callable[[Token], object]:
-    """Any library function `fn(db, *args, progress=, should_stop=)` as a background job."""
+    """Any library function `fn(db, *args, progress=, stop=)` (faceapp.progress) as a background job."""
 
     def run(token: Token) -> object:
         db = open_library(db_path)
         try:
-            return fn(db, *args, progress=lambda *p: token.report(p), should_stop=token.should_stop, **kwargs)
+            return fn(db, *args, progress=token.progress, stop=token.should_stop, **kwargs)
         finally:
             db.conn.close()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from faceapp.gui.workers import Task, Token, run_task
+from faceapp.progress import Progress
 from faceapp.storage.db import open_library
 
 
@@ -24,7 +25,7 @@ def import_job(db_path: Path, dry_run: bool) -> Callable[[Token], object]:
 
         db = open_library(db_path)
         try:
-            token.report("reading XMP", force=True)
+            token.progress(Progress("reading XMP"))
             return import_xmp(db, dry_run=dry_run)
         finally:
             db.conn.close()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faceapp.gui import services
+from faceapp.progress import Progress
 
 if TYPE_CHECKING:  # the child process never loads Qt
     from faceapp.gui.workers import Token
@@ -46,7 +47,7 @@ def train_in_child(db_path: Path, source: str, loss: str, epochs: int, device: s
             except json.JSONDecodeError:
                 continue  # a stray print from a library
             if "progress" in msg:
-                token.report(tuple(msg["progress"]))
+                token.progress(Progress(**msg["progress"]))
             result, error = msg.get("result", result), msg.get("error", error)
     finally:
         if token.cancelled.is_set() and proc.poll() is None:
@@ -66,8 +67,8 @@ def main(argv: list[str]) -> int:
         os.nice(5)  # training yields the CPU to the window
     from faceapp.storage.db import open_library
 
-    def say(*p: object) -> None:
-        print(json.dumps({"progress": [x if isinstance(x, int | float | str) else str(x) for x in p]}), flush=True)
+    def say(p: Progress) -> None:
+        print(json.dumps({"progress": asdict(p)}), flush=True)
 
     db = open_library(db_path)
     try:

@@ -1,7 +1,7 @@
 """Background work: a QThread per long job, with progress, pause and cancel.
 
-The job is a plain callable `fn(token)` that knows nothing of Qt; it calls `token.report(obj)` and
-`token.should_stop()`. Signals carry plain Python objects (and QImage, never QPixmap) back to the
+The job is a plain callable `fn(token)` that knows nothing of Qt; it hands `token.progress` and
+`token.should_stop` to the library functions as their `progress` and `stop` (faceapp.progress). Signals carry plain Python objects (and QImage, never QPixmap) back to the
 GUI thread, where slots run queued, so the GUI thread never waits on the job.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from faceapp.gui.qtcompat import emit
+from faceapp.progress import Progress
 
 
 class Token:
@@ -29,6 +30,16 @@ class Token:
         self.cancelled = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._shown: Progress | None = None
+
+    def progress(self, p: Progress) -> None:
+        """The ProgressFn a job gets. Throttled like `report`, except what must not be lost: a new
+        stage, the last unit, and each step of a job with few (a re-cluster's seven)."""
+        last = self._shown
+        force = (last is None or p.stage != last.stage or p.done >= p.total
+                 or (p.total <= 100 and p.done != last.done))
+        self._shown = p
+        self.report(p, force=force)
 
     def report(self, obj: object, force: bool = False) -> None:
         """Emit at most every min_interval seconds, so a fast job cannot flood the GUI thread."""

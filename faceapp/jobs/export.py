@@ -36,6 +36,7 @@ from sqlite_utils import Database
 from faceapp.errors import FaceappError
 from faceapp.jobs.export_albums import Album
 from faceapp.jobs.export_files import MODES, NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
+from faceapp.progress import ProgressFn, StopFn, report
 from faceapp.storage import views
 from faceapp.storage.people import clean_name
 from faceapp.storage.photos import photo_paths
@@ -51,6 +52,23 @@ class ExportError(FaceappError, ValueError):
 
 
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # every later file would fail the same way: stop
+STAGE = "exporting"  # the Progress stage: done/total photos (albums), sidecars visited (XMP), rows (tables)
+
+
+class _Steps:
+    """Counts an export's units for Progress and asks stop() before each one."""
+
+    def __init__(self, total: int, progress: ProgressFn | None, stop: StopFn | None, res: ExportResult) -> None:
+        self.done, self.total, self.progress, self.stop, self.res = 0, total, progress, stop, res
+
+    def stopped(self) -> bool:
+        if self.stop is not None and self.stop():
+            self.res.cancelled = True
+        return self.res.cancelled
+
+    def step(self, text: str = "") -> None:
+        self.done += 1
+        report(self.progress, STAGE, self.done, self.total, text)
 
 
 @dataclass
@@ -62,6 +80,7 @@ class ExportResult:
     people: int = 0
     out: str = ""
     errors: list[str] = field(default_factory=list)
+    cancelled: bool = False  # stop() ended it early; what was written stays and a re-run goes on
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -106,9 +125,10 @@ def _out_folder(out_dir: str | Path | None, what: str) -> Path:
 
 
 def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_ids: list[int] | None = None,
-                  include_unnamed: bool = False) -> ExportResult:
+                  include_unnamed: bool = False, progress: ProgressFn | None = None,
+                  stop: StopFn | None = None) -> ExportResult:
     """Never replaces or writes through what it did not make (export_albums module); a re-run adds
-    what is missing and picks up after a killed run."""
+    what is missing and picks up after a killed run (or one ended by stop())."""
     if mode not in MODES:
         raise ExportError(f"unknown mode {mode!r} ({', '.join(MODES)})")
     out = _out_folder(out_dir, "albums")
@@ -118,15 +138,18 @@ def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_
     for r in table:
         by_person.setdefault(r["person_id"], (r["person"], []))[1].append(r["photo"])
     folders: set[str] = set()
-    for pid in sorted(by_person, key=lambda p: (by_person[p][0].casefold(), p)):
-        name, photos = by_person[pid]
-        photos = sorted(set(photos))
-        _fill_album(out, name, photos, mode, folders, res)
+    albums = [(by_person[pid][0], sorted(set(by_person[pid][1])))
+              for pid in sorted(by_person, key=lambda p: (by_person[p][0].casefold(), p))]
+    steps = _Steps(sum(len(photos) for _, photos in albums), progress, stop, res)
+    for name, photos in albums:
+        if steps.stopped():
+            break
+        _fill_album(out, name, photos, mode, folders, res, steps)
     return res
 
 
 def export_together(db: Database, out_dir: str | Path, with_ids: list[int], without_ids: list[int] = (),
-                    mode: str = "copy") -> ExportResult:
+                    mode: str = "copy", progress: ProgressFn | None = None, stop: StopFn | None = None) -> ExportResult:
     """One album of the photos where all of with_ids appear and none of without_ids, in a folder
     named after them ("Ann & Ben"), as safely as export_albums (res.people: albums, 0 or 1)."""
     from faceapp.jobs.photos import album_name, photos_together
@@ -139,11 +162,13 @@ def export_together(db: Database, out_dir: str | Path, with_ids: list[int], with
     out = _out_folder(out_dir, "albums")
     res = ExportResult(out=str(out))
     if photos:
-        _fill_album(out, album_name(db, with_ids, without_ids), photos, mode, set(), res)
+        _fill_album(out, album_name(db, with_ids, without_ids), photos, mode, set(), res,
+                    _Steps(len(photos), progress, stop, res))
     return res
 
 
-def _fill_album(out: Path, name: str, photos: list[str], mode: str, folders: set[str], res: ExportResult) -> None:
+def _fill_album(out: Path, name: str, photos: list[str], mode: str, folders: set[str], res: ExportResult,
+                steps: _Steps) -> None:
     """The album `name` under out (a folder faceapp may use: see Album.open) gets photos; res counts."""
     try:
         album = Album.open(out, safe_name(name), photos, folders)
@@ -151,6 +176,8 @@ def _fill_album(out: Path, name: str, photos: list[str], mode: str, folders: set
         res.errors.append(f"{name}: {exc.strerror or exc}")
         return
     for src in photos:
+        if steps.stopped():
+            break
         try:
             added = album.add(src, mode)
         except OSError as exc:
@@ -159,9 +186,11 @@ def _fill_album(out: Path, name: str, photos: list[str], mode: str, folders: set
                 raise ExportError(f"{album.folder}: {exc.strerror}; stopped after {res.written} new "
                                   "files (run the export again to go on)") from None
             res.errors.append(f"{src}: {exc.strerror or exc}")
+            steps.step(name)
             continue
         res.written += added
         res.skipped += not added
+        steps.step(name)
     try:
         album.save()
     except OSError as exc:
@@ -202,7 +231,7 @@ def _table_path(out: Path, rename: bool) -> Path:
 
 
 def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_ids: list[int] | None = None,
-                 rename: bool = False) -> ExportResult:
+                 rename: bool = False, progress: ProgressFn | None = None, stop: StopFn | None = None) -> ExportResult:
     """A file faceapp did not write is never replaced (rename=True: the next free "faces (2).csv" is
     used instead of an error); a link at the name is replaced, never written through. CSV text cells
     that a spreadsheet would run as a formula get a leading ' (names may come from other tools' XMP)."""
@@ -229,6 +258,7 @@ def export_table(db: Database, out_file: str | Path, fmt: str = "csv", person_id
         write_file(out, data)
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    report(progress, STAGE, len(rows), len(rows), out.name)  # one file, written at once: stop has nothing to end
     return ExportResult(written=len(rows), people=len({r["person_id"] for r in rows}), out=str(out))
 
 
@@ -259,7 +289,8 @@ def _holds_ours(dst: Path) -> bool:
 
 
 def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | None = None,
-               out_dir: str | Path | None = None, include_unnamed: bool = False) -> ExportResult:
+               out_dir: str | Path | None = None, include_unnamed: bool = False, progress: ProgressFn | None = None,
+               stop: StopFn | None = None) -> ExportResult:
     """include_unnamed: unnamed people ("Person N") get regions too (by default only named people,
     since other tools show a region's name as a real person). person_ids choose the photos visited;
     a sidecar that is there already keeps the regions of every exportable face of its photo.
@@ -281,7 +312,12 @@ def export_xmp(db: Database, overwrite: bool = False, person_ids: list[int] | No
         library.setdefault(r["photo"], {})[r["face_id"]] = r
     boxes = _photo_boxes(db)
     namer = SidecarNamer(out_dir, photo_paths(db), library_folders(db))
-    for photo in sorted(set(by_photo) | set(boxes)):
+    visit = sorted(set(by_photo) | set(boxes))
+    steps = _Steps(len(visit), progress, stop, res)
+    for photo in visit:
+        if steps.stopped():
+            break
+        steps.step()  # counted as it starts: the loop below leaves early in many ways
         faces = by_photo.get(photo, [])
         if photo not in boxes:
             res.errors.append(f"{photo}: size unknown")

@@ -33,6 +33,7 @@ from faceapp.core.cluster import (
 from faceapp.core.knn import top2_by_group
 from faceapp.core.prototypes import group_prototypes
 from faceapp.jobs.verify import model_thresholds
+from faceapp.progress import ProgressFn, StopFn, report
 from faceapp.storage import decisions
 from faceapp.storage import people as store
 from faceapp.storage.faces import embeddings
@@ -96,21 +97,42 @@ def model_far_curve(db: Database) -> list[list[float]]:
 
 
 class ReclusterCancelled(Exception):
-    """Raised from a `step` callback to stop a re-cluster; nothing is written."""
+    """Raised by `recluster` when `stop()` turned true between two stages; nothing was written."""
+
+
+STAGE = "clustering"  # the Progress stage of a re-cluster; done/total count STEPS, text says which in words
+STEPS = {"reading": "reading faces", "neighbours": "finding look-alikes", "linking": "linking faces",
+         "refining": "checking each face", "chance": "checking lone pairs", "labels": "naming groups",
+         "writing": "saving", "done": "done"}  # faceapp.core.cluster's stages between reading and writing
+
+
+def _stepper(progress: ProgressFn | None, stop: StopFn | None) -> Callable[[str], None]:
+    """core.cluster's `step(name)` as Progress; a stop request between steps raises ReclusterCancelled.
+    `done` never goes back (a plan redone because a decision came in meanwhile reads again)."""
+    order, last = list(STEPS), [0]
+
+    def step(name: str) -> None:
+        if stop is not None and stop():
+            raise ReclusterCancelled
+        last[0] = max(last[0], order.index(name) if name in STEPS else 0)
+        report(progress, STAGE, last[0], len(order) - 1, STEPS.get(name, name))
+
+    return step
 
 
 def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None,
-              step: Callable[[str], None] | None = None) -> ReclusterStats:
-    """Re-cluster the active model's faces. `step(stage)` reports progress (embedding when faces
-    need it, reading, then the clustering's stages); raising ReclusterCancelled from it stops before
-    any assignment is written. Faces the active model has no embedding for (a scan that ran through
-    a model switch, a malformed vector) are embedded from their stored crops first; those
-    embeddings are kept even when cancelled later."""
+              progress: ProgressFn | None = None, stop: StopFn | None = None) -> ReclusterStats:
+    """Re-cluster the active model's faces. Progress: stage "embedding" when faces need it, then
+    "clustering" through STEPS (reading, the clustering's own steps, writing, done). When `stop()`
+    turns true between steps it raises ReclusterCancelled before any assignment is written. Faces
+    the active model has no embedding for (a scan that ran through a model switch, a malformed
+    vector) are embedded from their stored crops first; those embeddings are kept even when
+    stopped later."""
     from faceapp.jobs.reembed import embed_missing
 
     t0 = time.perf_counter()
-    step = step or (lambda _stage: None)
-    embed_missing(db, progress=lambda _done, _total: step("embedding"))
+    step = _stepper(progress, stop)
+    embed_missing(db, progress=progress, stop=stop)
     th = model_thresholds(db) if threshold is None else {}
     t = threshold if threshold is not None else threshold_from_calibration(th, far)
     refine_t = refine_threshold_from_calibration(th, far) if th else None  # none when the threshold is given
@@ -142,6 +164,7 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
 
     ids, res, rows, kept, new_people, removed, fixed = write_if_unchanged(db, plan, write)
     person_prototypes(db)  # rebuilt once here, read by every incremental assignment until the next change
+    report(progress, STAGE, len(STEPS) - 1, len(STEPS) - 1, STEPS["done"])
     return ReclusterStats(
         faces=len(ids), clusters=int(res.labels.max() + 1) if len(ids) else 0, people_kept=kept,
         people_new=new_people, people_removed=removed, unsorted=int(len(ids) - len(rows) - int((fixed >= 0).sum())),

@@ -21,12 +21,14 @@ from sqlite_utils import Database
 
 from faceapp.core.embed import Embedder
 from faceapp.jobs.models import embedder_for, ensure_active_model, register_model_file
+from faceapp.progress import ProgressFn, StopFn, report
 from faceapp.storage import faces as face_store
 from faceapp.storage import models as model_store
 from faceapp.storage.backup import backup_library
 from faceapp.storage.tx import transaction
 
 log = logging.getLogger(__name__)
+STAGE = "embedding"  # the Progress stage: done/total faces embedded from their stored crops
 
 
 class EmbedReport(NamedTuple):
@@ -35,14 +37,14 @@ class EmbedReport(NamedTuple):
 
 
 def _embed(db: Database, row: dict, embedder: Embedder | Callable[[], Embedder], chunk: int = 256,
-           progress: Callable[[int, int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+           progress: ProgressFn | None = None, stop: StopFn | None = None,
            ) -> EmbedReport:
     """Embed every face with no (or a malformed) embedding under `row` from its stored crop. The
     embedder may be a factory: the model is loaded only when a face needs it."""
     todo = face_store.faces_missing_embedding(db, row["id"], row_dim(row))
     done = bad = 0
     for i in range(0, len(todo), chunk):
-        if should_stop and should_stop():
+        if stop is not None and stop():
             break
         if not hasattr(embedder, "embed"):
             embedder = embedder()
@@ -51,8 +53,7 @@ def _embed(db: Database, row: dict, embedder: Embedder | Callable[[], Embedder],
             face_store.store_embeddings(db, row["id"], ids, embedder.embed(crops))
         done += len(ids)
         bad += len(unreadable)
-        if progress:
-            progress(done + bad, len(todo))
+        report(progress, STAGE, done + bad, len(todo))
     if bad:
         log.warning("%d face(s) have a stored crop that does not decode; they stay without an embedding", bad)
     return EmbedReport(done, bad)
@@ -68,36 +69,36 @@ def reembed(
     model_row: int,
     device: str = "auto",
     chunk: int = 256,
-    progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    progress: ProgressFn | None = None,
+    stop: StopFn | None = None,
 ) -> int:
     """Embed every face lacking an embedding under model_row; returns how many were embedded."""
     row = model_store.model_row(db, model_row)
-    return _embed(db, row, lambda: embedder_for(row, device=device), chunk, progress, should_stop).embedded
+    return _embed(db, row, lambda: embedder_for(row, device=device), chunk, progress, stop).embedded
 
 
 def embed_missing(db: Database, device: str = "auto", chunk: int = 256,
-                  progress: Callable[[int, int], None] | None = None, should_stop: Callable[[], bool] | None = None,
+                  progress: ProgressFn | None = None, stop: StopFn | None = None,
                   embedder: Embedder | None = None) -> EmbedReport:
     """Embed, from their stored crops, the faces the active model has no (or a malformed) embedding
     for. Cheap when nothing is missing (the model is loaded only when needed)."""
     row = ensure_active_model(db)
-    return _embed(db, row, embedder or (lambda: embedder_for(row, device=device)), chunk, progress, should_stop)
+    return _embed(db, row, embedder or (lambda: embedder_for(row, device=device)), chunk, progress, stop)
 
 
 def switch_model(
-    db: Database, path: str | Path, device: str = "auto", progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    db: Database, path: str | Path, device: str = "auto", progress: ProgressFn | None = None,
+    stop: StopFn | None = None,
 ) -> int | None:
     """Register the model file (a copy kept beside the library), embed all crops with it, then make
     it active (see `activate`). Returns its row id, or None when stopped first (the old model stays
     active)."""
     rid = register_model_file(db, path, activate=False)
-    return rid if activate(db, rid, device, progress, should_stop) else None
+    return rid if activate(db, rid, device, progress, stop) else None
 
 
-def activate(db: Database, model_row: int, device: str = "auto", progress: Callable[[int, int], None] | None = None,
-             should_stop: Callable[[], bool] | None = None, catch_up: int = 3) -> bool:
+def activate(db: Database, model_row: int, device: str = "auto", progress: ProgressFn | None = None,
+             stop: StopFn | None = None, catch_up: int = 3) -> bool:
     """Embed every stored crop with a registered model, then make it active; False when stopped
     first (the old model stays active). Faces a running scan adds meanwhile are caught up in a few
     passes; the last ones are embedded in the write transaction that flips `active`, so no face is
@@ -107,8 +108,8 @@ def activate(db: Database, model_row: int, device: str = "auto", progress: Calla
     embedder = embedder_for(row, device=device)
     backup_library(db, reason="before-model-switch")  # the library as it was under the old model
     for _ in range(catch_up):
-        rep = _embed(db, row, embedder, progress=progress, should_stop=should_stop)
-        if should_stop and should_stop():
+        rep = _embed(db, row, embedder, progress=progress, stop=stop)
+        if stop is not None and stop():
             return False
         if len(face_store.faces_missing_embedding(db, model_row, row_dim(row))) <= rep.unreadable:
             break

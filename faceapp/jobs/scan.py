@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from faceapp.core.embed import Embedder
 from faceapp.jobs.models import embedder_for, ensure_active_model
 from faceapp.jobs.reembed import embed_missing
 from faceapp.jobs.scan_plan import PhotoResult, PhotoWorker, iter_image_files, plan
+from faceapp.progress import ProgressFn, StopFn, report
 from faceapp.storage import photos as photo_store
 from faceapp.storage.carry import carry_decisions, carry_user_faces, covered
 from faceapp.storage.db import now
@@ -64,21 +65,11 @@ class ScanSettings:
         self.detector.validate()
 
 
-@dataclass
-class ScanProgress:
-    done: int
-    total: int
-    faces: int
-    errors: int
-    elapsed: float
+STAGE = "scanning"  # the Progress stage a scan reports (done/total: photos to analyse this run)
 
-    @property
-    def rate(self) -> float:
-        return self.done / self.elapsed if self.elapsed > 0 else 0.0
 
-    @property
-    def eta(self) -> float:
-        return (self.total - self.done) / self.rate if self.rate > 0 else float("inf")
+def progress_text(faces: int, errors: int) -> str:
+    return f"{faces} faces · {errors} failed"
 
 
 @dataclass
@@ -232,10 +223,11 @@ class Scanner:
     def scan(
         self,
         roots: Iterable[str | Path],
-        progress: Callable[[ScanProgress], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
+        progress: ProgressFn | None = None,
+        stop: StopFn | None = None,
     ) -> ScanStats:
-        """Scan the roots; stops early (keeping finished work) when should_stop() turns true."""
+        """Scan the roots; stops early (keeping finished work) when stop() turns true. Progress:
+        stage "scanning", done/total photos of this run, text the faces found and photos failed."""
         t0 = time.perf_counter()
         started = now()
         roots = [str(Path(r).expanduser().resolve()) for r in roots]
@@ -260,9 +252,8 @@ class Scanner:
         it = iter(todo)
         done = found_faces = found_errors = 0
 
-        def report() -> None:
-            if progress:
-                progress(ScanProgress(done, len(todo), found_faces, found_errors, time.perf_counter() - t0))
+        def say() -> None:
+            report(progress, STAGE, done, len(todo), progress_text(found_faces, found_errors))
 
         def write_ready(block: bool) -> None:
             while embedding and (block or embedding[0][1].done()):
@@ -293,8 +284,8 @@ class Scanner:
                     embedding.append((group, pool.submit(self._embed, group)))
                     group, group_faces = [], 0
                 write_ready(block=len(embedding) > 2)
-                report()
-                if should_stop and should_stop():
+                say()
+                if stop is not None and stop():
                     stats.cancelled = True
                     break
         except KeyboardInterrupt:
@@ -312,5 +303,5 @@ class Scanner:
         stats.seconds = time.perf_counter() - t0
         stats.provider = self.embedder.provider
         photo_store.record_scan(self.db, started, roots, stats.as_dict())
-        report()
+        say()
         return stats

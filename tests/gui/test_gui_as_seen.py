@@ -181,10 +181,9 @@ def test_kept_base_is_read_from_the_trainer_report():
 def test_a_cancelled_scan_does_not_show_100_percent(qtbot, window):
     lib = window.library
 
-    class P:  # a ScanProgress three photos into ten
-        done, total, faces, errors, rate, eta = 3, 10, 4, 0, 1.0, 7.0
+    from faceapp.progress import Progress
 
-    lib._on_progress(P())
+    lib._on_progress(Progress("scanning", 3, 10, "4 faces · 0 failed"))  # three photos into ten
     lib._on_done({"cancelled": True, "processed": 3, "skipped": 0, "faces": 4, "errors": {}, "seconds": 1.0})
     assert lib.progress.value() < lib.progress.maximum()
     lib._on_done({"cancelled": False, "processed": 10, "skipped": 0, "faces": 9, "errors": {}, "seconds": 1.0})

@@ -42,8 +42,10 @@ def test_verify_two_photo_files_in_a_worker(qtbot, window, settle):
 def _fake_train(tmp_path):
     """Stands in for the trainer: a 'new' model that is the bundled one under another id."""
 
-    def train(db, source, loss, epochs, device, out_dir, progress=None, should_stop=None):
+    def train(db, source, loss, epochs, device, out_dir, progress=None, stop=None):
         import onnx
+
+        from faceapp.progress import Progress
 
         m = onnx.load(str(paths.SFACE))
         for p in m.metadata_props:
@@ -52,10 +54,10 @@ def _fake_train(tmp_path):
         out = tmp_path / "new.onnx"
         onnx.save(m, str(out))
         for i in range(epochs):
-            if should_stop and should_stop():
+            if stop and stop():
                 break
             if progress:
-                progress(i + 1, epochs, f"epoch {i + 1}")
+                progress(Progress("training", i + 1, epochs, f"epoch {i + 1}"))
         from PySide6.QtGui import QColor, QImage
 
         img = QImage(64, 64, QImage.Format.Format_RGB888)

@@ -73,7 +73,7 @@ def test_faces_a_scan_adds_during_a_switch_are_embedded_before_the_flip(lib_path
     scan = open_library(lib_path)  # the scan's own connection, writing with the old model
     added = []
 
-    def progress(done, total):
+    def progress(_p):
         if not added:
             added.extend(_add_faces(scan, 3, start=100))
 

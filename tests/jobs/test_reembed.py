@@ -32,11 +32,14 @@ def test_switch_model_embeds_every_stored_crop(tmp_path, scanned_sample):
     db.execute("UPDATE photos SET path = ? || '/' || id", [str(photos_dir)])
     new_path = _renamed_model(tmp_path, "sface-copy")
 
-    stopped = switch_model(db, new_path, device="cpu", should_stop=lambda: True)
+    stopped = switch_model(db, new_path, device="cpu", stop=lambda: True)
     assert stopped is None and active_model(db)["id"] == old["id"]  # half-done: the old model stays
 
-    rid = switch_model(db, new_path, device="cpu")
+    seen = []
+    rid = switch_model(db, new_path, device="cpu", progress=seen.append)
     assert rid is not None and active_model(db)["model_id"] == "sface-copy"
+    done = [p.done for p in seen]  # faces embedded from their crops, never back, all the way
+    assert {p.stage for p in seen} == {"embedding"} and done == sorted(done) and done[-1] == seen[-1].total > 0
     assert faces_missing_embedding(db, rid) == []
     ids_old, e_old = embeddings(db, old["id"])
     ids_new, e_new = embeddings(db, rid)

@@ -9,6 +9,7 @@ import pytest
 
 from faceapp import paths
 from faceapp.jobs.scan import Scanner
+from faceapp.progress import Progress
 from faceapp.storage.db import open_library
 from faceapp.storage.faces import embeddings, face_crops
 from faceapp.storage.models import active_model
@@ -120,11 +121,18 @@ def test_cancel_keeps_finished_work_and_resume_finishes(tmp_path):
         calls["n"] += 1
         return calls["n"] >= 5
 
-    first = Scanner(db).scan([album], should_stop=stop_after_some)
+    seen: list[Progress] = []
+    first = Scanner(db).scan([album], progress=seen.append, stop=stop_after_some)
     assert first.cancelled and 5 <= first.processed < 12
+    done = [p.done for p in seen]
+    assert {p.stage for p in seen} == {"scanning"} and done == sorted(done) and seen[-1].total == 12
     done_before = dict(db.execute("SELECT path, scanned_at FROM photos WHERE status = 'done'").fetchall())
-    second = Scanner(db).scan([album])
+    seen = []
+    second = Scanner(db).scan([album], progress=seen.append)
     assert second.skipped == len(done_before) and second.processed == 12 - len(done_before)
+    done = [p.done for p in seen]  # the rest of the photos, to the end; the faces found said in words
+    assert done == sorted(done) and done[-1] == seen[-1].total == 12 - len(done_before)
+    assert seen[-1].text == f"{second.faces} faces · 0 failed"
     after = dict(db.execute("SELECT path, scanned_at FROM photos").fetchall())
     assert all(after[p] == t for p, t in done_before.items())
 

@@ -210,3 +210,28 @@ def test_names_with_control_characters_are_cleaned_and_xmp_stays_valid_xml(db, n
     for side in (tmp_path / "xmp").rglob("*.xmp"):
         minidom.parseString(side.read_bytes())  # every sidecar parses
     assert any("Old Name" in s.read_text() for s in (tmp_path / "xmp").rglob("*.xmp"))
+
+
+def _monotone_to_total(seen) -> None:
+    from faceapp.progress import Progress
+
+    assert seen and all(isinstance(p, Progress) and p.stage == export.STAGE for p in seen)
+    done = [p.done for p in seen]
+    assert done == sorted(done) and done[-1] == seen[-1].total > 0
+
+
+def test_albums_and_xmp_report_progress_and_a_stop_leaves_a_resumable_export(db, named, tmp_path):
+    seen = []
+    full = export.export_albums(db, tmp_path / "all", progress=seen.append)
+    _monotone_to_total(seen)
+    assert seen[-1].total == full.written and not full.cancelled
+    calls = []
+    part = export.export_albums(db, tmp_path / "out", progress=calls.append, stop=lambda: len(calls) >= 3)
+    assert part.cancelled and part.written == 3 and not part.errors
+    rest = export.export_albums(db, tmp_path / "out")  # a re-run goes on where the stop left it
+    assert rest.written == full.written - 3 and rest.skipped == 3 and not rest.cancelled
+    seen = []
+    export.export_xmp(db, progress=seen.append)
+    _monotone_to_total(seen)
+    stopped = export.export_xmp(db, stop=lambda: True)
+    assert stopped.cancelled and stopped.written == stopped.merged == 0

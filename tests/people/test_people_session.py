@@ -226,30 +226,33 @@ def test_no_plan_runs_under_the_write_lock(db, make_lib, monkeypatch):
 def test_recluster_reports_its_stages_and_a_cancel_writes_nothing(db, make_lib):
     from faceapp.gui import services
     from faceapp.gui.progress_text import describe_progress
+    from faceapp.jobs import recluster as rc
+    from faceapp.progress import Progress
 
     make_lib(per=6, seed=5)
     people.recluster(db)
     before = store.assignments(db)
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
-    stages = []
-    people.recluster(db, step=stages.append)
-    assert stages[0] == "reading" and stages[-1] == "writing"
-    assert {"neighbours", "linking", "labels"} <= set(stages)
-
-    def stop_at_linking(stage):
-        if stage == "linking":
-            raise people.ReclusterCancelled
+    seen: list[Progress] = []
+    people.recluster(db, progress=seen.append)
+    assert all(isinstance(p, Progress) and p.stage == rc.STAGE for p in seen)
+    steps = [p.text for p in seen]
+    assert steps[0] == rc.STEPS["reading"] and steps[-2:] == [rc.STEPS["writing"], rc.STEPS["done"]]
+    assert {rc.STEPS[k] for k in ("neighbours", "linking", "labels")} <= set(steps)
+    done = [p.done for p in seen]
+    assert done == sorted(done) and done[-1] == seen[-1].total  # never back, and all the way
 
     db.execute("DELETE FROM face_assignments WHERE source = 'cluster' AND rowid % 2 = 0")  # something to redo
     partial = store.assignments(db)
-    with pytest.raises(people.ReclusterCancelled):
-        people.recluster(db, step=stop_at_linking)
+    texts: list[str] = []
+    with pytest.raises(people.ReclusterCancelled):  # stop() at linking: nothing written
+        people.recluster(db, progress=lambda p: texts.append(p.text), stop=lambda: rc.STEPS["linking"] in texts)
     assert store.assignments(db) == partial and db.execute("SELECT count(*) FROM persons").fetchone()[0] == persons
     # the GUI's service: a stop request returns {"cancelled": True}, progress text names the stage
     seen = []
-    assert services.recluster(db, progress=seen.append, should_stop=lambda: len(seen) >= 2) == {"cancelled": True}
-    assert store.assignments(db) == partial and seen == ["reading", "neighbours"]
-    assert "look-alikes" in describe_progress("clustering: neighbours")
+    assert services.recluster(db, progress=seen.append, stop=lambda: len(seen) >= 2) == {"cancelled": True}
+    assert store.assignments(db) == partial and [p.text for p in seen] == [rc.STEPS["reading"], rc.STEPS["neighbours"]]
+    assert "look-alikes" in describe_progress(seen[-1]) and "Grouping" in describe_progress(seen[-1])
     assert len(before) > len(partial)
 
 

@@ -12,10 +12,16 @@ from collections import Counter
 import pytest
 
 from faceapp.jobs import people
+from faceapp.jobs import recluster as rc
 from faceapp.storage import people as store
 from faceapp.storage.db import open_library
 
 from .conftest import FakeLibrary, assert_one_face_per_photo_per_person
+
+
+def _writing(p) -> bool:
+    """The re-cluster is about to write (its progress says the "writing" step)."""
+    return p.stage == rc.STAGE and p.text == rc.STEPS["writing"]
 
 
 def _second(path):
@@ -84,11 +90,11 @@ def test_decisions_at_every_write_step_never_fail_nor_get_overridden(file_lib):
     path, db, lib = file_lib
     user = _User(_second(path), db, lib)
 
-    def step(stage: str) -> None:
-        if stage == "writing":
+    def progress(p) -> None:
+        if _writing(p):
             user.act()
 
-    people.recluster(db, step=step)
+    people.recluster(db, progress=progress)
     user.act(4)  # whatever is left of the script
     user.check(db)
     people.recluster(db)  # and a calm re-cluster agrees
@@ -180,7 +186,7 @@ _CHILD = textwrap.dedent("""
         return out
     rc.group_prototypes = protos
     db = open_library(path)
-    people.recluster(db, step=lambda stage: stage == "writing" and wait_for_user())
+    people.recluster(db, progress=lambda p: p.text == rc.STEPS["writing"] and wait_for_user())
     print("done")
 """)
 
@@ -229,7 +235,7 @@ def test_a_face_decided_while_planning_keeps_its_decision_and_steers_nothing(fil
     byt = _by_truth(db, lib)
     moved = lib.faces_of_truth(0)[0]
     monkeypatch.setattr(rc.decisions, "version", lambda _db: 0)  # nothing looks changed: no re-plan
-    people.recluster(db, step=lambda stage: stage == "writing" and people.confirm_faces(other, [moved], byt[1]))
+    people.recluster(db, progress=lambda p: _writing(p) and people.confirm_faces(other, [moved], byt[1]))
     a = store.assignments(db)
     assert a[moved][:2] == (byt[1], "confirmed")
     assert {a[f][0] for f in lib.faces_of_truth(0)[1:]} == {byt[0]}

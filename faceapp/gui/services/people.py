@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from faceapp.gui.services.types import Face, Person, Progress, Stop
+from faceapp.gui.services.types import Face, Person
 from faceapp.gui.services.verify import thresholds
 from faceapp.jobs import people as P
+from faceapp.progress import ProgressFn, StopFn
 from faceapp.storage.people import clean_name
 
 
@@ -22,21 +23,15 @@ def _far_for(strictness: float) -> str:
     return "1e-2" if strictness < 0.34 else "1e-3" if strictness < 0.67 else "1e-4"
 
 
-def recluster(db: Database, strictness: float = 0.5, progress: Progress = None, should_stop: Stop = None) -> dict:
+def recluster(db: Database, strictness: float = 0.5, progress: ProgressFn | None = None,
+              stop: StopFn | None = None) -> dict:
     """Group faces again; every decision is a constraint the clusterer keeps. Progress is reported
     per stage; a stop request ends it between stages with nothing written ({"cancelled": True})."""
-
-    def step(stage: str) -> None:
-        if should_stop is not None and should_stop():
-            raise P.ReclusterCancelled
-        if progress is not None:
-            progress(stage)
-
     try:
         if thresholds(db):
-            return P.recluster(db, far=_far_for(strictness), step=step).as_dict()
+            return P.recluster(db, far=_far_for(strictness), progress=progress, stop=stop).as_dict()
         # An uncalibrated model: OpenCV's published SFace cosine threshold, nudged by strictness.
-        return P.recluster(db, threshold=0.363 + 0.1 * (strictness - 0.5), step=step).as_dict()
+        return P.recluster(db, threshold=0.363 + 0.1 * (strictness - 0.5), progress=progress, stop=stop).as_dict()
     except P.ReclusterCancelled:
         return {"cancelled": True}
 

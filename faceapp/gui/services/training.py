@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from faceapp.gui.services.people import recluster
-from faceapp.gui.services.types import Progress, Stop, TrainReport
+from faceapp.gui.services.types import TrainReport
 from faceapp.loss_catalogue import CATALOGUE
+from faceapp.progress import Progress, ProgressFn, StopFn
 
 # name -> the exact description (the GUI's tooltip), in the catalogue's order: the default first
 LOSS_HELP: dict[str, str] = {loss.name: loss.technical for loss in CATALOGUE}
@@ -44,15 +45,21 @@ def gpu_info() -> str:
 
 
 def train(db: Database, source: str, loss: str, epochs: int, device: str, out_dir: str,
-          progress: Progress = None, should_stop: Stop = None) -> TrainReport:
+          progress: ProgressFn | None = None, stop: StopFn | None = None) -> TrainReport:
     """Fine-tune the active model on the library's named people (source="library": every face they
     hold, confirmed or not) or on an album folder (a folder per person) → a new ONNX file and a
     before/after report. Heavy: the GUI runs it in a child process (faceapp.gui.train_process)."""
     from trainer.config import TrainConfig
     from trainer.pipeline import run_finetune
 
-    say = progress or (lambda *a: None)
-    say(0, 1, "Gathering the training faces…")
+    last = [Progress("preparing", 0, 0, "Gathering the training faces…")]
+
+    def say(p: Progress) -> None:
+        last[0] = p
+        if progress is not None:
+            progress(p)
+
+    say(last[0])
     if source == "library":
         from trainer.data.library import load_library
 
@@ -60,17 +67,23 @@ def train(db: Database, source: str, loss: str, epochs: int, device: str, out_di
     else:
         from trainer.data.albums import load_albums
 
-        data = load_albums(source, progress=lambda d, t: say(d, t, "Finding the faces in the albums…"))
+        data = load_albums(source, progress=lambda d, t: say(Progress("preparing", d, t, "Finding the faces in the albums…")))
         what = f"albums {Path(source).name}"
 
-    def on_progress(p) -> None:  # noqa: ANN001  (trainer.progress.Progress)
-        if should_stop and should_stop():
+    def on_progress(p) -> None:  # noqa: ANN001  (the trainer's progress record)
+        if stop is not None and stop():
             raise RuntimeError("training cancelled")
-        say(p.step, p.steps, f"{p.stage}: step {p.step}/{p.steps}, loss {p.loss:.3f}")
+        if isinstance(p, Progress):  # the trainer speaks faceapp.progress already
+            say(p)
+        else:
+            say(Progress(p.stage, p.step, p.steps, f"step {p.step}/{p.steps}, loss {p.loss:.3f}"))
+
+    def log(text: str) -> None:  # a line of the trainer's: the bar stays where it is
+        say(Progress(last[0].stage, last[0].done, last[0].total, text))
 
     cfg = TrainConfig(loss=loss, epochs=epochs, device=device)
     try:
-        report = run_finetune(data, cfg, out_dir, what, log=lambda text: say(text), progress=on_progress)
+        report = run_finetune(data, cfg, out_dir, what, log=log, progress=on_progress)
     except ValueError as exc:
         raise ValueError(f"{exc}. Training needs more faces: name more people, each with five or more faces "
                          "(a fifth of them are kept aside to measure before and after)") from exc
@@ -116,23 +129,23 @@ def models(db: Database) -> list[dict]:
 
 
 def activate_model(db: Database, model_row: int, device: str = "auto", strictness: float = 0.5,
-                   progress: Progress = None, should_stop: Stop = None) -> dict:
+                   progress: ProgressFn | None = None, stop: StopFn | None = None) -> dict:
     """Make a registered model active again (embedding any faces it lacks), then re-cluster."""
     from faceapp.jobs.reembed import activate
 
     # every face embedded, then the flip, in one write transaction (a scan may be adding faces)
-    if not activate(db, model_row, device=device, progress=progress, should_stop=should_stop):
+    if not activate(db, model_row, device=device, progress=progress, stop=stop):
         return {"cancelled": True}
-    return {"model": model_row, "people": recluster(db, strictness, progress, should_stop)}
+    return {"model": model_row, "people": recluster(db, strictness, progress, stop)}
 
 
 def accept_model(db: Database, onnx_path: str, device: str = "auto", strictness: float = 0.5,
-                 progress: Progress = None, should_stop: Stop = None) -> dict:
+                 progress: ProgressFn | None = None, stop: StopFn | None = None) -> dict:
     """Register the trained model, embed every stored crop with it, make it active, re-cluster.
     Every user decision is a row of its own, so re-clustering keeps them all."""
     from faceapp.jobs.reembed import switch_model
 
-    row = switch_model(db, onnx_path, device=device, progress=progress, should_stop=should_stop)
+    row = switch_model(db, onnx_path, device=device, progress=progress, stop=stop)
     if row is None:
         return {"cancelled": True}
-    return {"model": row, "people": recluster(db, strictness, progress, should_stop)}
+    return {"model": row, "people": recluster(db, strictness, progress, stop)}

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-
-Progress = Callable[..., None] | None
-Stop = Callable[[], bool] | None
 
 
 @dataclass

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from faceapp.gui.services.types import Face, Progress, Stop, Verdict
+from faceapp.gui.services.types import Face, Verdict
 from faceapp.jobs import verify as V
+from faceapp.progress import ProgressFn, StopFn
 
 
 def thresholds(db: Database) -> dict[str, float]:
@@ -39,6 +40,6 @@ def verify_faces(db: Database, face_a: int, face_b: int, far: str | None = None)
 
 
 def verify_photos(db: Database, a: str | int, b: str | int, far: str | None = None, device: str = "auto",
-                  progress: Progress = None, should_stop: Stop = None) -> Verdict:
+                  progress: ProgressFn | None = None, stop: StopFn | None = None) -> Verdict:
     """Inference: call from a worker. Each side is a photo file (its largest face) or a face id."""
     return _verify(db, a, b, far, device)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from faceapp.gui import services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
+from faceapp.gui.progress_view import ProgressView
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.services.export import summary as export_summary
 from faceapp.gui.thumbs import FaceThumbnails
@@ -59,6 +60,7 @@ class ExportView(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.status = QLabel()
+        self.shown = ProgressView(self.progress, self.status)
         row = QHBoxLayout()
         row.addWidget(self.out_dir, 1)
         row.addWidget(browse)
@@ -138,7 +140,7 @@ class ExportView(QWidget):
         self.ctx.busy.add("export")
         self.task = run_task(db_job(self.ctx.path, services.export, out, what, ids, mode or "copy",
                                     include_unnamed=self.unnamed.isChecked()), name="export",
-                             on_done=self._done, on_error=self._failed)
+                             on_progress=self.shown.show, on_done=self._done, on_error=self._failed)
         return self.task
 
     def _finish(self) -> None:

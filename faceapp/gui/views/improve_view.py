@@ -30,6 +30,7 @@ from faceapp import paths
 from faceapp.gui import background, services
 from faceapp.gui.background import db_job
 from faceapp.gui.context import LibraryContext
+from faceapp.gui.progress_view import ProgressView
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
@@ -123,6 +124,7 @@ class ImproveView(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.status = QLabel()
+        self.shown = ProgressView(self.progress, self.status)
         self.status.setWordWrap(True)
         self.metrics = QLabel()
         self.roc = QLabel()
@@ -215,7 +217,7 @@ class ImproveView(QWidget):
         self.status.setText(text)
         self.progress.setRange(0, 0)
         self.ctx.busy.add(kind)
-        self.task = run_task(job, name=kind, on_progress=self._progress,
+        self.task = run_task(job, name=kind, on_progress=self.shown.show,
                              on_done=lambda r: self._done(kind, r), on_error=lambda e: self._failed(kind, e))
         return self.task
 
@@ -244,14 +246,6 @@ class ImproveView(QWidget):
             return None
         job = db_job(self.ctx.path, services.activate_model, row, self.ctx.settings.device, self.ctx.settings.strictness)
         return self._start("restore", job, "Switching model, then re-grouping people…")
-
-    def _progress(self, p: object) -> None:
-        args = p if isinstance(p, tuple) else (p,)
-        if len(args) >= 2 and all(isinstance(a, int | float) for a in args[:2]):
-            self.progress.setRange(0, max(1, int(args[1])))
-            self.progress.setValue(int(args[0]))
-        if any(isinstance(a, str | dict) for a in args):
-            self.status.setText(" ".join(str(a) for a in args if isinstance(a, str | dict)))
 
     def _done(self, kind: str, result: object) -> None:
         self.task = None

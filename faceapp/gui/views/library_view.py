@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 
 from faceapp.gui.background import scan_job
 from faceapp.gui.context import LibraryContext
-from faceapp.gui.progress_text import describe_progress
+from faceapp.gui.progress_view import ProgressView
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.workers import Task, run_task
+from faceapp.progress import Progress
 from faceapp.storage import photos as photo_store
 from faceapp.storage import roots as root_store
 from faceapp.storage.faces import face_count
@@ -46,6 +47,7 @@ class LibraryView(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.status = QLabel("Ready")
+        self.shown = ProgressView(self.progress, self.status)
         self.summary = QLabel()
         self.failed = QTableWidget(0, 3)
         self.failed.setHorizontalHeaderLabels(["Photo", "Reason", "Detail"])
@@ -119,17 +121,12 @@ class LibraryView(QWidget):
             self.status.setText("Stopping after the photos in hand…")
 
     # -- task callbacks (GUI thread) -----------------------------------------------------------
-    def _on_progress(self, p: object) -> None:
+    def _on_progress(self, p: Progress) -> None:
         now = time.monotonic()
         if now - self._summary_at > 2.0:  # the library totals, every couple of seconds (cheap counts)
             self._summary_at = now
             self._refresh_summary()
-        if not isinstance(p, str):
-            self.progress.setRange(0, max(1, p.total))
-            self.progress.setValue(p.done)
-        else:
-            self.progress.setRange(0, 0)  # busy indicator while clustering
-        self.status.setText(describe_progress(p))
+        self.shown.show(p)
 
     def _finish(self) -> None:
         self.task = None
@@ -142,7 +139,7 @@ class LibraryView(QWidget):
         if not stats["cancelled"]:  # a stopped scan keeps the bar where it stopped
             self.progress.setRange(0, 1)
             self.progress.setValue(1)
-        elif self.progress.maximum() == 0:  # stopped while grouping (busy bar): an empty bar, not a full one
+        elif self.progress.maximum() == 0:  # stopped while the total was unknown (busy bar): empty, not full
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
         verb = "Stopped" if stats["cancelled"] else "Done"

@@ -28,7 +28,7 @@ from faceapp.gui.background import recluster_job
 from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.people_model import SMALL, PeopleModel, PersonRole
-from faceapp.gui.progress_text import describe_progress
+from faceapp.gui.progress_view import ProgressView
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
@@ -221,7 +221,7 @@ class PeopleView(QWidget):
         self.summary.setText("Re-grouping people…")
         self.ctx.busy.add("re-group")  # it writes to the library: no switch or import meanwhile
         self.task = run_task(recluster_job(self.ctx.path, self.ctx.settings.strictness), name="recluster",
-                             on_progress=lambda p: self.summary.setText(describe_progress(p)),
+                             on_progress=ProgressView(None, self.summary).show,
                              on_done=self._regrouped, on_error=self._regroup_failed)
         return self.task
 
