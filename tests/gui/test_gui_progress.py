@@ -42,3 +42,30 @@ def test_throttled_progress_keeps_stage_changes_and_the_last_unit():
     token.progress(Progress("clustering", 0, 7, "reading faces"))
     token.progress(Progress("clustering", 1, 7, "finding look-alikes"))
     assert [(p.stage, p.done) for p in out] == [("scanning", 1), ("scanning", 1000), ("clustering", 0), ("clustering", 1)]
+
+
+def test_regrouping_shows_each_step_in_the_people_view(qtbot, window, monkeypatch):
+    """In the window itself: the label under the people says which step the re-grouping is at."""
+    import threading
+
+    import faceapp.jobs.recluster as rc
+
+    go = threading.Event()
+    real = rc.cluster
+
+    def held_at_linking(x, params, cons, step):  # noqa: ANN001
+        def at(name: str) -> None:
+            step(name)
+            if name == "linking":
+                go.wait(20)
+
+        return real(x, params, cons, at)
+
+    monkeypatch.setattr(rc, "cluster", held_at_linking)
+    view = window.show_view("People")
+    task = view.regroup()
+    try:
+        qtbot.waitUntil(lambda: view.summary.text() == "Grouping faces into people… (linking faces)", timeout=20_000)
+    finally:
+        go.set()
+    qtbot.waitUntil(lambda: task.isFinished(), timeout=20_000)

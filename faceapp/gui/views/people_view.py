@@ -123,6 +123,7 @@ class PeopleView(QWidget):
         self.regroup_button.setToolTip("Cluster again with the current strictness; every decision you made is kept")
         self.task: Task | None = None
         self.summary = QLabel()
+        self.regroup_shown = ProgressView(None, self.summary)  # kept: Qt holds a bound slot only weakly
         self.grid = make_grid(112, caption_lines=2, multi=True)
         self.grid.setModel(self.model)
         self.grid.setItemDelegate(NameEditor(self))
@@ -221,7 +222,7 @@ class PeopleView(QWidget):
         self.summary.setText("Re-grouping people…")
         self.ctx.busy.add("re-group")  # it writes to the library: no switch or import meanwhile
         self.task = run_task(recluster_job(self.ctx.path, self.ctx.settings.strictness), name="recluster",
-                             on_progress=ProgressView(None, self.summary).show,
+                             on_progress=self.regroup_shown.show,
                              on_done=self._regrouped, on_error=self._regroup_failed)
         return self.task
 
