@@ -9,6 +9,7 @@ from pathlib import Path
 from faceapp import paths
 from faceapp.cli import CLIError
 from faceapp.cli.common import add_db_option, open_db, print_json, print_mapping
+from faceapp.types import DEVICES
 
 
 def _in_range(kind: type, lo: float | None = None, hi: float | None = None, *, open_ends: bool = False, words: str = ""):
@@ -40,7 +41,7 @@ def _detector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-face", type=_in_range(int, 0, words="0 pixels or more"), default=20,
                    help="smallest face, pixels of the photo (default 20)")
     p.add_argument("--detector-model", default=None, help="a local SCRFD/RetinaFace ONNX file instead of YuNet")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--device", choices=DEVICES, default="auto")
 
 
 def _detector_settings(args: argparse.Namespace):

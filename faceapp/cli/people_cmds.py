@@ -7,6 +7,7 @@ from pathlib import Path
 
 from faceapp.cli import CLIError
 from faceapp.cli.common import add_db_option, open_db, print_json
+from faceapp.types import DEVICES, FARS
 
 
 def _person(db, ref: str) -> int:  # noqa: ANN001
@@ -326,8 +327,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp = p("verify", "same person? two image files or two face ids", cmd_verify)
     sp.add_argument("a")
     sp.add_argument("b")
-    sp.add_argument("--far", default="1e-3", choices=["1e-2", "1e-3", "1e-4"])
-    sp.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    sp.add_argument("--far", default="1e-3", choices=FARS)
+    sp.add_argument("--device", choices=DEVICES, default="auto")
     sp.add_argument("--json", action="store_true")
     sp = p("export", "person albums, CSV/JSON, or XMP face regions (merged into existing sidecars)", cmd_export)
     sp.add_argument("what", choices=["albums", "csv", "json", "xmp"])

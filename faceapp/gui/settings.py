@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from faceapp import paths
+from faceapp.types import Device
 
 
 @dataclass
@@ -17,7 +18,7 @@ class AppSettings:
     det_size: int = 640  # long side the detector sees
     det_threshold: float = 0.7
     strictness: float = 0.5  # clustering: 0 lenient (bigger people) … 1 strict (more, purer people)
-    device: str = "auto"  # auto | cpu | cuda
+    device: Device = "auto"
 
     def library_path(self) -> Path:
         return Path(self.db_path) if self.db_path else paths.default_db()

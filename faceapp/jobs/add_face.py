@@ -27,6 +27,7 @@ from faceapp.storage import people as store
 from faceapp.storage.carry import MIN_IOU
 from faceapp.storage.photos import box_iou
 from faceapp.storage.tx import transaction
+from faceapp.types import person_label
 
 
 class AddFaceError(FaceappError, ValueError):
@@ -94,7 +95,7 @@ def add_face(db: Database, photo_id: int, box: Sequence[float], person_id: int |
         mates = [(f, src) for f, src in store.others_in_photo(db, pid, photo_id, -1)]
         decided = [f for f, src in mates if src in store.DECIDED]
         if decided:
-            raise AddFaceError(f"{store.person_row(db, pid)['name'] or f'Person {pid}'} already has a face in "
+            raise AddFaceError(f"{person_label(pid, store.person_row(db, pid)['name'])} already has a face in "
                                f"this photo (face {decided[0]}); one person is one face per photo")
         fid = face_store.insert_face(db, photo_id, found.box, found.landmarks, found.score, found.quality,
                                      found.crop, source=face_store.USER)

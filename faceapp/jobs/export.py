@@ -35,12 +35,13 @@ from sqlite_utils import Database
 
 from faceapp.errors import FaceappError
 from faceapp.jobs.export_albums import Album
-from faceapp.jobs.export_files import MODES, NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
+from faceapp.jobs.export_files import NAME_MAX, csv_cell, cut_utf8, numbered, read_head, write_file
 from faceapp.progress import ProgressFn, StopFn, report
 from faceapp.storage import views
 from faceapp.storage.people import clean_name
 from faceapp.storage.photos import photo_paths
 from faceapp.storage.roots import library_folders
+from faceapp.types import EXPORT_MODES, ExportMode, person_label
 from faceapp.xmp.document import XMP_MARK, faceapp_areas, photo_orientation
 from faceapp.xmp.rdf import XmpError, read_sidecar
 from faceapp.xmp.regions import MARK_NS
@@ -98,7 +99,7 @@ def face_table(db: Database, person_ids: list[int] | None = None, named_only: bo
         out = [r for r in out if r["person"]]
     for r in out:
         r["named"] = bool(r["person"])  # xmp merges: only a real name replaces another tool's face region
-        r["person"] = r["person"] or f"Person {r['person_id']}"
+        r["person"] = person_label(r["person_id"], r["person"])
     return out
 
 
@@ -124,13 +125,13 @@ def _out_folder(out_dir: str | Path | None, what: str) -> Path:
     return out
 
 
-def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_ids: list[int] | None = None,
+def export_albums(db: Database, out_dir: str | Path, mode: ExportMode = "copy", person_ids: list[int] | None = None,
                   include_unnamed: bool = False, progress: ProgressFn | None = None,
                   stop: StopFn | None = None) -> ExportResult:
     """Never replaces or writes through what it did not make (export_albums module); a re-run adds
     what is missing and picks up after a killed run (or one ended by stop())."""
-    if mode not in MODES:
-        raise ExportError(f"unknown mode {mode!r} ({', '.join(MODES)})")
+    if mode not in EXPORT_MODES:
+        raise ExportError(f"unknown mode {mode!r} ({', '.join(EXPORT_MODES)})")
     out = _out_folder(out_dir, "albums")
     res = ExportResult(out=str(out))
     table = face_table(db, person_ids, named_only=not include_unnamed and person_ids is None)
@@ -149,13 +150,13 @@ def export_albums(db: Database, out_dir: str | Path, mode: str = "copy", person_
 
 
 def export_together(db: Database, out_dir: str | Path, with_ids: list[int], without_ids: list[int] = (),
-                    mode: str = "copy", progress: ProgressFn | None = None, stop: StopFn | None = None) -> ExportResult:
+                    mode: ExportMode = "copy", progress: ProgressFn | None = None, stop: StopFn | None = None) -> ExportResult:
     """One album of the photos where all of with_ids appear and none of without_ids, in a folder
     named after them ("Ann & Ben"), as safely as export_albums (res.people: albums, 0 or 1)."""
     from faceapp.jobs.photos import album_name, photos_together
 
-    if mode not in MODES:
-        raise ExportError(f"unknown mode {mode!r} ({', '.join(MODES)})")
+    if mode not in EXPORT_MODES:
+        raise ExportError(f"unknown mode {mode!r} ({', '.join(EXPORT_MODES)})")
     if not with_ids:
         raise ExportError("an album of people together needs at least one person (--with)")
     photos = sorted({p.path for p in photos_together(db, with_ids, without_ids)})
@@ -167,7 +168,7 @@ def export_together(db: Database, out_dir: str | Path, with_ids: list[int], with
     return res
 
 
-def _fill_album(out: Path, name: str, photos: list[str], mode: str, folders: set[str], res: ExportResult,
+def _fill_album(out: Path, name: str, photos: list[str], mode: ExportMode, folders: set[str], res: ExportResult,
                 steps: _Steps) -> None:
     """The album `name` under out (a folder faceapp may use: see Album.open) gets photos; res counts."""
     try:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from faceapp.jobs.export_files import clean_temporaries, create, fit_name, kind_of, numbered, replace, write_file
+from faceapp.types import ExportMode
 
 MANIFEST = ".faceapp-album.json"
 MARKER = ".faceappignore"  # faceapp.jobs.scan_plan.IGNORE_MARKER (not imported: that module loads OpenCV)
@@ -111,7 +112,7 @@ class Album:
             return cls(folder)
         raise AssertionError("unreachable")  # numbered() never ends
 
-    def add(self, src: str, mode: str) -> bool:
+    def add(self, src: str, mode: ExportMode) -> bool:
         """Put src in the album; False when the album already had it as this mode. The manifest is
         saved every SAVE_EVERY new entries, so a killed run leaves little to compare byte by byte."""
         added = self._add(src, mode)
@@ -120,7 +121,7 @@ class Album:
             self.save()
         return added
 
-    def _add(self, src: str, mode: str) -> bool:
+    def _add(self, src: str, mode: ExportMode) -> bool:
         known = self.manifest.get(src)
         if known:
             entry = self.folder / known

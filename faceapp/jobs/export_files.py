@@ -26,7 +26,8 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-MODES = ("copy", "hardlink", "symlink")
+from faceapp.types import EXPORT_MODES, ExportMode
+
 NAME_MAX = 255  # bytes, on every common file system (ext4, APFS, NTFS counts UTF-16 units: fewer)
 _TEMP = re.compile(r"^\..*\.faceapp-[0-9a-f]+\.tmp$")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -89,17 +90,17 @@ def _copy_to_temp(src: str, folder: Path, name: str) -> Path:
     return tmp
 
 
-def _make(src: str, dst: Path, mode: str) -> None:
+def _make(src: str, dst: Path, mode: ExportMode) -> None:
     """dst made as mode; raises FileExistsError when anything is at dst."""
     if mode == "symlink":
         os.symlink(os.path.abspath(src), dst)
     elif mode == "hardlink":
         os.link(src, dst)
     else:
-        raise ValueError(f"unknown mode {mode!r} ({', '.join(MODES)})")
+        raise ValueError(f"unknown mode {mode!r} ({', '.join(EXPORT_MODES)})")
 
 
-def create(src: str, dst: Path, mode: str) -> None:
+def create(src: str, dst: Path, mode: ExportMode) -> None:
     """A new entry at dst; FileExistsError (and nothing changed) when something is there already."""
     if mode != "copy":
         _make(src, dst, mode)
@@ -126,7 +127,7 @@ def publish(tmp: Path, dst: Path) -> None:
         os.rename(tmp, dst)
 
 
-def replace(src: str, dst: Path, mode: str) -> None:
+def replace(src: str, dst: Path, mode: ExportMode) -> None:
     """dst (an entry of faceapp's own) becomes a fresh copy / link of src in one rename."""
     if mode == "copy":
         tmp = _copy_to_temp(src, dst.parent, dst.name)

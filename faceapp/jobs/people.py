@@ -4,10 +4,10 @@ The GUI and CLI call these; they return plain Python values (no Qt) and raise `P
 a request that would break a rule (e.g. two decided faces of one photo in one person).
 
 Reading
-    list_people(db, include_hidden=False) -> list[PersonRow]   (.id .name .label .hidden .faces .photos .confirmed .cover_face)
-    person_faces(db, person_id) -> list[FaceInfo]
-    unsorted_faces(db) -> list[FaceInfo]
-    photo_faces(db, photo_id) -> list[FaceInfo]
+    list_people(db, include_hidden=False) -> list[Person]   (faceapp.types: .id .name .label .hidden .faces .photos .confirmed .cover_face)
+    person_faces(db, person_id) -> list[Face]
+    unsorted_faces(db) -> list[Face]
+    photo_faces(db, photo_id) -> list[Face]
     history(db, limit=20) -> list[dict]
 Actions (each recorded in the history; `undo` reverts the latest)
     name_person(db, person_id, name)                 name=None clears it
@@ -38,28 +38,27 @@ from faceapp.errors import FaceappError
 from faceapp.jobs.recluster import AssignStats, ReclusterCancelled, ReclusterStats, assign_new, recluster  # noqa: F401
 from faceapp.storage import decisions, views
 from faceapp.storage import people as store
-from faceapp.storage.people import PersonRow  # noqa: F401
 from faceapp.storage.tx import transaction
-from faceapp.storage.views import FaceInfo
+from faceapp.types import Face, Person
 
 
 class PeopleError(FaceappError, ValueError):
     """A user action that would break a rule; nothing was written."""
 
 
-def list_people(db: Database, include_hidden: bool = False) -> list[PersonRow]:
+def list_people(db: Database, include_hidden: bool = False) -> list[Person]:
     return store.list_persons(db, include_hidden)
 
 
-def person_faces(db: Database, person_id: int) -> list[FaceInfo]:
+def person_faces(db: Database, person_id: int) -> list[Face]:
     return views.person_faces(db, person_id)
 
 
-def unsorted_faces(db: Database) -> list[FaceInfo]:
+def unsorted_faces(db: Database) -> list[Face]:
     return views.unsorted_faces(db)
 
 
-def photo_faces(db: Database, photo_id: int) -> list[FaceInfo]:
+def photo_faces(db: Database, photo_id: int) -> list[Face]:
     return views.photo_faces(db, photo_id)
 
 

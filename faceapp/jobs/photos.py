@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from faceapp.jobs.people import PeopleError
 from faceapp.storage import photos_query as store
 from faceapp.storage.people import clean_name
+from faceapp.types import person_label
 
 
 @dataclass
@@ -57,7 +58,7 @@ class _Labels:
         self.visible = {pid for pid, (_, hidden) in self.rows.items() if not hidden or pid in asked}
         for pid, (name, _) in self.rows.items():
             named = clean_name(name)
-            self._label[pid] = named or f"Person {pid}"
+            self._label[pid] = person_label(pid, named)
             self._key[pid] = (named is None, (named or "").casefold(), pid)
 
     def label(self, pid: int) -> str:

@@ -38,6 +38,7 @@ from faceapp.storage import decisions
 from faceapp.storage import people as store
 from faceapp.storage.faces import embeddings
 from faceapp.storage.tx import transaction
+from faceapp.types import FarKey
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -120,7 +121,7 @@ def _stepper(progress: ProgressFn | None, stop: StopFn | None) -> Callable[[str]
     return step
 
 
-def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None,
+def recluster(db: Database, far: FarKey = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None,
               progress: ProgressFn | None = None, stop: StopFn | None = None) -> ReclusterStats:
     """Re-cluster the active model's faces. Progress: stage "embedding" when faces need it, then
     "clustering" through STEPS (reading, the clustering's own steps, writing, done). When `stop()`
@@ -285,7 +286,7 @@ def person_prototypes(db: Database, model: int | None = None) -> tuple[np.ndarra
     return protos, owner
 
 
-def assign_new(db: Database, far: str = DEFAULT_FAR, margin: float = DEFAULT_MARGIN,
+def assign_new(db: Database, far: FarKey = DEFAULT_FAR, margin: float = DEFAULT_MARGIN,
                threshold: float | None = None) -> AssignStats:
     """Unsorted faces join the person whose nearest prototype is close enough and clearly ahead.
 

@@ -26,6 +26,7 @@ from faceapp.storage import faces as face_store
 from faceapp.storage import models as model_store
 from faceapp.storage.backup import backup_library
 from faceapp.storage.tx import transaction
+from faceapp.types import Device
 
 log = logging.getLogger(__name__)
 STAGE = "embedding"  # the Progress stage: done/total faces embedded from their stored crops
@@ -67,7 +68,7 @@ def row_dim(row: dict) -> int | None:
 def reembed(
     db: Database,
     model_row: int,
-    device: str = "auto",
+    device: Device = "auto",
     chunk: int = 256,
     progress: ProgressFn | None = None,
     stop: StopFn | None = None,
@@ -77,7 +78,7 @@ def reembed(
     return _embed(db, row, lambda: embedder_for(row, device=device), chunk, progress, stop).embedded
 
 
-def embed_missing(db: Database, device: str = "auto", chunk: int = 256,
+def embed_missing(db: Database, device: Device = "auto", chunk: int = 256,
                   progress: ProgressFn | None = None, stop: StopFn | None = None,
                   embedder: Embedder | None = None) -> EmbedReport:
     """Embed, from their stored crops, the faces the active model has no (or a malformed) embedding
@@ -87,7 +88,7 @@ def embed_missing(db: Database, device: str = "auto", chunk: int = 256,
 
 
 def switch_model(
-    db: Database, path: str | Path, device: str = "auto", progress: ProgressFn | None = None,
+    db: Database, path: str | Path, device: Device = "auto", progress: ProgressFn | None = None,
     stop: StopFn | None = None,
 ) -> int | None:
     """Register the model file (a copy kept beside the library), embed all crops with it, then make
@@ -97,7 +98,7 @@ def switch_model(
     return rid if activate(db, rid, device, progress, stop) else None
 
 
-def activate(db: Database, model_row: int, device: str = "auto", progress: ProgressFn | None = None,
+def activate(db: Database, model_row: int, device: Device = "auto", progress: ProgressFn | None = None,
              stop: StopFn | None = None, catch_up: int = 3) -> bool:
     """Embed every stored crop with a registered model, then make it active; False when stopped
     first (the old model stays active). Faces a running scan adds meanwhile are caught up in a few

@@ -12,14 +12,13 @@ so the kinds take turns across answers: the first kind shown moves on with every
 Accepting confirms the face (or merges the people); rejecting records "not this person" (or dismisses
 the merge suggestion for good). Hidden people are left out. Decided faces never appear.
 
-    review_queue(db, limit=50) -> list[ReviewItem]
+    review_queue(db, limit=50) -> list[ReviewItem]   (faceapp.types.ReviewItem)
     accept_items(db, items) -> int;  reject_items(db, items) -> int
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from itertools import zip_longest
 
 import numpy as np
@@ -31,23 +30,10 @@ from faceapp.jobs.recluster import library_vectors
 from faceapp.jobs.verify import model_thresholds
 from faceapp.storage import decisions, views
 from faceapp.storage import people as store
+from faceapp.types import FarKey, ReviewItem
 
 
-@dataclass
-class ReviewItem:
-    key: str  # stable id for the CLI: kind:face:person or merge:a:b
-    kind: str  # merge | uncertain | suggest | outlier
-    person_id: int
-    face_id: int | None = None
-    other_person_id: int | None = None  # the runner-up (uncertain) or the merge partner
-    score: float = 0.0  # similarity (merge, suggest, outlier) or margin (uncertain)
-    text: str = ""
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def review_queue(db: Database, limit: int = 50, far_merge: str = "1e-2") -> list[ReviewItem]:
+def review_queue(db: Database, limit: int = 50, far_merge: FarKey = "1e-2") -> list[ReviewItem]:
     th = model_thresholds(db)
     t_link, t_loose = th.get("1e-3", min(th.values())), th.get(far_merge, min(th.values()))
     ids, x = library_vectors(db)

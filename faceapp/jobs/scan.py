@@ -31,6 +31,7 @@ from faceapp.storage.carry import carry_decisions, carry_user_faces, covered
 from faceapp.storage.db import now
 from faceapp.storage.faces import photo_for_faces
 from faceapp.storage.tx import transaction
+from faceapp.types import Device
 
 
 def _cores() -> int:
@@ -47,7 +48,7 @@ class ScanSettings:
     embed_batch: int = 32  # faces gathered before an embedding call
     session_batch: int | None = None  # faces per onnxruntime run; None: the embedder's choice for its device
     commit_every: int = 16  # photos per transaction
-    device: str = "auto"
+    device: Device = "auto"
     flip_tta: bool = False
     assign_new: bool = True  # after the scan, new faces join existing people where they clearly fit
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from sqlite_utils import Database
@@ -18,24 +17,7 @@ from faceapp.storage.chunks import chunks, execute_in, placeholders
 from faceapp.storage.db import now
 from faceapp.storage.tx import transaction
 from faceapp.storage.vectors import decode_vectors, encode_vector
-
-DECIDED = ("user", "confirmed")
-PROPOSED = ("cluster", "auto")
-
-
-@dataclass
-class PersonRow:
-    id: int
-    name: str | None
-    hidden: bool
-    faces: int  # assigned faces (not-a-face excluded)
-    photos: int
-    confirmed: int  # faces the user decided ('user' or 'confirmed')
-    cover_face: int | None  # a good face to show: a confirmed one first, then the best scored
-
-    @property
-    def label(self) -> str:
-        return self.name or f"Person {self.id}"
+from faceapp.types import DECIDED, PROPOSED, Person  # noqa: F401  (DECIDED, PROPOSED: store.DECIDED for callers)
 
 
 def clean_name(name: str | None) -> str | None:
@@ -103,7 +85,7 @@ def delete_person(db: Database, person_id: int) -> None:
         db.execute("DELETE FROM persons WHERE id = ?", [person_id])
 
 
-def list_persons(db: Database, include_hidden: bool = False, ids: Sequence[int] | None = None) -> list[PersonRow]:
+def list_persons(db: Database, include_hidden: bool = False, ids: Sequence[int] | None = None) -> list[Person]:
     """People with their counts, biggest first; hidden ones only when asked."""
     where = [] if include_hidden else ["p.hidden = 0"]
     params: list = []
@@ -122,7 +104,7 @@ def list_persons(db: Database, include_hidden: bool = False, ids: Sequence[int] 
         + (f"WHERE {' AND '.join(where)} " if where else "")
         + "GROUP BY p.id ORDER BY (p.name IS NULL), count(a.face_id) DESC, p.id"
     )
-    return [PersonRow(r[0], r[1], bool(r[2]), r[3], r[4], r[5] or 0, r[6]) for r in db.execute(sql, params).fetchall()]
+    return [Person(r[0], r[1], bool(r[2]), r[3], r[4], r[5] or 0, r[6]) for r in db.execute(sql, params).fetchall()]
 
 
 def assignments(db: Database, sources: Iterable[str] | None = None) -> dict[int, tuple[int, str, float | None]]:

@@ -3,24 +3,10 @@ table, the boxes of every photo, people seen together, the named people a traine
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlite_utils import Database
 
 from faceapp.storage.people import DECIDED
-
-
-@dataclass
-class FaceInfo:
-    id: int
-    photo_id: int
-    path: str
-    box: tuple[float, float, float, float]  # x, y, w, h in photo pixels
-    person_id: int | None
-    source: str | None  # cluster | auto | user | confirmed | None (unsorted)
-    score: float | None
-    quality: float | None
-
+from faceapp.types import Face
 
 _FACE_SQL = (
     "SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, a.person_id, a.source, a.score, f.quality "
@@ -29,20 +15,21 @@ _FACE_SQL = (
 )
 
 
-def _faces(db: Database, where: str, params: list) -> list[FaceInfo]:
+def _faces(db: Database, where: str, params: list) -> list[Face]:
     rows = db.execute(_FACE_SQL + f"AND {where} ORDER BY f.id", params).fetchall()
-    return [FaceInfo(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9], r[10]) for r in rows]
+    return [Face(r[0], r[1], r[2], person_id=r[7], source=r[8], score=r[9], box=(r[3], r[4], r[5], r[6]), quality=r[10])
+            for r in rows]
 
 
-def person_faces(db: Database, person_id: int) -> list[FaceInfo]:
+def person_faces(db: Database, person_id: int) -> list[Face]:
     return _faces(db, "a.person_id = ?", [person_id])
 
 
-def unsorted_faces(db: Database) -> list[FaceInfo]:
+def unsorted_faces(db: Database) -> list[Face]:
     return _faces(db, "a.person_id IS NULL", [])
 
 
-def photo_faces(db: Database, photo_id: int) -> list[FaceInfo]:
+def photo_faces(db: Database, photo_id: int) -> list[Face]:
     return _faces(db, "f.photo_id = ?", [photo_id])
 
 

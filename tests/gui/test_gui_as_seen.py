@@ -93,7 +93,7 @@ def test_a_tile_without_a_picture_keeps_its_height(qtbot, window, settle):
     view = window.show_view("People")
     settle(window)
     people = services.list_people(window.ctx.db)
-    people[-1].rep_face = None  # e.g. a person whose picture is not known yet (the last tile sets the size)
+    people[-1].cover_face = None  # e.g. a person whose picture is not known yet (the last tile sets the size)
     view.model.set_people(people)
     settle(window)
     assert _tiles_ok(view) == []
@@ -153,9 +153,9 @@ def test_merge_asks_first_and_shows_both_people(qtbot, window, grouped_sample, s
 
 
 def test_one_word_for_unnamed_people(db):
-    from faceapp.storage.people import PersonRow
+    from faceapp.types import Person, person_label
 
-    assert services.people.label(7, None) == PersonRow(7, None, False, 0, 0, 0, None).label
+    assert person_label(7, None) == Person(7, None).label == "Person 7" and Person(7, "Ann").label == "Ann"
 
 
 def test_training_that_kept_the_base_model_offers_nothing(qtbot, window, tmp_path):

@@ -10,7 +10,7 @@ def test_people_are_round_avatars_once_their_face_is_loaded(qtbot, window, settl
     model = window.people.model
     qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=10_000)
     p = model.person_at(0)
-    qtbot.waitUntil(lambda: window.thumbs.has(p.rep_face), timeout=10_000)
+    qtbot.waitUntil(lambda: window.thumbs.has(p.cover_face), timeout=10_000)
     icon = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
     img = icon.pixmap(QSize(112, 112)).toImage()
     w, h = img.width(), img.height()

@@ -7,7 +7,7 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from faceapp.gui.models.faces_model import PAGE, FacesModel
 from faceapp.gui.models.people_model import PeopleModel
-from faceapp.gui.services import Face, Person
+from faceapp.types import Face, Person
 
 
 class FakeThumbs:
@@ -63,9 +63,10 @@ def test_faces_grid_of_100k_scrolls_without_loading_everything(qtbot):
 
 
 def _people() -> list[Person]:
-    return [Person(1, None, "Person 1", 9, 9, 11), Person(2, "Zoe", "Zoe", 2, 2, 12),
-            Person(3, "anna", "anna", 4, 3, 13), Person(4, "Hidden Harry", "Hidden Harry", 5, 5, 14, hidden=True),
-            Person(5, None, "Person 5", 2, 2, 15)]
+    return [Person(1, None, faces=9, photos=9, cover_face=11), Person(2, "Zoe", faces=2, photos=2, cover_face=12),
+            Person(3, "anna", faces=4, photos=3, cover_face=13),
+            Person(4, "Hidden Harry", hidden=True, faces=5, photos=5, cover_face=14),
+            Person(5, None, faces=2, photos=2, cover_face=15)]
 
 
 def test_people_model_sorts_filters_and_hides(qtbot):

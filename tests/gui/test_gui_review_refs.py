@@ -4,8 +4,7 @@ faces (their cover first); beside a merge question, a few faces of each of the t
 from __future__ import annotations
 
 from faceapp.gui import services
-from faceapp.gui.services.types import ReviewItem
-from faceapp.jobs import review as R
+from faceapp.types import ReviewItem
 
 
 def _groups(view) -> list[tuple[str, list[int]]]:
@@ -28,16 +27,16 @@ def test_a_question_about_a_person_shows_a_few_of_their_faces(qtbot, window, set
     own = {f.id for f in services.person_faces(window.ctx.db, it.person_id)}
     label, faces = groups[0]
     assert person.label in label
-    assert faces and faces[0] == person.rep_face and set(faces) <= own and it.face_id not in faces
+    assert faces and faces[0] == person.cover_face and set(faces) <= own and it.face_id not in faces
     assert len(faces) <= 5 and review.refs.isVisible()
 
 
 def test_a_merge_question_shows_both_people(window):
     db = window.ctx.db
     a, b = services.list_people(db)[:2]
-    raw = R.ReviewItem(key=f"merge:{a.id}:{b.id}", kind="merge", person_id=a.id, other_person_id=b.id, score=0.5)
-    item = ReviewItem(b.rep_face, a.id, "merge?", 0.5, "merge", "", raw)
+    item = ReviewItem(key=f"merge:{a.id}:{b.id}", kind="merge", person_id=a.id, other_person_id=b.id, score=0.5,
+                      caption="merge?", shown_face=b.cover_face)
     groups = services.review_references(db, item)
     assert [g[0] for g in groups] == [a.label, b.label]
-    assert [g[1][0].id for g in groups] == [a.rep_face, b.rep_face]
-    assert b.rep_face not in [f.id for f in groups[1][1]][1:]  # each face once
+    assert [g[1][0].id for g in groups] == [a.cover_face, b.cover_face]
+    assert b.cover_face not in [f.id for f in groups[1][1]][1:]  # each face once

@@ -34,7 +34,7 @@ def test_a_typed_name_picks_the_person_then_one_of_their_faces(qtbot, window, se
     settle(window)
     assert view.chosen[1].id == b.id and field.text() == "Annabel Lee"
     assert {view.models[1].face_at(r).id for r in range(view.models[1].total())} == {f.id for f in services.person_faces(db, b.id)}
-    assert view._picked_face(1) == b.rep_face  # their cover face is picked, ready to compare
+    assert view._picked_face(1) == b.cover_face  # their cover face is picked, ready to compare
 
     view.pick_person(0, a.label)
     settle(window)

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from faceapp.gui.qtcompat import emit
-from faceapp.gui.services import Face
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.thumbs import icon as _icon
+from faceapp.types import Face
 
 FaceRole = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex

@@ -7,9 +7,9 @@ from PySide6.QtGui import QIcon
 
 from faceapp.gui.look import round_pixmap
 from faceapp.gui.qtcompat import emit
-from faceapp.gui.services import Person
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.thumbs import icon as _icon
+from faceapp.types import Person
 
 PersonRole = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -70,7 +70,7 @@ class PeopleModel(QAbstractListModel):
             rows.sort(key=lambda p: (-p.photos, -p.faces, p.id))
         self.beginResetModel()
         self._rows = rows
-        self._row_of_face = {p.rep_face: i for i, p in enumerate(rows) if p.rep_face is not None}
+        self._row_of_face = {p.cover_face: i for i, p in enumerate(rows) if p.cover_face is not None}
         self.endResetModel()
 
     def person_at(self, row: int) -> Person:
@@ -105,7 +105,7 @@ class PeopleModel(QAbstractListModel):
             # A tile always has a picture of the full size, a grey one when the person has no face to
             # show: the grid (uniform item sizes) measures one tile for all, and a tile with no picture
             # squeezed every tile into a strip with no name.
-            return self._avatar(p.rep_face)
+            return self._avatar(p.cover_face)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{p.label}: {p.faces} faces in {p.photos} photos"
         if role == PersonRole:

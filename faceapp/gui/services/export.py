@@ -9,9 +9,10 @@ from sqlite_utils import Database
 from faceapp.jobs import export as E
 from faceapp.progress import ProgressFn, StopFn
 from faceapp.storage.people import count_unnamed
+from faceapp.types import ExportMode
 
 
-def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] | None = None, mode: str = "copy",
+def export(db: Database, out_dir: str | None, what: str, person_ids: list[int] | None = None, mode: ExportMode = "copy",
            progress: ProgressFn | None = None, stop: StopFn | None = None, include_unnamed: bool = False) -> dict:
     """what: albums (mode copy | hardlink | symlink) | csv | json | xmp (out_dir None: beside the photos).
     Runs in a worker: copying a big album takes a while. The same safe writers as `faceapp export`:

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from faceapp.gui.services.people import label
 from faceapp.storage import decisions
 from faceapp.storage.people import person_row
+from faceapp.types import person_label
 
 UNDO_HINT = "Undo (Ctrl+Z)"
 REDO_HINT = "Redo (Ctrl+Shift+Z)"
@@ -40,7 +40,7 @@ def done_words(db: Database, step: dict) -> str:
         if not isinstance(pid, int):
             return "a person"
         row = before.get(str(pid)) or person_row(db, pid)
-        return label(pid, row["name"] if row else None)
+        return person_label(pid, row["name"] if row else None)
 
     faces = summary.get("faces")
     n = len(faces) if isinstance(faces, list) else faces if isinstance(faces, int) else 0
@@ -57,7 +57,7 @@ def done_words(db: Database, step: dict) -> str:
             "move": f"Moved {_faces(n)} to {who(person)}",
             "reject": f"Took {_faces(n)} out of {who(person)} (not this person)",
             "not_a_face": f"Marked {_faces(n)} as not a face",
-            "split": f"Split {_faces(n)} off {who(person)} into {label(summary['new'], None)}" if summary.get("new")
+            "split": f"Split {_faces(n)} off {who(person)} into {person_label(summary['new'], None)}" if summary.get("new")
             else f"Split {_faces(n)} off {who(person)}",
             "merge": "Merged " + and_list([who(s) for s in summary.get("sources") or []]) + f" into {who(summary.get('target'))}",
             "hide": f"Hid {many} people" if many else f"Hid {who(person)}",

@@ -6,19 +6,14 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from faceapp.gui.services.types import Face, Person
 from faceapp.gui.services.verify import thresholds
 from faceapp.jobs import people as P
 from faceapp.progress import ProgressFn, StopFn
 from faceapp.storage.people import clean_name
+from faceapp.types import Face, FarKey, Person, person_label
 
 
-def label(person_id: int, name: str | None) -> str:
-    """The name, or "Person N": the one word the CLI, the exports and the GUI all use."""
-    return name or f"Person {person_id}"
-
-
-def _far_for(strictness: float) -> str:
+def _far_for(strictness: float) -> FarKey:
     """Clustering strictness → the false-accept rate whose calibrated threshold links faces."""
     return "1e-2" if strictness < 0.34 else "1e-3" if strictness < 0.67 else "1e-4"
 
@@ -40,22 +35,17 @@ def list_people(db: Database, include_hidden: bool = False) -> list[Person]:
     """People with at least one face. A person left with none (every face "not a face", moved
     away, or emptied by a merge answered No) stays in the library, so undo and the decisions that
     name them keep working, but is not shown or offered anywhere: an empty tile helps nobody."""
-    return [Person(p.id, p.name, label(p.id, p.name), p.faces, p.photos, p.cover_face, bool(p.hidden))
-            for p in P.list_people(db, include_hidden=include_hidden) if p.faces > 0]
+    return [p for p in P.list_people(db, include_hidden=include_hidden) if p.faces > 0]
 
 
 def person(db: Database, person_id: int) -> Person | None:
     return next((p for p in list_people(db, True) if p.id == person_id), None)
 
 
-def _face(f: P.FaceInfo) -> Face:
-    return Face(f.id, f.photo_id, f.path, f.person_id, f.source or "", f.score)
-
-
 def person_faces(db: Database, person_id: int, least_like_first: bool = False) -> list[Face]:
     """The person's faces; with `least_like_first`, the faces farthest from the person's mean
     embedding first (a wrong face is then on the first row; faces with no embedding go last)."""
-    faces = [_face(f) for f in P.person_faces(db, person_id)]
+    faces = P.person_faces(db, person_id)
     if least_like_first:
         from faceapp.jobs.person_order import face_distances
 
@@ -66,7 +56,7 @@ def person_faces(db: Database, person_id: int, least_like_first: bool = False) -
 
 def unsorted_faces(db: Database) -> list[Face]:
     """Faces in no person yet (too few like them, or taken out by "not this person")."""
-    return [_face(f) for f in P.unsorted_faces(db)]
+    return P.unsorted_faces(db)
 
 
 def rename(db: Database, person_id: int, name: str) -> None:
@@ -133,7 +123,7 @@ def describe(db: Database, action: str, summary: dict) -> str:
 
     def who(pid: object) -> str:
         row = person_row(db, int(pid)) if isinstance(pid, int) else None
-        return label(int(pid), row["name"] if row else None) if isinstance(pid, int) else "a person"
+        return person_label(int(pid), row["name"] if row else None) if isinstance(pid, int) else "a person"
 
     faces = summary.get("faces")
     n = len(faces) if isinstance(faces, list) else faces if isinstance(faces, int) else 0
@@ -197,9 +187,9 @@ def viewer_faces(db: Database, photo_id: int) -> list[ViewerFace]:
     names = {p.id: p.label for p in P.list_people(db, include_hidden=True)}
     born = birth_dates(db)
     drawn = {f for f, _ in _user_faces(db, photo_id)}
-    return [ViewerFace(f.id, f.box, with_age(names.get(f.person_id, label(f.person_id, None)), born.get(f.person_id),
+    return [ViewerFace(f.id, f.box, with_age(names.get(f.person_id, person_label(f.person_id, None)), born.get(f.person_id),
                                              photo.get("date")) if f.person_id else "unsorted",
-                       f.person_id, (f.source or "") in DECIDED, f.id in drawn)
+                       f.person_id, f.source in DECIDED, f.id in drawn)
             for f in P.photo_faces(db, photo_id)]
 
 

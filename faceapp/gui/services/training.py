@@ -11,6 +11,7 @@ from faceapp.gui.services.people import recluster
 from faceapp.gui.services.types import TrainReport
 from faceapp.loss_catalogue import CATALOGUE
 from faceapp.progress import Progress, ProgressFn, StopFn
+from faceapp.types import Device
 
 # name -> the exact description (the GUI's tooltip), in the catalogue's order: the default first
 LOSS_HELP: dict[str, str] = {loss.name: loss.technical for loss in CATALOGUE}
@@ -44,7 +45,7 @@ def gpu_info() -> str:
     return f"GPU found: {answer}"
 
 
-def train(db: Database, source: str, loss: str, epochs: int, device: str, out_dir: str,
+def train(db: Database, source: str, loss: str, epochs: int, device: Device, out_dir: str,
           progress: ProgressFn | None = None, stop: StopFn | None = None) -> TrainReport:
     """Fine-tune the active model on the library's named people (source="library": every face they
     hold, confirmed or not) or on an album folder (a folder per person) → a new ONNX file and a
@@ -128,7 +129,7 @@ def models(db: Database) -> list[dict]:
     return model_store.list_models(db)
 
 
-def activate_model(db: Database, model_row: int, device: str = "auto", strictness: float = 0.5,
+def activate_model(db: Database, model_row: int, device: Device = "auto", strictness: float = 0.5,
                    progress: ProgressFn | None = None, stop: StopFn | None = None) -> dict:
     """Make a registered model active again (embedding any faces it lacks), then re-cluster."""
     from faceapp.jobs.reembed import activate
@@ -139,7 +140,7 @@ def activate_model(db: Database, model_row: int, device: str = "auto", strictnes
     return {"model": model_row, "people": recluster(db, strictness, progress, stop)}
 
 
-def accept_model(db: Database, onnx_path: str, device: str = "auto", strictness: float = 0.5,
+def accept_model(db: Database, onnx_path: str, device: Device = "auto", strictness: float = 0.5,
                  progress: ProgressFn | None = None, stop: StopFn | None = None) -> dict:
     """Register the trained model, embed every stored crop with it, make it active, re-cluster.
     Every user decision is a row of its own, so re-clustering keeps them all."""

@@ -1,40 +1,9 @@
-"""What the views get back from the services: plain dataclasses, no Qt, no database rows."""
+"""What only the GUI gets back from the services: plain dataclasses, no Qt, no database rows. The
+app's shared ones (Face, Person, ReviewItem) live in faceapp.types."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-@dataclass
-class Person:
-    id: int
-    name: str | None
-    label: str  # the name, or "Person N" (as in the CLI and the exports)
-    faces: int
-    photos: int
-    rep_face: int | None  # the face shown on the person's tile
-    hidden: bool = False
-
-
-@dataclass
-class Face:
-    id: int
-    photo_id: int
-    path: str
-    person_id: int | None
-    source: str  # cluster | auto | user | confirmed | "" (unsorted)
-    score: float | None = None
-
-
-@dataclass
-class ReviewItem:
-    face_id: int  # the face asked about (for a merge question: a face of the other person)
-    person_id: int
-    label: str  # the caption under the face
-    score: float
-    kind: str = "uncertain"  # merge | uncertain | suggest | outlier
-    text: str = ""  # the question in words
-    raw: object = None  # the review module's own item, handed back to accept/reject
 
 
 @dataclass

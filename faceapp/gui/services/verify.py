@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from faceapp.gui.services.types import Face, Verdict
+from faceapp.gui.services.types import Verdict
 from faceapp.jobs import verify as V
 from faceapp.progress import ProgressFn, StopFn
+from faceapp.types import Device, Face, FarKey
 
 
 def thresholds(db: Database) -> dict[str, float]:
@@ -22,10 +23,10 @@ def all_faces(db: Database) -> list[Face]:
     """Every face in the library (for the pickers), without people."""
     from faceapp.storage.faces import face_rows
 
-    return [Face(r["id"], r["photo_id"], r["path"], None, "") for r in face_rows(db)]
+    return [Face(r["id"], r["photo_id"], r["path"]) for r in face_rows(db)]
 
 
-def _verify(db: Database, a: int | str, b: int | str, far: str | None, device: str) -> Verdict:
+def _verify(db: Database, a: int | str, b: int | str, far: FarKey | None, device: Device) -> Verdict:
     th = thresholds(db)
     if not th:
         raise V.VerifyError("this model has no calibrated thresholds; run `faceapp calibrate`")
@@ -35,11 +36,11 @@ def _verify(db: Database, a: int | str, b: int | str, far: str | None, device: s
                    getattr(v, "far_bound", "about"))
 
 
-def verify_faces(db: Database, face_a: int, face_b: int, far: str | None = None) -> Verdict:
+def verify_faces(db: Database, face_a: int, face_b: int, far: FarKey | None = None) -> Verdict:
     return _verify(db, int(face_a), int(face_b), far, "cpu")
 
 
-def verify_photos(db: Database, a: str | int, b: str | int, far: str | None = None, device: str = "auto",
+def verify_photos(db: Database, a: str | int, b: str | int, far: FarKey | None = None, device: Device = "auto",
                   progress: ProgressFn | None = None, stop: StopFn | None = None) -> Verdict:
     """Inference: call from a worker. Each side is a photo file (its largest face) or a face id."""
     return _verify(db, a, b, far, device)

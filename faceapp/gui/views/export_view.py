@@ -27,6 +27,7 @@ from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.services.export import summary as export_summary
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
+from faceapp.types import Person
 
 # (text, what, mode, needs a folder)
 FORMATS = [
@@ -101,7 +102,7 @@ class ExportView(QWidget):
     def refresh(self) -> None:
         self.loader.load(lambda db: services.list_people(db, include_hidden=False), self._apply)
 
-    def _apply(self, people: list[services.Person]) -> None:
+    def _apply(self, people: list[Person]) -> None:
         self.people.clear()
         for p in people:
             item = QListWidgetItem(f"{p.label} — {p.photos} photos")

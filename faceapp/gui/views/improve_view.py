@@ -35,6 +35,7 @@ from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
 from faceapp.loss_catalogue import CATALOGUE
+from faceapp.types import Person
 
 INTRO = ("<b>Teach faceapp your family's faces.</b> It practises on the people you have named and learns to "
          "tell them apart better. Everything stays on this computer. A fifth of the faces are kept aside to "
@@ -192,7 +193,7 @@ class ImproveView(QWidget):
     def refresh_data_info(self) -> None:
         self.loader.load(lambda db: services.list_people(db, include_hidden=False), self._show_data_info)
 
-    def _show_data_info(self, people: list[services.Person]) -> None:
+    def _show_data_info(self, people: list[Person]) -> None:
         named = [p for p in people if p.name]
         ready = [p for p in named if p.faces >= 5]
         faces = sum(p.faces for p in ready)

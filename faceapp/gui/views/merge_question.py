@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceapp.gui.services import Person
 from faceapp.gui.services.feedback import and_list
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.types import Person
 
 SIDE = 112
 
@@ -34,7 +34,7 @@ def both_faces(thumbs: FaceThumbnails, me: Person, other: Person) -> QPixmap:
     out.fill(Qt.GlobalColor.transparent)
     painter = QPainter(out)
     for i, p in enumerate((other, me)):
-        pm = thumbs.pixmap(p.rep_face) if p.rep_face is not None else thumbs.placeholder()
+        pm = thumbs.pixmap(p.cover_face) if p.cover_face is not None else thumbs.placeholder()
         painter.drawPixmap(i * (SIDE + 16), 0, pm.scaled(SIDE, SIDE, Qt.AspectRatioMode.KeepAspectRatio,
                                                        Qt.TransformationMode.SmoothTransformation))
     painter.end()
@@ -86,7 +86,7 @@ class MergeDialog(QDialog):
         first = default_keep(people)
         for col, p in enumerate(people):
             cover = QLabel()
-            pm = thumbs.pixmap(p.rep_face) if p.rep_face is not None else thumbs.placeholder()
+            pm = thumbs.pixmap(p.cover_face) if p.cover_face is not None else thumbs.placeholder()
             cover.setPixmap(pm.scaled(SIDE, SIDE, Qt.AspectRatioMode.KeepAspectRatio,
                                       Qt.TransformationMode.SmoothTransformation))
             cover.setAlignment(Qt.AlignmentFlag.AlignCenter)

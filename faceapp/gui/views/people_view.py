@@ -32,6 +32,7 @@ from faceapp.gui.progress_view import ProgressView
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
+from faceapp.types import Person
 
 
 class NameEditor(QStyledItemDelegate):
@@ -173,7 +174,7 @@ class PeopleView(QWidget):
         self.loader.load(lambda db: (services.list_people(db, include_hidden=True), len(services.unsorted_faces(db))),
                          self._apply)
 
-    def _apply(self, result: tuple[list[services.Person], int]) -> None:
+    def _apply(self, result: tuple[list[Person], int]) -> None:
         people, unsorted = result
         self.people = people
         self.model.set_people(people)
@@ -189,7 +190,7 @@ class PeopleView(QWidget):
         text = f"{len(shown) - small} people · {named} named · {len(people) - len(shown)} hidden"  # as the grid shows
         self.summary.setText(text + (f" · {small} small groups not shown" if small else ""))
 
-    def selected_people(self) -> list[services.Person]:
+    def selected_people(self) -> list[Person]:
         return [self.model.person_at(i.row()) for i in sorted(self.grid.selectionModel().selectedIndexes(), key=lambda i: i.row())]
 
     def hide_selected(self) -> None:
@@ -210,7 +211,7 @@ class PeopleView(QWidget):
         if keep is not None:
             self.ctx.act(services.merge_many, keep.id, [p.id for p in chosen if p.id != keep.id])
 
-    def _ask_merge(self, chosen: list[services.Person]) -> services.Person | None:
+    def _ask_merge(self, chosen: list[Person]) -> Person | None:
         from faceapp.gui.views.merge_question import ask_merge_many
 
         return ask_merge_many(self, self.model.thumbs, chosen)

@@ -27,6 +27,7 @@ from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.views.photos_grid import PhotosGrid
 from faceapp.jobs.birth_date import age_on, birth_date, set_birth_date
+from faceapp.types import Person
 
 UNSORTED = -1  # person_id while the view shows the faces in no person
 
@@ -49,7 +50,7 @@ class PersonView(QWidget):
         self.ctx = ctx
         self.person_id: int | None = None
         self.thumbs = thumbs
-        self._person: services.Person | None = None
+        self._person: Person | None = None
         self.ask_merge = self._ask_merge  # (this person, the other) -> bool; tests replace it
         self.model = FacesModel(thumbs, caption=lambda f: "✓ confirmed" if f.source == "confirmed" else "")
         self.back_button = QPushButton("← People")
@@ -77,8 +78,8 @@ class PersonView(QWidget):
         self.grid = make_grid(112, caption_lines=1, multi=True)
         self.loader = ctx.loader("person")
         self.suggest_loader = ctx.loader("suggestions")
-        self._others: list[services.Person] = []
-        self._suggestions: list[tuple[services.Person, float]] = []
+        self._others: list[Person] = []
+        self._suggestions: list[tuple[Person, float]] = []
         self.grid.setModel(self.model)
         self.photos = PhotosGrid(ctx, thumbs, name="person-photos")
         self._photos_of: int | None = None  # whose photos the Photos tab holds (None: to be loaded)
@@ -270,7 +271,7 @@ class PersonView(QWidget):
             return
         self.ctx.act(services.merge, me.id, other.id)  # the status bar then says "Merged … · Undo (Ctrl+Z)"
 
-    def _ask_merge(self, me: services.Person, other: services.Person) -> bool:
+    def _ask_merge(self, me: Person, other: Person) -> bool:
         from faceapp.gui.views.merge_question import ask_merge
 
         return ask_merge(self, self.thumbs, me, other)

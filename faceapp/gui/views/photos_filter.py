@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from faceapp.gui import services
 from faceapp.gui.qtcompat import emit, variant
+from faceapp.types import Person, person_label
 
 
 class PeopleChips(QWidget):
@@ -36,7 +36,7 @@ class PeopleChips(QWidget):
         self._lay.addWidget(QLabel(title))
         self._lay.addWidget(self.combo)
 
-    def set_people(self, people: Sequence[services.Person]) -> None:
+    def set_people(self, people: Sequence[Person]) -> None:
         """The people one can pick (a chosen person who is gone is dropped)."""
         self._labels = {p.id: p.label for p in people}
         self.combo.blockSignals(True)
@@ -85,7 +85,7 @@ class PeopleChips(QWidget):
 
     def _add(self, person_id: int) -> None:
         self._chosen.append(person_id)
-        chip = QPushButton(f"{self._labels.get(person_id, f'Person {person_id}')}  ✕")
+        chip = QPushButton(f"{self._labels.get(person_id) or person_label(person_id, None)}  ✕")
         chip.setToolTip("Remove from the filter")
         chip.setFlat(False)
         chip.clicked.connect(lambda _=False, pid=person_id: self.remove(pid))

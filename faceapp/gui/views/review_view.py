@@ -17,6 +17,7 @@ from faceapp.gui.context import LibraryContext
 from faceapp.gui.grid import make_grid
 from faceapp.gui.models.faces_model import FacesModel
 from faceapp.gui.thumbs import FaceThumbnails
+from faceapp.types import Face, ReviewItem
 
 REF_SIDE = 64  # the reference faces' size: smaller than the faces asked about
 
@@ -37,7 +38,7 @@ class ReviewView(QWidget):
     def __init__(self, ctx: LibraryContext, thumbs: FaceThumbnails, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.items: list[services.ReviewItem] = []
+        self.items: list[ReviewItem] = []
         self.loader = ctx.loader("review")
         self.model = FacesModel(thumbs, caption=lambda f: self._captions.get(f.id, ""))
         self._captions: dict[int, str] = {}
@@ -46,7 +47,7 @@ class ReviewView(QWidget):
         self.question = QLabel()
         self.question.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.refs_loader = ctx.loader("review-references")
-        self.refs_item: services.ReviewItem | None = None  # the question the references are for
+        self.refs_item: ReviewItem | None = None  # the question the references are for
         self.refs = QWidget()
         self._ref_labels = [QLabel(), QLabel()]
         self._ref_models = [FacesModel(thumbs), FacesModel(thumbs)]
@@ -98,10 +99,10 @@ class ReviewView(QWidget):
         self.question.setText("Finding the least certain faces…")
         self.loader.load(services.review_queue, self._apply)
 
-    def _apply(self, items: list[services.ReviewItem]) -> None:
+    def _apply(self, items: list[ReviewItem]) -> None:
         self.items = items
-        self._captions = {it.face_id: f"{it.label}\n{it.score:.2f}" for it in self.items}
-        faces = [services.Face(it.face_id, 0, "", it.person_id, "cluster", it.score) for it in self.items]
+        self._captions = {it.shown_face: f"{it.caption}\n{it.score:.2f}" for it in self.items}
+        faces = [Face(it.shown_face, 0, "", it.person_id, "cluster", it.score) for it in self.items]
         self.model.set_faces(faces)
         if faces:
             self.grid.setCurrentIndex(self.model.index(0))
@@ -114,13 +115,13 @@ class ReviewView(QWidget):
         elif rows:
             it = self.items[rows[0]]
             more = f" (and {len(rows) - 1} more selected)" if len(rows) > 1 else ""
-            question = it.text or f"Is this {it.label}"
+            question = it.text or f"Is this {it.caption}"
             self.question.setText(f"<b>{question}</b>{more} · {len(self.items)} to review")
             self._show_references(it)
         if not self.items:
             self._show_references(None)
 
-    def _show_references(self, item: services.ReviewItem | None) -> None:
+    def _show_references(self, item: ReviewItem | None) -> None:
         """A few faces of the people the question names (read in the background)."""
         if item is self.refs_item:
             return
@@ -130,7 +131,7 @@ class ReviewView(QWidget):
         else:
             self.refs_loader.load(lambda db: services.review_references(db, item), self._apply_references)
 
-    def _apply_references(self, groups: list[tuple[str, list[services.Face]]]) -> None:
+    def _apply_references(self, groups: list[tuple[str, list[Face]]]) -> None:
         for i, (label, model, grid) in enumerate(zip(self._ref_labels, self._ref_models, self._ref_grids, strict=True)):
             name, faces = groups[i] if i < len(groups) else ("", [])
             label.setText(f"<b>{name}</b>:" if name else "")

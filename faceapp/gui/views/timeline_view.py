@@ -13,6 +13,7 @@ from faceapp.gui.context import LibraryContext
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.views.photos_filter import PeopleChips
 from faceapp.gui.views.photos_grid import PhotosGrid
+from faceapp.types import Person
 
 
 class TimelineView(QWidget):
@@ -56,7 +57,7 @@ class TimelineView(QWidget):
             if self.isVisible():
                 self.activated()
 
-    def _people_loaded(self, people: list[services.Person]) -> None:
+    def _people_loaded(self, people: list[Person]) -> None:
         visible = [p for p in people if not p.hidden]
         for chips in (self.with_people, self.without_people):
             chips.blockSignals(True)

@@ -32,6 +32,7 @@ from faceapp.gui.models.faces_model import FacesModel
 from faceapp.gui.qtcompat import emit, variant
 from faceapp.gui.thumbs import FaceThumbnails
 from faceapp.gui.workers import Task, run_task
+from faceapp.types import Face, Person
 
 
 class VerifyView(QWidget):
@@ -44,8 +45,8 @@ class VerifyView(QWidget):
         self.photos: list[str | None] = [None, None]
         self.loader = ctx.loader("verify")
         self.face_loaders = [ctx.loader("verify-faces-1"), ctx.loader("verify-faces-2")]
-        self.people: list[services.Person] = []
-        self.chosen: list[services.Person | None] = [None, None]  # the person each side shows
+        self.people: list[Person] = []
+        self.chosen: list[Person | None] = [None, None]  # the person each side shows
         self.names = QStringListModel()
         self.person_fields = [QLineEdit(placeholderText="Type a name…"), QLineEdit(placeholderText="Type a name…")]
         for i, field in enumerate(self.person_fields):
@@ -112,7 +113,7 @@ class VerifyView(QWidget):
         self._dirty = False
         self.loader.load(lambda db: (services.list_people(db), services.thresholds(db)), self._apply)
 
-    def _apply(self, result: tuple[list[services.Person], dict[str, float]]) -> None:
+    def _apply(self, result: tuple[list[Person], dict[str, float]]) -> None:
         people, thresholds = result
         people = sorted(people, key=lambda p: (p.name is None, -p.faces, p.id))  # named first, then the biggest
         self.people = people
@@ -129,7 +130,7 @@ class VerifyView(QWidget):
         i = self.far.findData("1e-3")
         self.far.setCurrentIndex(max(i, 0))
 
-    def find_person(self, text: str) -> services.Person | None:
+    def find_person(self, text: str) -> Person | None:
         """The person a typed name means: the label itself, else the first label that contains it."""
         t = text.strip().lower()
         if not t:
@@ -137,7 +138,7 @@ class VerifyView(QWidget):
         return next((p for p in self.people if p.label.lower() == t), None) or \
             next((p for p in self.people if t in p.label.lower()), None)
 
-    def pick_person(self, side: int, text: str) -> services.Person | None:
+    def pick_person(self, side: int, text: str) -> Person | None:
         person = self.find_person(text)
         if person is None:
             self.result.setText(f"No person called “{text.strip()}”." if text.strip() else self.result.text())
@@ -145,7 +146,7 @@ class VerifyView(QWidget):
         self._show_person(side, person)
         return person
 
-    def _show_person(self, side: int, person: services.Person | None) -> None:
+    def _show_person(self, side: int, person: Person | None) -> None:
         """The side's grid holds this person's faces; the first is picked, ready to compare."""
         self.chosen[side] = person
         field = self.person_fields[side]
@@ -155,8 +156,8 @@ class VerifyView(QWidget):
         if field.text() != person.label:
             field.setText(person.label)
 
-        def apply(faces: list[services.Face], side: int = side) -> None:
-            faces = sorted(faces, key=lambda f: f.id != person.rep_face)  # the cover face first
+        def apply(faces: list[Face], side: int = side) -> None:
+            faces = sorted(faces, key=lambda f: f.id != person.cover_face)  # the cover face first
             self.models[side].set_faces(faces)
             if faces and self.photos[side] is None:
                 self.select_face(side, 0)
