@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlite_utils import Database
 
+from faceapp.gui.services.types import ViewerFace
 from faceapp.gui.services.verify import thresholds
 from faceapp.jobs import people as P
 from faceapp.progress import ProgressFn, StopFn
@@ -163,18 +162,6 @@ def merge_suggestions(db: Database, person_id: int, limit: int = 5) -> list[tupl
             best[p] = v
     top = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
     return [(people[p], float(v)) for p, v in top]
-
-
-@dataclass
-class ViewerFace:
-    """A face box in the photo viewer, with what its menu needs."""
-
-    face_id: int
-    box: tuple[float, float, float, float]  # x, y, w, h in photo pixels
-    label: str  # "Anna, 4" (the age on the photo's date when the birth date is known), "unsorted"
-    person_id: int | None
-    decided: bool  # the user put it there (confirmed, moved): "Confirm" has nothing to add
-    drawn: bool  # the user drew this face (it can be deleted; undo brings it back)
 
 
 def viewer_faces(db: Database, photo_id: int) -> list[ViewerFace]:

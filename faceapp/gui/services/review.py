@@ -1,4 +1,4 @@
-"""The review queue and the photo view's boxes, over faceapp.jobs.review and faceapp.jobs.people."""
+"""The review queue, over faceapp.jobs.review: the questions in the GUI's words, what each is about."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from dataclasses import replace
 from sqlite_utils import Database
 
 from faceapp.gui.services.people import list_people, person, person_faces
-from faceapp.gui.services.types import BoxedFace
 from faceapp.gui.services.verify import thresholds
-from faceapp.jobs import people as P
 from faceapp.jobs import review as R
 from faceapp.types import Face, ReviewItem
 
@@ -68,9 +66,3 @@ def accept_all(db: Database, items: list[ReviewItem]) -> None:
 def reject_all(db: Database, items: list[ReviewItem]) -> None:
     """No to each: "not this person" for a face; a merge suggestion is dismissed for good."""
     R.reject_items(db, items)
-
-
-def photo_faces(db: Database, photo_id: int) -> list[BoxedFace]:
-    labels = {p.id: p.label for p in list_people(db, True)}
-    return [BoxedFace(f.id, f.box, labels.get(f.person_id, "unsorted") if f.person_id else "unsorted")
-            for f in P.photo_faces(db, photo_id)]

@@ -7,10 +7,15 @@ from dataclasses import dataclass
 
 
 @dataclass
-class BoxedFace:
+class ViewerFace:
+    """A face box in the photo viewer, with what its menu needs."""
+
     face_id: int
     box: tuple[float, float, float, float]  # x, y, w, h in photo pixels
-    label: str
+    label: str  # "Anna, 4" (the age on the photo's date when the birth date is known), "unsorted"
+    person_id: int | None
+    decided: bool  # the user put it there (confirmed, moved): "Confirm" has nothing to add
+    drawn: bool  # the user drew this face (it can be deleted; undo brings it back)
 
 
 @dataclass
