@@ -16,8 +16,8 @@ import numpy as np
 
 from faceapp.core.images import IMAGE_EXTENSIONS
 from faceapp.core.metrics import roc_tar_at_far, threshold_at_far
+from faceapp.types import FARS
 
-FARS = ("1e-2", "1e-3", "1e-4")
 CURVE_FARS = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5)
 
 

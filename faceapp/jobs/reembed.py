@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from faceapp.core.embed import Embedder
 from faceapp.jobs.models import embedder_for, ensure_active_model, register_model_file
-from faceapp.progress import ProgressFn, StopFn, report
+from faceapp.progress import Progress, ProgressFn, StopFn, report
 from faceapp.storage import faces as face_store
 from faceapp.storage import models as model_store
 from faceapp.storage.backup import backup_library
@@ -108,10 +108,17 @@ def activate(db: Database, model_row: int, device: Device = "auto", progress: Pr
     row = model_store.model_row(db, model_row)
     embedder = embedder_for(row, device=device)
     backup_library(db, reason="before-model-switch")  # the library as it was under the old model
+    before = 0  # faces of earlier passes: a catch-up pass goes on counting where the last one ended
+
+    def counted(p: Progress) -> None:
+        if progress is not None:
+            progress(Progress(p.stage, before + p.done, before + p.total, p.text))
+
     for _ in range(catch_up):
-        rep = _embed(db, row, embedder, progress=progress, stop=stop)
+        rep = _embed(db, row, embedder, progress=counted, stop=stop)
         if stop is not None and stop():
             return False
+        before += rep.embedded + rep.unreadable
         if len(face_store.faces_missing_embedding(db, model_row, row_dim(row))) <= rep.unreadable:
             break
     with transaction(db):  # BEGIN IMMEDIATE: no scan writes a face between the last embedding and the flip

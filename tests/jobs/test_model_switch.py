@@ -71,14 +71,16 @@ def test_faces_a_scan_adds_during_a_switch_are_embedded_before_the_flip(lib_path
     db = open_library(lib_path)
     ensure_active_model(db)
     scan = open_library(lib_path)  # the scan's own connection, writing with the old model
-    added = []
+    added, done = [], []
 
-    def progress(_p):
+    def progress(p):
+        done.append(p.done)
         if not added:
             added.extend(_add_faces(scan, 3, start=100))
 
     rid = switch_model(db, trained, device="cpu", progress=progress)
     assert added and rid is not None and active_model(db)["id"] == rid
+    assert done == sorted(done) and done[-1] >= 3  # the catch-up pass counts on, never back
     assert faces_missing_embedding(db, rid) == []
 
 
