@@ -85,6 +85,16 @@ def test_import_registers_a_copy_with_the_pack_and_its_licence(pack, file_db, tm
     assert kept.parent == tmp_path / "models" and kept.is_file()  # beside the library
     shutil.rmtree(pack)  # the pack may go away: the library has its copy
     assert ifp.import_pack(file_db, tiny.make_pack(pack), accept_licence=True).model_row == res.model_row
+    assert [f.name for f in (tmp_path / "models").glob("*.onnx")] == [kept.name]  # the same copy, not a second
+
+
+def test_a_second_import_keeps_the_measured_thresholds(pack, file_db, tmp_path):
+    from faceapp.storage import models as model_store
+
+    res = ifp.import_pack(file_db, pack, accept_licence=True)
+    cal = ifp.calibrate_imported(file_db, res.model_row, [_people(tmp_path / "labeled")])
+    ifp.import_pack(file_db, pack, accept_licence=True)
+    assert model_store.model_row(file_db, res.model_row)["metadata"]["thresholds"] == cal["thresholds"]
 
 
 def test_imported_model_embeds_as_insightface_does(pack, file_db):
@@ -187,3 +197,20 @@ def test_insightface_model_zoo_agrees_with_faceapps_reading(pack, tmp_path):
     theirs = ifp.inspect_pack(pack, use_insightface=True).models
     assert {m.path.name: (m.role, m.mean, m.std) for m in theirs} == ours
     assert {m.via for m in theirs} == {"insightface"}
+
+
+def test_import_makes_no_network_call(pack, tmp_path):
+    """At the system-call level (tests/test_offline_native.py's rule): no AF_INET/AF_INET6 call at all."""
+    import subprocess
+    import sys
+
+    from test_offline_native import NETWORK, STRACE, user_env
+
+    if STRACE is None:
+        pytest.skip("strace is not installed")
+    trace = tmp_path / "trace.txt"
+    cmd = [STRACE, "-f", "-qq", "-e", "trace=network", "-o", str(trace), sys.executable, "-m", "faceapp", "models",
+           "import-insightface", str(pack), "--db", str(tmp_path / "lib.db"), "--accept-licence", "--detector"]
+    done = subprocess.run(cmd, env=user_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not [line for line in trace.read_text().splitlines() if NETWORK.search(line)]

@@ -254,7 +254,6 @@ def stamped_model(pack: Pack, model: PackModel):  # noqa: ANN201 — an onnx.Mod
         "loss_params": "{}",
         "training_data": f"insightface model pack {pack.name} ({model.path.name})",
         "license": LICENCE_SHORT,
-        "licence_accepted": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "source": "insightface",
         "insightface_pack": pack.name,
         "insightface_file": model.path.name,
@@ -320,11 +319,26 @@ def import_pack(db: Database, folder: str | Path, accept_licence: bool, detector
         if not (det_path.exists() and _sha256(det_path) == _sha256(det.path)):
             _write_atomic(det_path, det.path.read_bytes())
     extra = {"license": LICENCE_SHORT, "insightface_pack": pack.name, "insightface_file": rec.path.name,
-             "preprocessing_from": rec.via}
+             "preprocessing_from": rec.via, "licence_accepted": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    extra.update(_kept_calibration(db, model_id_for(pack, rec), sha))
     if det_path is not None:
         extra["detector"] = str(det_path)
     row = register_model_file(db, dest, extra=extra)
     return ImportResult(row, model_id_for(pack, rec), dest, det_path, pack, rec)
+
+
+def _kept_calibration(db: Database, model_id: str, sha: str) -> dict:
+    """A re-import of the same file keeps the thresholds measured for it (registering rewrites the row)."""
+    from faceapp.storage import models as model_store
+
+    row = model_store.row_for_model_id(db, model_id)
+    if row is None:
+        return {}
+    old = model_store.model_row(db, row)
+    if old["sha256"] != sha:
+        return {}
+    keys = ("thresholds", "tar_at_far", "far_curve", "pairs", "calibrated_on", "created")
+    return {k: old["metadata"][k] for k in keys if old["metadata"].get(k)}
 
 
 def calibrate_imported(db: Database, model_row: int, dirs: list[str | Path], progress=None) -> dict:  # noqa: ANN001
