@@ -141,6 +141,9 @@ def test_cli_lists_packs_and_imports_one_by_name(pack, tmp_path, capsys, monkeyp
     out = capsys.readouterr().out
     assert "buffalo_t: " in out and "w600k_r50.onnx (recognition)" in out and "empty" not in out
 
+    assert main(["models", "import-insightface", str(root)]) == 0  # a folder of packs: listed, not imported
+    assert "buffalo_t: " in capsys.readouterr().out
+
     monkeypatch.setenv("HOME", str(tmp_path / "nohome"))
     assert main(["models", "import-insightface"]) == 0
     assert "no insightface model packs under" in capsys.readouterr().out
@@ -153,6 +156,21 @@ def test_cli_lists_packs_and_imports_one_by_name(pack, tmp_path, capsys, monkeyp
     assert main(["models", "list", "--db", str(lib), "--json"]) == 0
     rows = {r["model_id"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["insightface-buffalo_t-w600k_r50"]["license"] == ifp.LICENCE_SHORT
+
+
+@pytest.mark.parametrize("answer", ["n", "yes"])
+def test_cli_asks_at_a_terminal(pack, tmp_path, monkeypatch, answer):
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: answer)
+    lib = tmp_path / "lib.db"
+    rc = main(["models", "import-insightface", str(pack), "--db", str(lib)])
+    if answer == "n":
+        assert rc != 0 and not lib.exists()
+    else:
+        assert rc == 0 and model_store.row_for_model_id(open_library(lib), "insightface-buffalo_t-w600k_r50")
 
 
 def _people(root: Path, people: int = 3, each: int = 3) -> Path:
