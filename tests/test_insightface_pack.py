@@ -232,3 +232,16 @@ def test_import_makes_no_network_call(pack, tmp_path):
     done = subprocess.run(cmd, env=user_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert not [line for line in trace.read_text().splitlines() if NETWORK.search(line)]
+
+
+def test_a_pack_without_what_was_asked_for_writes_nothing(tmp_path):
+    lib = tmp_path / "lib.db"
+    no_det = tiny.make_pack(tmp_path / "no_det", with_detector=False)
+    assert main(["models", "import-insightface", str(no_det), "--db", str(lib), "--accept-licence", "--detector"]) != 0
+    heads_only = tmp_path / "heads"
+    heads_only.mkdir()
+    shutil.copy(no_det / "genderage.onnx", heads_only)
+    assert main(["models", "import-insightface", str(heads_only), "--db", str(lib), "--accept-licence"]) != 0
+    assert main(["models", "import-insightface", str(no_det), "--db", str(lib), "--accept-licence",
+                 "--model", "glintr100"]) != 0
+    assert not lib.exists()

@@ -138,39 +138,33 @@ def _licence_accepted(args: argparse.Namespace) -> bool:
 
 
 def cmd_import_insightface(args: argparse.Namespace) -> int:
-    from faceapp.jobs.insightface_pack import PackError, calibrate_imported, import_pack, inspect_pack
+    from faceapp.jobs.insightface_pack import calibrate_imported, choose, import_pack, inspect_pack
 
     folder = _pack_folder(args)
     if folder is None:
         return _list_packs(args.dir or args.root)
-    try:
-        pack = inspect_pack(folder, use_insightface=args.with_insightface)
-    except PackError as exc:
-        raise CLIError(str(exc)) from None
+    pack = inspect_pack(folder, use_insightface=args.with_insightface)  # a PackError is a one-line refusal
     print(pack.summary())
-    if not pack.role("recognition"):
-        raise CLIError(f"no recognition model in {folder}; nothing imported")
+    if choose(pack, "recognition", args.model) is None:
+        raise CLIError(f"no recognition model{' named ' + args.model if args.model else ''} in {folder}; "
+                       "nothing imported")
+    if args.detector and choose(pack, "detection") is None:
+        raise CLIError(f"no SCRFD detector in {folder}; nothing imported")
     if args.use and not args.calibrate:
         raise CLIError("--use needs --calibrate DIR: a pack brings no thresholds for faceapp, and clustering "
                        "needs them (labeled photos, a folder per person)")
     if not _licence_accepted(args):
         raise CLIError("licence terms not accepted; nothing imported (pass --accept-licence to accept them)")
     db = open_db(args)
-    try:
-        res = import_pack(db, folder, accept_licence=True, detector=args.detector, model_name=args.model,
-                          use_insightface=args.with_insightface)
-    except PackError as exc:
-        raise CLIError(str(exc)) from None
+    res = import_pack(db, folder, accept_licence=True, detector=args.detector, model_name=args.model,
+                      use_insightface=args.with_insightface)
     rec = res.recognition
     print(f"registered {res.model_id} as model row {res.model_row} (copy: {res.model_path})")
     print(f"preprocessing: RGB, (x - {rec.mean:g}) / {rec.std:g} (read by {rec.via})")
     if res.detector_path is not None:
         print(f"detector copied to {res.detector_path}; scan with it: faceapp scan --detector-model {res.detector_path}")
     if args.calibrate:
-        try:
-            cal = calibrate_imported(db, res.model_row, args.calibrate, progress=print)
-        except PackError as exc:
-            raise CLIError(str(exc)) from None
+        cal = calibrate_imported(db, res.model_row, args.calibrate, progress=print)
         print(f"calibrated on {cal['people']} people, {cal['pairs']['genuine']} genuine pairs: {cal['thresholds']}")
     else:
         print(f"before using it, calibrate it on labeled photos (a folder per person): faceapp calibrate DIR "

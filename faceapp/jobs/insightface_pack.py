@@ -30,6 +30,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from faceapp.errors import FaceappError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_ROOT = Path("~/.insightface/models")
@@ -48,8 +50,8 @@ LICENCE_SHORT = "insightface model pack: non-commercial research use only"
 ROLES = ("recognition", "detection", "landmark", "attribute", "swapper", "unknown")
 
 
-class PackError(ValueError):
-    """A folder that is no usable pack, or a licence not accepted."""
+class PackError(FaceappError, ValueError):
+    """A folder that is no usable pack, or a licence not accepted (a refusal: nothing was written)."""
 
 
 @dataclass
@@ -303,7 +305,8 @@ def import_pack(db: Database, folder: str | Path, accept_licence: bool, detector
     pack = inspect_pack(folder, use_insightface)
     rec = choose(pack, "recognition", model_name)
     if rec is None:
-        raise PackError(f"no recognition model in {pack.path} ({pack.summary()})")
+        named = f" named {model_name}" if model_name else ""
+        raise PackError(f"no recognition model{named} in {pack.path} ({pack.summary()})")
     det = choose(pack, "detection") if detector else None
     if detector and det is None:
         raise PackError(f"no SCRFD detector in {pack.path} ({pack.summary()})")
