@@ -245,3 +245,15 @@ def test_a_pack_without_what_was_asked_for_writes_nothing(tmp_path):
     assert main(["models", "import-insightface", str(no_det), "--db", str(lib), "--accept-licence",
                  "--model", "glintr100"]) != 0
     assert not lib.exists()
+
+
+def test_an_unmeasured_pack_model_is_not_switched_to(pack, tmp_path):
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+
+    lib = tmp_path / "lib.db"
+    assert main(["models", "import-insightface", str(pack), "--db", str(lib), "--accept-licence"]) == 0
+    db = open_library(lib)
+    row = model_store.row_for_model_id(db, "insightface-buffalo_t-w600k_r50")
+    assert main(["models", "use", str(row), "--db", str(lib), "--device", "cpu"]) != 0
+    assert model_store.active_model(db)["model_id"] == "sface-2021dec"  # the library can still group people

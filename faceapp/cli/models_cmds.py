@@ -46,7 +46,11 @@ def meta_is_pack(row: dict) -> bool:
 
 
 def _activate(db, row: int, device: str) -> None:  # noqa: ANN001
+    from faceapp.jobs.insightface_pack import refuse_uncalibrated
     from faceapp.jobs.reembed import activate
+    from faceapp.storage import models as model_store
+
+    refuse_uncalibrated(model_store.model_row(db, row))
 
     if not activate(db, row, device=device):
         raise CLIError("re-embedding stopped; the old model stays active")

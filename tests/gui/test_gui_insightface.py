@@ -60,3 +60,18 @@ def test_add_an_insightface_pack(qtbot, window, tmp_path, monkeypatch):
     assert "non-commercial" in view.status.text() and "Measured on 3 people" in view.status.text()
     active = next(m for m in services.models(window.ctx.db) if m["active"])
     assert active["model_id"] == "sface-2021dec"  # added, not switched to
+
+
+def test_an_unmeasured_pack_model_is_not_made_active(qtbot, window, tmp_path, monkeypatch):
+    pack = tiny.make_pack(tmp_path / "buffalo_t", with_detector=False, with_heads=False)
+    view = window.show_view("Improve recognition")
+    monkeypatch.setattr(improve_view, "ask_licence", lambda parent: True)
+    with qtbot.waitSignal(view.job_finished, timeout=30_000) as sig:
+        view.import_insightface(str(pack), "")  # no album folder: not measured
+    assert not sig.args[1]["calibrated"] and "must be measured" in view.status.text()
+    qtbot.waitUntil(lambda: view.models.findData(sig.args[1]["model"]) >= 0, timeout=5000)
+    view.models.setCurrentIndex(view.models.findData(sig.args[1]["model"]))
+    with qtbot.waitSignal(view.job_finished, timeout=30_000):
+        view.restore_model()
+    assert "has not been measured yet" in view.status.text()
+    assert next(m for m in services.models(window.ctx.db) if m["active"])["model_id"] == "sface-2021dec"
