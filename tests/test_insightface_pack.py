@@ -257,3 +257,23 @@ def test_an_unmeasured_pack_model_is_not_switched_to(pack, tmp_path):
     row = model_store.row_for_model_id(db, "insightface-buffalo_t-w600k_r50")
     assert main(["models", "use", str(row), "--db", str(lib), "--device", "cpu"]) != 0
     assert model_store.active_model(db)["model_id"] == "sface-2021dec"  # the library can still group people
+
+
+@pytest.mark.skipif(not HAS_INSIGHTFACE, reason="the optional insightface package is not installed")
+def test_same_embedding_as_insightface_from_a_photo_and_landmarks(pack, file_db):
+    """Photo + five landmarks → faceapp's aligned crop → the imported model, against insightface's own
+    path (norm_crop on the BGR photo, ArcFaceONNX.get): one alignment template, one preprocessing."""
+    from insightface.app.common import Face
+    from insightface.model_zoo import get_model
+
+    from faceapp.core.align import align_face
+    from faceapp.jobs.models import embedder_for
+    from faceapp.storage import models as model_store
+
+    res = ifp.import_pack(file_db, pack, accept_licence=True)
+    rgb = np.random.default_rng(11).integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    kps = np.array([[130, 100], [180, 98], [156, 130], [135, 160], [178, 158]], np.float32)
+    ours = embedder_for(model_store.model_row(file_db, res.model_row), device="cpu").embed(align_face(rgb, kps))[0]
+    model = get_model(str(pack / "w600k_r50.onnx"), providers=["CPUExecutionProvider"])
+    theirs = model.get(np.ascontiguousarray(rgb[:, :, ::-1]), Face(kps=kps))
+    np.testing.assert_allclose(ours, theirs / np.linalg.norm(theirs), atol=5e-4)  # 8.5e-5 seen: warp rounding
