@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from faceapp.gui.actions import ActionQueue
 from faceapp.gui.loader import Loader
+from faceapp.gui.other_writers import OtherWriters
 from faceapp.gui.qtcompat import emit
 from faceapp.gui.settings import AppSettings
 from faceapp.storage.db import LibraryPool, open_library
@@ -51,6 +52,7 @@ class LibraryContext(QObject):
         # not only stderr; from any thread, through the queued `message` signal.
         self._warnings = _SayWarnings(self)
         logging.getLogger("faceapp").addHandler(self._warnings)
+        self.other_writers = OtherWriters(self)  # the CLI or another window wrote: views refresh
 
     def loader(self, name: str) -> Loader:
         """A background reader for one view (see faceapp.gui.loader)."""
@@ -66,7 +68,9 @@ class LibraryContext(QObject):
         """True while an action is unwritten or any view is still loading (tests wait on this)."""
         return self.actions.pending > 0 or any(loader.busy for loader in self.loaders)
 
-    def notify(self, topic: str) -> None:
+    def notify(self, topic: str, own: bool = True) -> None:
+        if own:
+            self.other_writers.own_write_heard()
         emit(self.changed, topic)
 
     def say(self, text: str) -> None:
@@ -92,6 +96,7 @@ class LibraryContext(QObject):
         self.actions.submit(told(fn) if tell else fn, *args, then=finished)
 
     def close(self) -> None:
+        self.other_writers.stop()
         logging.getLogger("faceapp").removeHandler(self._warnings)
         self.actions.close()
         self.pool.close()

@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(row)  # → _nav_changed
         elif self.stack.currentWidget() is not self.pages[title]:  # back from a person (its row is People's)
             self._nav_changed(row)
+        self.nav.item(row).setSelected(True)  # marked again after the first-run page unmarked it
         return self.pages[title]
 
     def _nav_changed(self, row: int) -> None:

@@ -15,6 +15,7 @@ STAGES: dict[str, tuple[str, str | None]] = {
     "clustering": ("Grouping faces into people", None),
     "exporting": ("Exporting", "photos"),
     "preparing": ("Preparing", None),
+    "importing": ("Adding the model", None),
 }
 
 

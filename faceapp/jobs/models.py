@@ -74,13 +74,16 @@ def keep_model_file(db: Database, path: str | Path, sha: str) -> Path:
     return dest
 
 
-def register_model_file(db: Database, path: str | Path, activate: bool = False) -> int:
+def register_model_file(db: Database, path: str | Path, activate: bool = False, extra: dict | None = None) -> int:
+    """Register (or refresh) the model in this file; `extra` is kept with the row's metadata (an
+    imported pack's name and licence, see faceapp.jobs.insightface_pack)."""
     info = read_model_info(path)
     meta = asdict(info)
     meta.pop("raw", None)
     meta["thresholds"] = load_calibration(info)
     if info.raw.get("far_curve"):  # a trained model's FAR curve (trainer.pipeline.shift_calibration)
         meta["far_curve"] = json.loads(info.raw["far_curve"])
+    meta.update(extra or {})
     sha = _sha256(Path(path))
     kept = keep_model_file(db, path, sha)
     return model_store.register_model(db, info.model_id, kept, meta, activate=activate, sha=sha)

@@ -19,6 +19,7 @@ def test_an_empty_library_leads_from_a_folder_through_the_scan_to_people(qtbot, 
     page = win.first_run
     assert page is not None and win.stack.currentWidget() is page and page.isVisible()
     assert not win.library.isVisible() and not win.people.isVisible()
+    assert not win.nav.selectedItems()  # the sidebar marks no page: the welcome page is none of them
     text = " ".join(w.text() for w in page.findChildren(type(page.status)))
     for step in ("Add a folder", "Scan", "People"):
         assert step in text
@@ -32,7 +33,9 @@ def test_an_empty_library_leads_from_a_folder_through_the_scan_to_people(qtbot, 
     with qtbot.waitSignal(win.library.scan_finished, timeout=120_000):
         page.scan_button.click()
         assert win.stack.currentWidget() is win.library  # the scan's progress, pause and stop
+        assert [i.text() for i in win.nav.selectedItems()] == ["Library"]
     qtbot.waitUntil(lambda: win.stack.currentWidget() is win.people, timeout=5000)
+    assert [i.text() for i in win.nav.selectedItems()] == ["People"]
     settle(win)
 
 

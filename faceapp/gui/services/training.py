@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from faceapp.gui.services.people import recluster
 from faceapp.gui.services.types import TrainReport
 from faceapp.loss_catalogue import CATALOGUE
-from faceapp.progress import Progress, ProgressFn, StopFn
+from faceapp.progress import Progress, ProgressFn, StopFn, report
 from faceapp.types import Device
 
 # name -> the exact description (the GUI's tooltip), in the catalogue's order: the default first
@@ -129,11 +129,36 @@ def models(db: Database) -> list[dict]:
     return model_store.list_models(db)
 
 
+def import_insightface(db: Database, folder: str, accepted: bool, calibrate_dir: str = "",
+                       progress: ProgressFn | None = None, stop: StopFn | None = None) -> dict:
+    """Register an insightface pack's recognition model (faceapp.jobs.insightface_pack; refused unless
+    its licence terms were accepted), and measure its thresholds on an album folder when given one."""
+    from faceapp.jobs.insightface_pack import LICENCE_SHORT, calibrate_imported, import_pack
+
+    report(progress, "importing", 0, 0, "Reading the model pack…")
+    res = import_pack(db, folder, accept_licence=accepted)
+    text = f"Added {res.model_id} ({LICENCE_SHORT})."
+    calibrated = False
+    if calibrate_dir:
+        report(progress, "importing", 0, 0, "Measuring how alike faces look to it, on your album folder…")
+        cal = calibrate_imported(db, res.model_row, [calibrate_dir])
+        calibrated = True
+        text += (f" Measured on {cal['people']} people. To use it, choose it under Models and press "
+                 "“Make this model active”.")
+    else:
+        text += (" Before it can group people it must be measured on labeled photos: add it again and choose "
+                 "an album folder (one sub-folder per person), or run `faceapp calibrate`.")
+    return {"model": res.model_row, "model_id": res.model_id, "calibrated": calibrated, "message": text}
+
+
 def activate_model(db: Database, model_row: int, device: Device = "auto", strictness: float = 0.5,
                    progress: ProgressFn | None = None, stop: StopFn | None = None) -> dict:
     """Make a registered model active again (embedding any faces it lacks), then re-cluster."""
+    from faceapp.jobs.insightface_pack import refuse_uncalibrated
     from faceapp.jobs.reembed import activate
+    from faceapp.storage import models as model_store
 
+    refuse_uncalibrated(model_store.model_row(db, model_row))
     # every face embedded, then the flip, in one write transaction (a scan may be adding faces)
     if not activate(db, model_row, device=device, progress=progress, stop=stop):
         return {"cancelled": True}

@@ -94,6 +94,8 @@ def install(window) -> FirstRunView | None:  # noqa: ANN001 (a MainWindow)
     page = FirstRunView(window.ctx, window.library)
     window.stack.addWidget(page)
     window.stack.setCurrentWidget(page)
+    window.nav.clearSelection()  # the welcome page is none of the sidebar's pages: none marked
+    page.add_button.setFocus()  # the first step has the keyboard (Enter adds a folder), not the sidebar
     page.scan_started.connect(lambda: window.show_view("Library"))
     page.finished.connect(lambda: window.show_view("People"))
     return page

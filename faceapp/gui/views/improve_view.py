@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -67,6 +68,24 @@ def _report_text(before: dict, after: dict) -> str:
                    f"<td align=right><b>{after[k]:.4g}</b></td></tr>" for k in keys)
     return (f"<table cellspacing=6><tr><th>On the faces kept aside (higher is better)</th><th>now</th><th>new</th></tr>"
             f"{rows}</table>")
+
+
+def licence_box(parent: QWidget | None) -> QMessageBox:
+    """The insightface packs' licence terms, with Accept / Cancel (Cancel is the default)."""
+    from faceapp.jobs.insightface_pack import LICENCE_TERMS
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "insightface model pack: licence terms",
+                      "<b>These models are for non-commercial research use only.</b>", parent=parent)
+    box.setInformativeText(LICENCE_TERMS)
+    box.addButton("I accept", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+    return box
+
+
+def ask_licence(parent: QWidget | None) -> bool:
+    box = licence_box(parent)
+    box.exec()
+    return box.buttonRole(box.clickedButton()) == QMessageBox.ButtonRole.AcceptRole
 
 
 class DeviceChoice(QComboBox):
@@ -133,6 +152,10 @@ class ImproveView(QWidget):
         self.accept_button = QPushButton("Use the new model")
         self.models = QComboBox()
         self.restore_button = QPushButton("Make this model active")
+        self.pack_button = QPushButton("Add an insightface model…")
+        self.pack_button.setToolTip("Register the face-recognition model of an insightface model pack already on "
+                                    "this computer (e.g. ~/.insightface/models/buffalo_l). Those models are for "
+                                    "non-commercial research use only; faceapp never downloads them.")
 
         form = QFormLayout()
         rows = (("How it learns", self.loss, "Loss function: what the training tries to make small"),
@@ -155,6 +178,7 @@ class ImproveView(QWidget):
         models.addWidget(QLabel("Models:"))
         models.addWidget(self.models, 1)
         models.addWidget(self.restore_button)
+        models.addWidget(self.pack_button)
         lay = QVBoxLayout(self)
         lay.addWidget(self.intro)
         lay.addLayout(form)
@@ -171,6 +195,7 @@ class ImproveView(QWidget):
         self.cancel_button.clicked.connect(lambda: self.task and self.task.cancel())
         self.accept_button.clicked.connect(self.accept_model)
         self.restore_button.clicked.connect(self.restore_model)
+        self.pack_button.clicked.connect(lambda: self.import_insightface())
         self._busy(False)
         self.accept_button.setEnabled(False)
         self._gpu_task = run_task(lambda _t: services.gpu_info(), name="gpu", on_done=self.gpu.setText)
@@ -207,7 +232,7 @@ class ImproveView(QWidget):
             self.models.addItem(f"{m['model_id']}{'  (active)' if m['active'] else ''} — {m['created_at'] or ''}", m["id"])
 
     def _busy(self, busy: bool) -> None:
-        for b in (self.train_button, self.restore_button):
+        for b in (self.train_button, self.restore_button, self.pack_button):
             b.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if busy:
@@ -248,6 +273,23 @@ class ImproveView(QWidget):
         job = db_job(self.ctx.path, services.activate_model, row, self.ctx.settings.device, self.ctx.settings.strictness)
         return self._start("restore", job, "Switching model, then re-grouping people…")
 
+    def import_insightface(self, folder: str | None = None, calibrate_dir: str | None = None) -> Task | None:
+        """An insightface pack's recognition model into the library: its folder, its licence terms
+        (nothing is written unless accepted), then an optional album folder to measure it on."""
+        start = Path("~/.insightface/models").expanduser()
+        folder = folder or QFileDialog.getExistingDirectory(
+            self, "insightface model pack: a folder of .onnx files", str(start if start.is_dir() else Path.home()))
+        if not folder:
+            return None
+        if not ask_licence(self):
+            self.status.setText("Nothing added: the model pack's licence terms were not accepted.")
+            return None
+        if calibrate_dir is None:
+            calibrate_dir = QFileDialog.getExistingDirectory(
+                self, "Photos to measure the model on: an album folder, one sub-folder per person (Cancel: later)")
+        job = db_job(self.ctx.path, services.import_insightface, folder, True, calibrate_dir or "")
+        return self._start("import", job, "Adding the insightface model…")
+
     def _done(self, kind: str, result: object) -> None:
         self.task = None
         self.ctx.busy.discard(kind)
@@ -256,6 +298,9 @@ class ImproveView(QWidget):
         self.progress.setValue(1)
         if kind == "train":
             self.show_report(result)
+        elif kind == "import":
+            self.status.setText(str(result["message"]))
+            self.ctx.notify("models")
         else:
             cancelled = isinstance(result, dict) and result.get("cancelled")
             self.status.setText("Stopped; the previous model is still active." if cancelled else "Done: model active, people re-grouped.")
