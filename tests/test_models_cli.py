@@ -11,9 +11,9 @@ from faceapp.cli import main
 from faceapp.storage.backup import copy_library
 
 
-@pytest.fixture
-def other_model(tmp_path):
-    """The bundled model's weights under another model id (a stand-in for a trained model)."""
+def _stand_in(tmp_path, thresholds: dict | None):
+    """The bundled model's weights under another model id (a stand-in for a trained model, which
+    carries the thresholds its training measured; an ONNX made elsewhere may carry none)."""
     onnx = pytest.importorskip("onnx")
     from faceapp import paths
 
@@ -21,6 +21,8 @@ def other_model(tmp_path):
     props = {p.key: p.value for p in model.metadata_props}
     props.update({"model_id": "sface-ft-test-1", "base_model": "sface-2021dec", "loss": "arcface",
                   "training_data": "albums test"})
+    if thresholds is not None:
+        props["thresholds"] = json.dumps(thresholds)
     del model.metadata_props[:]
     for k, v in props.items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=k, value=v))
@@ -28,6 +30,30 @@ def other_model(tmp_path):
     path.parent.mkdir()
     onnx.save(model, str(path))
     return path
+
+
+@pytest.fixture
+def other_model(tmp_path):
+    return _stand_in(tmp_path, {"1e-2": 0.28, "1e-3": 0.36, "1e-4": 0.42})
+
+
+def test_a_model_without_thresholds_is_not_switched_to(scanned_sample, tmp_path, capsys) -> None:
+    # Found by hand: `models use` switched to it, then `faceapp cluster` refused, and the library could
+    # not group people until the user found `faceapp calibrate` or `models restore`.
+    from faceapp.storage import models as model_store
+    from faceapp.storage.db import open_library
+
+    lib = tmp_path / "lib.db"
+    copy_library(scanned_sample, lib)
+    assert main(["models", "import", str(_stand_in(tmp_path, None)), "--db", str(lib)]) == 0
+    db = open_library(lib)
+    row = {m["model_id"]: m for m in model_store.list_models(db)}["sface-ft-test-1"]["id"]
+    capsys.readouterr()
+    assert main(["models", "use", str(row), "--db", str(lib), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "faceapp calibrate" in err and "sface-ft-test-1" in err
+    assert model_store.active_model(db)["model_id"] == "sface-2021dec"
+    assert main(["cluster", "--db", str(lib)]) == 0  # the library still groups people
 
 
 def test_import_use_restore(scanned_sample, other_model, tmp_path, capsys) -> None:

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from faceapp import paths
 from faceapp.core.embed import Embedder
 from faceapp.core.modelmeta import ModelInfo, read_model_info
+from faceapp.errors import FaceappError
 from faceapp.storage import models as model_store
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,16 @@ def register_model_file(db: Database, path: str | Path, activate: bool = False, 
     sha = _sha256(Path(path))
     kept = keep_model_file(db, path, sha)
     return model_store.register_model(db, info.model_id, kept, meta, activate=activate, sha=sha)
+
+
+def refuse_uncalibrated(row: dict) -> None:
+    """A model without measured thresholds is never made active: clustering and verify need them,
+    faceapp never guesses one, and the library would be left unable to group people."""
+    if not (row.get("metadata") or {}).get("thresholds"):
+        raise FaceappError(
+            f"{row['model_id']} has no measured thresholds, so faceapp cannot group people with it; the library "
+            f"keeps its current model. Measure it first on labeled photos (a folder per person): "
+            f"faceapp calibrate DIR --model {row['path']} --db LIBRARY")
 
 
 def model_row_for_file(db: Database, path: str | Path) -> int:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from faceapp.core.embed import Embedder
-from faceapp.jobs.models import embedder_for, ensure_active_model, register_model_file
+from faceapp.jobs.models import embedder_for, ensure_active_model, refuse_uncalibrated, register_model_file
 from faceapp.progress import Progress, ProgressFn, StopFn, report
 from faceapp.storage import faces as face_store
 from faceapp.storage import models as model_store
@@ -106,6 +106,7 @@ def activate(db: Database, model_row: int, device: Device = "auto", progress: Pr
     left without an embedding for the active model (faces whose crop does not decode excepted:
     they are reported)."""
     row = model_store.model_row(db, model_row)
+    refuse_uncalibrated(row)  # before anything is embedded or backed up
     embedder = embedder_for(row, device=device)
     backup_library(db, reason="before-model-switch")  # the library as it was under the old model
     before = 0  # faces of earlier passes: a catch-up pass goes on counting where the last one ended

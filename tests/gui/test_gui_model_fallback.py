@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import shutil
 
-import onnx
 from PySide6.QtCore import Qt
+from stand_in_model import stand_in  # tests/ is on sys.path: it holds conftest.py
 
-from faceapp import paths
 from faceapp.jobs.reembed import switch_model
 from faceapp.storage.db import open_library
 
 
 def test_a_missing_model_file_is_said_in_the_window(qtbot, make_window, grouped_sample, settle, tmp_path):
-    m = onnx.load(str(paths.SFACE))
-    for p in m.metadata_props:
-        if p.key == "model_id":
-            p.value = "sface-trained"
-    trained = tmp_path / "run" / "model.onnx"
-    trained.parent.mkdir()
-    onnx.save(m, str(trained))
+    trained = stand_in(tmp_path / "run" / "model.onnx", "sface-trained")
     db = open_library(grouped_sample)
     switch_model(db, trained, device="cpu")
     db.conn.close()

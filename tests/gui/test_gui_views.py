@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from stand_in_model import stand_in  # tests/ is on sys.path: it holds conftest.py
 
 from faceapp import paths
 from faceapp.gui import services
@@ -43,16 +44,10 @@ def _fake_train(tmp_path):
     """Stands in for the trainer: a 'new' model that is the bundled one under another id."""
 
     def train(db, source, loss, epochs, device, out_dir, progress=None, stop=None):
-        import onnx
 
         from faceapp.progress import Progress
 
-        m = onnx.load(str(paths.SFACE))
-        for p in m.metadata_props:
-            if p.key == "model_id":
-                p.value = "sface-finetuned-test"
-        out = tmp_path / "new.onnx"
-        onnx.save(m, str(out))
+        out = stand_in(tmp_path / "new.onnx", "sface-finetuned-test")
         for i in range(epochs):
             if stop and stop():
                 break

@@ -2,9 +2,8 @@
 
 
 import numpy as np
-import onnx
+from stand_in_model import stand_in  # tests/ is on sys.path: it holds conftest.py
 
-from faceapp import paths
 from faceapp.jobs.reembed import switch_model
 from faceapp.storage.backup import copy_library
 from faceapp.storage.db import open_library
@@ -13,13 +12,7 @@ from faceapp.storage.models import active_model
 
 
 def _renamed_model(tmp_path, model_id: str):
-    m = onnx.load(str(paths.SFACE))
-    for p in m.metadata_props:
-        if p.key == "model_id":
-            p.value = model_id
-    out = tmp_path / f"{model_id}.onnx"
-    onnx.save(m, str(out))
-    return out
+    return stand_in(tmp_path / f"{model_id}.onnx", model_id)
 
 
 def test_switch_model_embeds_every_stored_crop(tmp_path, scanned_sample):
