@@ -53,24 +53,18 @@ def train(db: Database, source: str, loss: str, epochs: int, device: str, out_di
 
     say = progress or (lambda *a: None)
     say(0, 1, "Gathering the training faces…")
-    if source == "library":
-        from trainer.data.library import load_library
+    from trainer.data.spec import DataSpec, load_data
 
-        data, what = load_library(db, confirmed_only=False), "library"
-    else:
-        from trainer.data.albums import load_albums
+    spec = DataSpec("db", confirmed_only=False) if source == "library" else DataSpec("albums", Path(source))
+    data, what = load_data(spec, db, progress=lambda p: say(p.done, p.total, "Finding the faces in the albums…"))
 
-        data = load_albums(source, progress=lambda d, t: say(d, t, "Finding the faces in the albums…"))
-        what = f"albums {Path(source).name}"
-
-    def on_progress(p) -> None:  # noqa: ANN001  (trainer.progress.Progress)
-        if should_stop and should_stop():
-            raise RuntimeError("training cancelled")
-        say(p.step, p.steps, f"{p.stage}: step {p.step}/{p.steps}, loss {p.loss:.3f}")
+    def on_progress(p) -> None:  # noqa: ANN001  (faceapp.progress.Progress)
+        say(p.done, p.total, f"{p.stage}: step {p.done}/{p.total}, {p.text}")
 
     cfg = TrainConfig(loss=loss, epochs=epochs, device=device)
     try:
-        report = run_finetune(data, cfg, out_dir, what, log=lambda text: say(text), progress=on_progress)
+        report = run_finetune(data, cfg, out_dir, what, log=lambda text: say(text), progress=on_progress,
+                              stop=should_stop)
     except ValueError as exc:
         raise ValueError(f"{exc}. Training needs more faces: name more people, each with five or more faces "
                          "(a fifth of them are kept aside to measure before and after)") from exc
