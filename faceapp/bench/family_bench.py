@@ -169,17 +169,8 @@ def _row(db: Database, truth: dict[int, str], step: str, unlabeled: list[int], s
             "family_pr": [round(v * 100, 2) for v in fam[:2]], "strangers_pr": [round(v * 100, 2) for v in st[:2]]}
 
 
-def _plain(db: Database, truth: dict[int, str], unlabeled: list[int], strangers: list[int]) -> dict:
-    """The figures of a re-cluster without named placement (faceapp.jobs.named_place): what the
-    placement adds is the step's figure minus these."""
-    from faceapp.jobs.people import recluster
-
-    recluster(db, place_named=False)
-    row = _row(db, truth, "", unlabeled, strangers)
-    return {k: row[k] for k in ("family", "strangers", "family_pr", "strangers_pr")}
-
-
 def cmd_family(args: argparse.Namespace) -> int:
+    from faceapp.jobs.named_place import place_with_named
     from faceapp.jobs.people import recluster
     from faceapp.storage.backup import copy_library
 
@@ -205,9 +196,15 @@ def cmd_family(args: argparse.Namespace) -> int:
             # measured after the user's clicks but before any re-group: the clicks only move the faces
             # the user confirmed, which these figures leave out, so this is the base model's clustering
             rows = [_row(db, truth, STEPS[0], unlabeled, stranger_faces)]
-            plain = _plain(db, truth, unlabeled, stranger_faces)
             recluster(db)
-            rows.append({**_row(db, truth, STEPS[1], unlabeled, stranger_faces), "without_placement": plain})
+            rows.append(_row(db, truth, STEPS[1], unlabeled, stranger_faces))
+        if args.place:  # the same named placement on the base model: what it gives without training
+            placed = Path(tmp) / "placed.db"
+            copy_library(path, placed)
+            with library(placed) as db:
+                info = place_with_named(db)
+                rows.append({**_row(db, truth, STEPS[1] + " + named placement", unlabeled, stranger_faces),
+                             "placement": info})
         res = {"dir": str(root), "people_half": args.people, "people": len(chosen), "family": len(family),
                "strangers": len(strangers), "labeled_faces": len(truth), "confirmed": len(user["confirmed"]),
                "named": user["named"], "split_off": user["split"], "unlabeled_family_faces": len(unlabeled),
@@ -219,11 +216,14 @@ def cmd_family(args: argparse.Namespace) -> int:
             report, said = run_train(run, Path(tmp) / f"train{k}", [*extra, *args.train_args])
             t_train = time.perf_counter() - t0
             with library(run) as db:
-                plain = _plain(db, truth, unlabeled, stranger_faces)
                 recluster(db)
                 row = _row(db, truth, STEPS[2] + ("" if name == "default" else f" --config {Path(name).name}"),
                            unlabeled, stranger_faces)
-                row["without_placement"] = plain
+                if args.place:
+                    row["without_placement"] = {k: row[k] for k in ("family", "strangers", "family_pr", "strangers_pr")}
+                    info = place_with_named(db)
+                    row.update(_row(db, truth, row["step"] + " + named placement", unlabeled, stranger_faces),
+                               placement=info)
             res["variants"].append({
                 **row, "lift_family": round(row["family"] - rows[1]["family"], 2),
                 "lift_strangers": round(row["strangers"] - rows[1]["strangers"], 2),
@@ -243,14 +243,9 @@ def cmd_family(args: argparse.Namespace) -> int:
     print("| step | family people | strangers | training |\n|---|---|---|---|")
     for r in rows:
         print(f"| {r['step']} | {r['family']:.2f} | {r['strangers']:.2f} | |")
-        if "without_placement" in r:
-            w = r["without_placement"]
-            print(f"| … without named placement | {w['family']:.2f} | {w['strangers']:.2f} | |")
     for v in res["variants"]:
         print(f"| {v['step']} | {v['family']:.2f} ({v['lift_family']:+.2f}) | {v['strangers']:.2f} "
               f"({v['lift_strangers']:+.2f}) | {v['train_seconds']:.0f} s |")
-        w = v["without_placement"]
-        print(f"| … without named placement | {w['family']:.2f} | {w['strangers']:.2f} | |")
     for v in res["variants"]:
         print(f"{v['step']}: faces {v['faces']}; kept {(v['selection'] or {}).get('kept')}; map {v['adaptation']}")
         print(f"  faceapp train said: {v['said'].splitlines()[-1] if v['said'] else ''}")
@@ -272,5 +267,7 @@ def register_bench(sub: argparse._SubParsersAction) -> None:
                         "app's defaults, all from the same named library (default: the defaults only)")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[],
                    help="extra `faceapp train` flags, last on the line (e.g. --train-args --loss arcface)")
+    p.add_argument("--place", action="store_true", help="also measure named placement (faceapp.jobs.named_place, "
+                   "not used by the app) after the names and after training")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_family)

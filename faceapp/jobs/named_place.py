@@ -2,6 +2,10 @@
 threshold measured on the user's own confirmed faces (faceapp.core.named_calib) rather than the
 clustering's FAR 1e-3 linking threshold.
 
+Measured, not used by the app (issue 15): `faceapp bench family --place`. On the base model it
+helped family on the dev half (+1.04, strangers 0) but cost strangers on the test half (+0.92
+family, -0.83 strangers); after `faceapp train --db` it moved nothing that mattered (+0.00, -0.08).
+
 Only faces the user decided nothing about and that sit unsorted or in an unnamed person move; a
 face never joins a person it was rejected from, nor a person who already has a face in its photo.
 The write re-reads the faces' assignments inside the write transaction and skips any decided or

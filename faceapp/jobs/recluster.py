@@ -100,7 +100,7 @@ class ReclusterCancelled(Exception):
 
 
 def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold: float | None = None,
-              step: Callable[[str], None] | None = None, place_named: bool = True) -> ReclusterStats:
+              step: Callable[[str], None] | None = None) -> ReclusterStats:
     """Re-cluster the active model's faces. `step(stage)` reports progress (embedding when faces
     need it, reading, then the clustering's stages); raising ReclusterCancelled from it stops before
     any assignment is written. Faces the active model has no embedding for (a scan that ran through
@@ -141,10 +141,6 @@ def recluster(db: Database, far: str = DEFAULT_FAR, min_size: int = 2, threshold
         return ids, res, rows, kept, new_people, removed, fixed
 
     ids, res, rows, kept, new_people, removed, fixed = write_if_unchanged(db, plan, write)
-    if place_named:  # unlabeled faces join the named person they clearly belong to (faceapp.jobs.named_place)
-        from faceapp.jobs.named_place import place_with_named
-
-        place_with_named(db)
     person_prototypes(db)  # rebuilt once here, read by every incremental assignment until the next change
     return ReclusterStats(
         faces=len(ids), clusters=int(res.labels.max() + 1) if len(ids) else 0, people_kept=kept,

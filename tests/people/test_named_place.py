@@ -53,15 +53,3 @@ def test_too_few_confirmed_people_place_nothing(make_lib) -> None:
         store.assign(lib.db, f, p, "confirmed", 1.0)
     assert place_with_named(lib.db) == {"threshold": None, "placed": 0}
 
-
-def test_every_recluster_places_unless_told_not_to(make_lib, monkeypatch) -> None:
-    from faceapp.jobs import named_place
-    from faceapp.jobs.recluster import recluster
-
-    lib = _named_library(make_lib)
-    calls = []
-    monkeypatch.setattr(named_place, "place_with_named", lambda db: calls.append(db) or {"placed": 0})
-    recluster(lib.db, place_named=False)
-    assert calls == []
-    recluster(lib.db)
-    assert calls == [lib.db]
