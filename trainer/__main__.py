@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from trainer.config import TrainConfig
+from trainer.data.spec import DataSpec, load_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,22 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("config", type=Path)
     args = ap.parse_args(argv)
     cfg, raw = TrainConfig.from_file(args.config)
-    data_spec, out = raw.get("data", {}), Path(raw.get("out", "runs/trainer"))
-    if "albums" in data_spec:
-        from trainer.data.albums import load_albums
-
-        data, source = load_albums(data_spec["albums"]), f"albums {Path(data_spec['albums']).name}"
-    elif "aligned" in data_spec:
-        from trainer.data.faceset import load_aligned_folders
-
-        data, source = load_aligned_folders(data_spec["aligned"]), f"aligned {Path(data_spec['aligned']).name}"
-    elif "db" in data_spec:
-        from faceapp.storage.db import open_library
-        from trainer.data.library import load_library
-
-        data, source = load_library(open_library(data_spec["db"])), f"library {Path(data_spec['db']).name}"
-    else:
-        ap.error("config needs data.albums, data.aligned or data.db")
+    out = Path(raw.get("out", "runs/trainer"))
+    try:
+        data, source = load_data(DataSpec.from_config(raw.get("data", {})))
+    except ValueError as exc:
+        ap.error(str(exc))
     from trainer.pipeline import run_finetune
 
     if int(os.environ.get("RANK", 0)) == 0 or int(os.environ.get("WORLD_SIZE", 1)) == 1:

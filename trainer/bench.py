@@ -43,7 +43,7 @@ def load_dataset(root: Path, cache: Path) -> FaceSet:
     from trainer.data.albums import load_albums
 
     t = time.time()
-    fs = load_albums(root, progress=lambda d, n: print(f"\rdetecting faces {d}/{n}", end="", flush=True))
+    fs = load_albums(root, progress=lambda p: print(f"\rdetecting faces {p.done}/{p.total}", end="", flush=True))
     print(f"\n{len(fs)} faces of {fs.num_classes} people in {time.time() - t:.0f} s; {len(fs.skipped)} photos left out")
     cache.parent.mkdir(parents=True, exist_ok=True)
     fs.save(cache)

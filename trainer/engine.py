@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,16 +42,20 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.augment import augment, to_tensor
-from trainer.backbones import build_backbone
+from faceapp.progress import Progress, ProgressFn, StopFn
+from trainer.batches import Batches, Net, Reference, build_net
+from trainer.checkpoint import RunState
 from trainer.config import TrainConfig
 from trainer.data.faceset import FaceSet
-from trainer.features import compute_features, embed_crops, tail_embed
 from trainer.losses import build_loss
-from trainer.progress import Progress, print_progress
+from trainer.progress import print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
-from trainer.selection import best_of, changed, choose, distance, interpolate, restore, within_noise
+from trainer.selection import Candidate, best_of, changed, choose, distance, interpolate, restore, within_noise
 from trainer.validation import GUARD_TOLERANCE, guard_score, score_diff_se, val_score
+
+
+class TrainingCancelled(RuntimeError):
+    """The caller's stop() said so between two steps."""
 
 
 @dataclass
@@ -108,28 +111,66 @@ def rank_share(batches: list, rank: int, world: int) -> list:
     return batches[: len(batches) // world * world][rank::world]
 
 
-def _warm_head(cfg: TrainConfig, data: FaceSet, model: nn.Module, loss_fn: nn.Module, head_params: list,
-               feats: list | None, dev: torch.device, result: TrainResult, rank: int, world: int,
-               progress: Callable[[Progress], None] | None) -> None:
+@dataclass
+class _Judge:
+    """Scores a candidate on the validation faces and the guard people (guard_score is None without them)."""
+
+    run: Net
+    val: FaceSet | None
+    guard: FaceSet | None
+
+    @property
+    def active(self) -> bool:
+        return self.val is not None and len(self.val) > 0
+
+    @property
+    def use_guard(self) -> bool:  # the guard only steers the choice on val
+        return self.active and self.guard is not None and len(np.unique(self.guard.labels)) > 1
+
+    def score(self, epoch: int, alpha: float, dist_: float, floor: float | None) -> Candidate:
+        ev = self.run.embed("val")
+        g = guard_score(ev, self.val.labels, self.run.embed("guard"), self.guard.labels) if self.use_guard else None
+        return Candidate(epoch, alpha, val_score(ev, self.val.labels), g, dist_, floor is None or g >= floor, ev)
+
+
+def _start(cfg: TrainConfig) -> tuple[torch.device, int, int]:
+    """(device, rank, world size); joins the process group under torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    dev = resolve_device(cfg.device)
+    if world > 1 and not dist.is_initialized():  # NCCL only for CUDA tensors: a CPU run on a GPU machine is gloo
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    rank = dist.get_rank() if world > 1 else 0
+    torch.manual_seed(cfg.seed)
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
+    return dev, rank, world
+
+
+def _init_head(cfg: TrainConfig, run: Net, loss_fn: nn.Module, data: FaceSet) -> None:
+    """Class weights start at each person's mean embedding (softmax and center loss classify raw
+    features; the cosine heads want directions)."""
+    if cfg.init_head_from_centres and hasattr(loss_fn, "init_from_centres") and cfg.backbone == "sface":
+        e = torch.from_numpy(run.embed("train", normalise=cfg.loss not in ("softmax", "center")))
+        lab = torch.from_numpy(data.labels)
+        loss_fn.init_from_centres(torch.stack([e[lab == c].mean(0) for c in range(data.num_classes)]).to(run.dev))
+
+
+def _warm_head(cfg: TrainConfig, run: Net, batches: Batches, loss_fn: nn.Module, head_params: list,
+               state: RunState, rank: int, world: int, report: ProgressFn | None, stop: StopFn | None) -> None:
     """LP-FT's linear probe: cfg.head_warmup epochs in which only the loss's class weights learn,
     on the (unchanging) embeddings of the model as it is; recorded in the history as 'warmup'."""
     opt = torch.optim.AdamW(head_params, lr=cfg.head_lr, weight_decay=cfg.weight_decay)
-    model.eval()
+    run.model.eval()
     loss_fn.train()
     for w in range(cfg.head_warmup):
         rng = np.random.default_rng(cfg.seed + 10_000 + w)
-        batches = rank_share(list(ShuffleSampler(len(data), cfg.batch_size, cfg.seed + 10_000 + w)), rank, world)
+        order = rank_share(list(ShuffleSampler(len(batches.data), cfg.batch_size, cfg.seed + 10_000 + w)), rank, world)
         losses, t0 = [], time.time()
-        for step, idx in enumerate(batches, 1):
+        for step, idx in enumerate(order, 1):
+            _check(stop)
             with torch.no_grad():
-                if feats is not None:
-                    copy_of = rng.integers(0, 2, len(idx)) if cfg.augment else np.zeros(len(idx), int)
-                    x = torch.from_numpy(np.stack([feats[c][i] for c, i in zip(copy_of, idx, strict=True)]))
-                    emb = model(x.to(dev).float())
-                else:
-                    x = to_tensor(data.crops[idx], dev)
-                    emb = model(augment(x) if cfg.augment else x)
-            loss = loss_fn(emb.float(), torch.from_numpy(data.labels[idx]).to(dev))
+                emb = run.model(batches.inputs(idx, rng)[0])
+            loss = loss_fn(emb.float(), batches.labels(idx))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if world > 1:  # keep the ranks' class weights identical without DDP
@@ -139,16 +180,76 @@ def _warm_head(cfg: TrainConfig, data: FaceSet, model: nn.Module, loss_fn: nn.Mo
                         p.grad /= world
             opt.step()
             losses.append(float(loss.detach()))
-            if progress and rank == 0:
-                progress(Progress(f"head warm-up {w + 1}/{cfg.head_warmup}", step, len(batches), len(idx) * step,
-                                  time.time() - t0, float(np.mean(losses[-20:]))))
-        result.history.append({"epoch": 0, "warmup": w + 1, "loss": float(np.mean(losses)) if losses else None,
-                               "seconds": time.time() - t0})
+            _say(report, f"head warm-up {w + 1}/{cfg.head_warmup}", step, len(order), len(idx), t0, losses)
+        state.history.append({"epoch": 0, "warmup": w + 1, "loss": float(np.mean(losses)) if losses else None,
+                              "seconds": time.time() - t0})
 
 
-def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
-          progress: Callable[[Progress], None] | None = print_progress,
-          features: dict[str, np.ndarray] | None = None, guard: FaceSet | None = None) -> TrainResult:
+def _check(stop: StopFn | None) -> None:
+    if stop is not None and stop():
+        raise TrainingCancelled("training cancelled")
+
+
+def _say(report: ProgressFn | None, stage: str, step: int, steps: int, batch: int, t0: float,
+         losses: list[float]) -> None:
+    """A training step's progress: its loss (mean of the last 20 steps) and images per second."""
+    if report:
+        rate = batch * step / max(time.time() - t0, 1e-9)
+        report(Progress(stage, step, steps, f"loss {float(np.mean(losses[-20:])):.4f}  {rate:.0f} img/s"))
+
+
+def _judge_epoch(cfg: TrainConfig, judge: _Judge, state: RunState, epoch: int, base_state: dict,
+                 floor: float | None, rec: dict) -> bool:
+    """Score this epoch's weights and their WiSE-FT blends with the base model (each a candidate of
+    the pool), record them in `rec`, move early stopping's best on; True when patience ran out."""
+    net = judge.run.net
+    tuned = copy.deepcopy(net.state_dict())
+    dist_e = distance(base_state, tuned)
+    cands = []
+    for a in sorted({float(a) for a in cfg.wise_alphas if 0 < a <= 1} | {1.0}):
+        net.load_state_dict(tuned if a == 1 else interpolate(base_state, tuned, a))
+        cands.append(judge.score(epoch, a, a * dist_e, floor))
+    net.load_state_dict(tuned)
+    state.pool += cands
+    if any(c.ok for c in cands):
+        state.epoch_states[epoch] = changed(base_state, tuned)  # a delta: checkpoints stay small
+    rec.update(cands[-1].summary("val_score", "guard_score"))  # the epoch's own weights
+    if len(cands) > 1:
+        rec["wise"] = [c.summary("alpha", "val_score", "guard_score") for c in cands]
+    pick = choose(cands, state.best_score, floor)  # early stopping: did the best move on?
+    if pick is None:
+        state.bad += 1
+        return state.bad >= cfg.patience
+    state.best_score, state.bad = pick.val_score, 0
+    state.best_state = tuned if pick.alpha == 1 else interpolate(base_state, tuned, pick.alpha)
+    state.best_epoch, state.best_alpha = epoch, pick.alpha
+    return False
+
+
+def _final_choice(cfg: TrainConfig, state: RunState, base_state: dict, val_labels: np.ndarray) -> dict:
+    """The one-SE rule over the whole run (see the module's docstring): sets what state keeps and
+    returns the selection for the report ({} when the rule is off or there is nothing to choose)."""
+    if len(state.pool) < 2 or cfg.select_se <= 0:
+        return {}
+    cache: dict[int, float] = {}
+
+    def se(c: Candidate, best: Candidate) -> float:
+        if id(c) not in cache:
+            cache[id(c)] = score_diff_se(best.emb, c.emb, val_labels, seed=cfg.seed)
+        return cache[id(c)]
+
+    best = best_of(state.pool)
+    kept = within_noise(state.pool, cfg.select_se, se)
+    state.best_epoch, state.best_alpha = kept.epoch, kept.alpha
+    state.best_state = (copy.deepcopy(base_state) if kept.epoch == 0 else
+                        interpolate(base_state, restore(base_state, state.epoch_states[kept.epoch]), kept.alpha))
+    return {"best": best.summary(), "kept": kept.summary(), "se": se(kept, best) if kept is not best else None,
+            "n_se": cfg.select_se}
+
+
+def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None, progress: ProgressFn | None = print_progress,
+          features: dict[str, np.ndarray] | None = None, guard: FaceSet | None = None,
+          stop: StopFn | None = None) -> TrainResult:
     """Train on `data` (labels 0..C−1); early-stop on `val` (same people, other faces) if given.
 
     `features` may hold the frozen trunk's outputs already computed ('train', 'train_flip', 'val'),
@@ -156,60 +257,20 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     `guard` holds faces of people the training never sees: a candidate (an epoch's weights or a
     WiSE-FT blend of them with the base model) only counts as better if their score
     (validation.guard_score) stays within GUARD_TOLERANCE of the base model's, so strangers are never
-    traded for family. result.best_alpha says which blend was kept."""
-    world = int(os.environ.get("WORLD_SIZE", 1))
-    dev = resolve_device(cfg.device)
-    if world > 1 and not dist.is_initialized():  # NCCL only for CUDA tensors: a CPU run on a GPU machine is gloo
-        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
-    rank = dist.get_rank() if world > 1 else 0
-    torch.manual_seed(cfg.seed)
-    if dev.type == "cuda":
-        torch.cuda.set_device(dev)
-    net = build_backbone(cfg.backbone, weights=cfg.base_model)
-    units = cfg.trainable_units
-    if units is None and dev.type == "cpu" and hasattr(net, "split"):
-        units = 2
-    frozen = units is not None and hasattr(net, "split")
-    if frozen:
-        trunk, model = net.split(units)
-        for p in trunk.parameters():
-            p.requires_grad_(False)
-        t0 = time.time()
-        features = features or compute_features(trunk, data, val, guard)
-        feats, val_feats = [features["train"], features["train_flip"]], features.get("val")
-        if progress and rank == 0:
-            progress(Progress("features", 1, 1, len(data) * 2, time.time() - t0, 0.0))
-    else:
-        model = net
-    model.to(dev)
+    traded for family. result.best_alpha says which blend was kept. `stop()` true between two steps
+    raises TrainingCancelled."""
+    dev, rank, world = _start(cfg)
+    report = progress if rank == 0 else None
+    run = build_net(cfg, dev, {"train": data, "val": val, "guard": guard}, features, report)
+    net, model = run.net, run.model
     loss_fn = build_loss(cfg.loss, net.embedding_size, data.num_classes, **cfg.loss_params).to(dev)
-
-    sets = {"train": data, "val": val, "guard": guard}
-
-    def embed_set(which: str, normalise: bool = True) -> np.ndarray:
-        if frozen:
-            f = {"train": feats[0], "val": val_feats, "guard": features.get("guard")}[which]
-            return tail_embed(model, f, dev, normalise=normalise)
-        return embed_crops(net.to(dev), sets[which].crops, dev, normalise=normalise)
-
-    use_guard = guard is not None and len(np.unique(guard.labels)) > 1
-
-    if cfg.init_head_from_centres and hasattr(loss_fn, "init_from_centres") and cfg.backbone == "sface":
-        # softmax and center loss classify raw features; the cosine heads want directions
-        e = torch.from_numpy(embed_set("train", normalise=cfg.loss not in ("softmax", "center")))
-        lab = torch.from_numpy(data.labels)
-        loss_fn.init_from_centres(torch.stack([e[lab == c].mean(0) for c in range(data.num_classes)]).to(dev))
-
+    _init_head(cfg, run, loss_fn, data)
     distill = cfg.distill if cfg.backbone == "sface" else 0.0  # from scratch there is nothing to keep
     joined: nn.Module = _LossModel(model, loss_fn, distill)
     if world > 1:
         joined = nn.parallel.DistributedDataParallel(joined, device_ids=[dev.index] if dev.type == "cuda" else None)
     base_params = [p.detach().clone() for p in model.parameters() if p.requires_grad] if cfg.l2sp else []
-    base_emb = None
-    if distill and frozen:
-        base_emb = [torch.from_numpy(tail_embed(model, f, dev)) for f in feats]
-    elif distill:
-        base_net = copy.deepcopy(net).eval().to(dev)
+    reference, batches = Reference(run, distill), Batches(data, run.feats, dev, cfg.augment)
     head_params = [p for p in loss_fn.parameters() if p.requires_grad]
     body_params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": body_params, "lr": cfg.lr}] + ([{"params": head_params, "lr": cfg.head_lr}] if head_params else [])
@@ -217,73 +278,33 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
     use_amp = cfg.amp and dev.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
 
-    result = TrainResult(net, loss_fn, device=str(dev), trainable_units=units if frozen else None)
-    best_score, best_state, start_epoch, bad = -1.0, None, 0, 0
     base_state = copy.deepcopy(net.state_dict())  # WiSE-FT interpolates toward these weights
-    alphas = sorted({float(a) for a in cfg.wise_alphas if 0 < a <= 1} | {1.0})
-    use_guard = use_guard and val is not None and len(val) > 0  # the guard only steers the choice on val
-
-    def score_now(keep_emb: list | None = None) -> dict:
-        ev = embed_set("val")
-        if keep_emb is not None:
-            keep_emb.append(ev)
-        # guard_score is None without guard people (`faceapp train --aligned`): every candidate has the key
-        return {"val_score": val_score(ev, val.labels),
-                "guard_score": guard_score(ev, val.labels, embed_set("guard"), guard.labels) if use_guard else None}
-
-    base_val_emb: list = []
-    guard_base = score_now(base_val_emb)["guard_score"] if use_guard else None
-    guard_floor = guard_base - GUARD_TOLERANCE if use_guard else None
-    # every candidate of the run ({'epoch', 'alpha', 'val_score', 'guard_score', 'distance', 'ok', 'emb'})
-    # and the weights of each epoch that has one the guard lets through, for the final choice
-    pool: list[dict] = []
-    epoch_states: dict[int, dict] = {}
+    judge = _Judge(run, val, guard)
+    base = judge.score(0, 0.0, 0.0, None) if judge.active else None
+    floor = base.guard_score - GUARD_TOLERANCE if judge.use_guard else None
     ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
-    if ckpt and cfg.resume and ckpt.exists():
-        state = torch.load(ckpt, map_location=dev, weights_only=False)
-        net.load_state_dict(state["net"])
-        loss_fn.load_state_dict(state["loss"])
-        opt.load_state_dict(state["opt"])
-        start_epoch, result.history = state["epoch"], state["history"]
-        best_score, best_state, bad = state["best_score"], state["best_state"], state["bad"]
-        result.best_epoch, result.best_alpha = state.get("best_epoch", 0), state.get("best_alpha", 1.0)
-        pool, epoch_states = state.get("pool", []), state.get("epoch_states", {})
-    if val is not None and len(val) and best_score < 0:
-        best_score = val_score(base_val_emb[0] if base_val_emb else embed_set("val"), val.labels)
-        result.history.append({"epoch": 0, "loss": None, "val_score": best_score, "seconds": 0.0,
-                               **({"guard_score": guard_base} if use_guard else {})})
-        best_state = copy.deepcopy(net.state_dict())
-        pool.append({"epoch": 0, "alpha": 0.0, "val_score": best_score, "guard_score": guard_base, "distance": 0.0,
-                     "ok": True, "emb": base_val_emb[0] if base_val_emb else embed_set("val")})
-    if start_epoch == 0 and head_params and cfg.head_warmup > 0:
-        _warm_head(cfg, data, model, loss_fn, head_params, feats if frozen else None, dev, result, rank, world,
-                   progress)
+    state = RunState.load(ckpt, dev, net, loss_fn, opt) if ckpt and cfg.resume and ckpt.exists() else RunState()
+    if base is not None and state.best_score < 0:  # the base model is the first candidate
+        state.best_score, state.best_state = base.val_score, copy.deepcopy(net.state_dict())
+        state.history.append({"epoch": 0, "loss": None, "val_score": base.val_score, "seconds": 0.0,
+                              **({"guard_score": base.guard_score} if judge.use_guard else {})})
+        state.pool.append(base)
+    if state.epoch == 0 and head_params and cfg.head_warmup > 0:
+        _warm_head(cfg, run, batches, loss_fn, head_params, state, rank, world, report, stop)
+    result = TrainResult(net, loss_fn, state.history, device=str(dev), trainable_units=run.units)
     t_start = time.time()
-    for epoch in range(start_epoch, cfg.epochs):
-        rng = np.random.default_rng(cfg.seed + epoch)
-        sampler = make_sampler(cfg, data, joined, feats if frozen else None, dev, cfg.seed + epoch)
-        batches = list(sampler)
-        batches = rank_share(batches, rank, world)
+    for epoch in range(state.epoch + 1, cfg.epochs + 1):
+        rng = np.random.default_rng(cfg.seed + epoch - 1)
+        order = rank_share(list(make_sampler(cfg, data, joined, run.feats, dev, cfg.seed + epoch - 1)), rank, world)
         joined.train()
         if cfg.freeze_bn:
             _freeze_bn(joined)
         losses, t0 = [], time.time()
-        for step, idx in enumerate(batches, 1):
-            if frozen:
-                copy_of = rng.integers(0, 2, len(idx)) if cfg.augment else np.zeros(len(idx), int)
-                x = torch.from_numpy(np.stack([feats[c][i] for c, i in zip(copy_of, idx, strict=False)])).to(dev).float()
-            else:
-                x = to_tensor(data.crops[idx], dev)
-                x = augment(x) if cfg.augment else x
-            y = torch.from_numpy(data.labels[idx]).to(dev)
+        for step, idx in enumerate(order, 1):
+            _check(stop)
+            x, copy_of = batches.inputs(idx, rng)
             with torch.autocast(dev.type, enabled=use_amp):
-                ref = None
-                if base_emb is not None:
-                    ref = torch.stack([base_emb[c][i] for c, i in zip(copy_of, idx, strict=True)]).to(dev)
-                elif distill:
-                    with torch.no_grad():
-                        ref = F.normalize(base_net(x).float(), dim=1)
-                loss = joined(x, y, ref)
+                loss = joined(x, batches.labels(idx), reference(x, copy_of, idx))
                 if base_params:
                     trainable = [p for p in model.parameters() if p.requires_grad]
                     loss = loss + cfg.l2sp * sum(((p - p0) ** 2).sum() for p, p0 in zip(trainable, base_params))
@@ -292,66 +313,22 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None,
             scaler.step(opt)
             scaler.update()
             losses.append(float(loss.detach()))
-            if progress and rank == 0:
-                progress(Progress(f"epoch {epoch + 1}/{cfg.epochs}", step, len(batches), len(idx) * step,
-                                  time.time() - t0, float(np.mean(losses[-20:]))))
-        rec = {"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else None, "seconds": time.time() - t0}
-        stop = False
-        if val is not None and len(val):
-            tuned = copy.deepcopy(net.state_dict())
-            dist_e = distance(base_state, tuned)
-            cands = []
-            for a in alphas:  # WiSE-FT: this epoch's weights and their blends with the base model
-                net.load_state_dict(tuned if a == 1 else interpolate(base_state, tuned, a))
-                embs: list = []
-                cands.append({"alpha": a, **score_now(embs)})
-                pool.append({"epoch": epoch + 1, **cands[-1], "distance": a * dist_e, "emb": embs[0],
-                             "ok": guard_floor is None or cands[-1]["guard_score"] >= guard_floor})
-            net.load_state_dict(tuned)
-            if any(c["ok"] for c in pool if c["epoch"] == epoch + 1):
-                epoch_states[epoch + 1] = changed(base_state, tuned)  # a delta: checkpoints stay small
-            rec.update({k: v for k, v in cands[-1].items() if k != "alpha"})  # the epoch's own weights
-            if len(cands) > 1:
-                rec["wise"] = cands
-            pick = choose(cands, best_score, guard_floor)  # early stopping: did the best move on?
-            if pick is not None:
-                best_score, bad = pick["val_score"], 0
-                best_state = tuned if pick["alpha"] == 1 else interpolate(base_state, tuned, pick["alpha"])
-                result.best_epoch, result.best_alpha = epoch + 1, pick["alpha"]
-            else:
-                bad += 1
-                stop = bad >= cfg.patience
-        result.history.append(rec)
+            _say(report, f"epoch {epoch}/{cfg.epochs}", step, len(order), len(idx), t0, losses)
+        rec = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else None, "seconds": time.time() - t0}
+        out_of_patience = judge.active and _judge_epoch(cfg, judge, state, epoch, base_state, floor, rec)
+        state.history.append(rec)
+        state.epoch = epoch
         if ckpt and rank == 0:
-            ckpt.parent.mkdir(parents=True, exist_ok=True)
-            torch.save({"net": net.state_dict(), "loss": loss_fn.state_dict(), "opt": opt.state_dict(),
-                        "epoch": epoch + 1, "history": result.history, "best_score": best_score,
-                        "best_state": best_state, "bad": bad, "best_epoch": result.best_epoch,
-                        "best_alpha": result.best_alpha, "pool": pool, "epoch_states": epoch_states,
-                        "config": cfg.to_dict()}, ckpt)
-        if stop:
+            state.save(ckpt, net, loss_fn, opt, cfg)
+        if out_of_patience:
             result.stopped_early = True
             break
-    if len(pool) > 1 and cfg.select_se > 0:  # the one-SE rule over the whole run (see the module's docstring)
-        cache: dict[int, float] = {}
-
-        def se(c: dict, best: dict) -> float:
-            if id(c) not in cache:
-                cache[id(c)] = score_diff_se(best["emb"], c["emb"], val.labels, seed=cfg.seed)
-            return cache[id(c)]
-
-        best = best_of(pool)
-        kept = within_noise(pool, cfg.select_se, se)
-        result.best_epoch, result.best_alpha = kept["epoch"], kept["alpha"]
-        best_state = (copy.deepcopy(base_state) if kept["epoch"] == 0 else
-                      interpolate(base_state, restore(base_state, epoch_states[kept["epoch"]]), kept["alpha"]))
-        result.selection = {"best": {k: best[k] for k in ("epoch", "alpha", "val_score", "guard_score")},
-                            "kept": {k: kept[k] for k in ("epoch", "alpha", "val_score", "guard_score")},
-                            "se": se(kept, best) if kept is not best else None, "n_se": cfg.select_se}
-    if best_state is not None:
-        net.load_state_dict(best_state)
+    result.selection = _final_choice(cfg, state, base_state, val.labels) if judge.active else {}
+    if state.best_state is not None:
+        net.load_state_dict(state.best_state)
+        result.best_epoch, result.best_alpha = state.best_epoch, state.best_alpha
     else:
-        result.best_epoch = len(result.history)
+        result.best_epoch = len(state.history)
     result.seconds = time.time() - t_start
     result.net = net.cpu().eval()
     return result

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from faceapp.progress import ProgressFn, StopFn
 from trainer.config import TrainConfig
 from trainer.data.faceset import FaceSet, split_guard
 
@@ -34,8 +35,10 @@ def set_metadata(path: str | Path, updates: dict[str, str]) -> None:
 
 
 def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: str,
-                 log: Callable[[str], None] = print, progress=None) -> dict:  # noqa: ANN001
-    """Fine-tune on `data`; writes model.onnx, report.json and report.png into out_dir."""
+                 log: Callable[[str], None] = print, progress: ProgressFn | None = None,
+                 stop: StopFn | None = None) -> dict:
+    """Fine-tune on `data`; writes model.onnx, report.json and report.png into out_dir. `progress`
+    (default: a console line) hears of each training step; `stop()` true cancels the training."""
     from faceapp import paths
     from faceapp.core.embed import Embedder
     from trainer.engine import train
@@ -62,7 +65,7 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     out.mkdir(parents=True, exist_ok=True)
     cfg.out_dir = cfg.out_dir or str(out)
     t0 = time.time()
-    res = train(cfg, tr, val, progress=progress or print_progress, guard=guard if len(guard) else None)
+    res = train(cfg, tr, val, progress=progress or print_progress, guard=guard if len(guard) else None, stop=stop)
     import torch.distributed as dist
 
     if dist.is_initialized() and dist.get_rank() != 0:

@@ -1,28 +1,12 @@
-"""Progress of long work: one record type and a console printer with rate and ETA."""
+"""The trainer's console printer for faceapp.progress.Progress: one self-overwriting line with the
+stage, its steps, the trainer's text (loss, images per second), elapsed time and ETA."""
 
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 
-
-@dataclass
-class Progress:
-    stage: str
-    step: int
-    steps: int
-    items: int  # images processed in this stage so far
-    seconds: float
-    loss: float
-
-    @property
-    def rate(self) -> float:
-        return self.items / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def eta(self) -> float:
-        return self.seconds / self.step * (self.steps - self.step) if self.step else 0.0
+from faceapp.progress import Progress
 
 
 def _clock(s: float) -> str:
@@ -30,18 +14,22 @@ def _clock(s: float) -> str:
     return f"{m}:{s:02d}"
 
 
-_last = [0.0]
+_last = {"shown": 0.0, "stage": None, "since": 0.0, "done": 0}
 
 
 def print_progress(p: Progress, stream=None) -> None:  # noqa: ANN001
-    """One self-overwriting line, at most twice a second (and always the last step). The stream is
-    sys.stderr as it is now (bound at import, it was a closed stream once stderr had been replaced)."""
+    """At most twice a second (and always the last step). Elapsed time and ETA count from the
+    stage's first report. The stream is sys.stderr as it is now (bound at import, it was a closed
+    stream once stderr had been replaced)."""
     stream = stream or sys.stderr
     now = time.monotonic()
-    if p.step < p.steps and now - _last[0] < 0.5:
+    if p.stage != _last["stage"]:
+        _last.update(stage=p.stage, since=now, done=max(0, p.done - 1))
+    if p.done < p.total and now - _last["shown"] < 0.5:
         return
-    _last[0] = now
-    end = "\n" if p.step >= p.steps else ""
-    stream.write(f"\r{p.stage}  {p.step}/{p.steps}  loss {p.loss:.4f}  {p.rate:.0f} img/s  "
-                 f"elapsed {_clock(p.seconds)}  ETA {_clock(p.eta)}   {end}")
+    _last["shown"] = now
+    elapsed, counted = now - _last["since"], p.done - _last["done"]
+    eta = elapsed / counted * (p.total - p.done) if counted > 0 else 0.0
+    end = "\n" if p.done >= p.total else ""
+    stream.write(f"\r{p.stage}  {p.done}/{p.total}  {p.text}  elapsed {_clock(elapsed)}  ETA {_clock(eta)}   {end}")
     stream.flush()

@@ -4,8 +4,28 @@ the rules that pick among the candidates of a run (see trainer.engine's docstrin
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import numpy as np
 import torch
+
+
+@dataclass(eq=False)  # compared by identity: the rules below answer with one of the candidates given
+class Candidate:
+    """One set of weights a run could keep: epoch `epoch`'s weights blended with the base model at
+    WiSE-FT weight `alpha` (epoch 0 / alpha 0: the base model itself)."""
+
+    epoch: int = 0
+    alpha: float = 1.0
+    val_score: float = 0.0
+    guard_score: float | None = None  # None without guard people (`faceapp train --aligned`)
+    distance: float = 0.0  # weight-space distance from the base model
+    ok: bool = True  # the guard people's score holds
+    emb: np.ndarray | None = field(default=None, repr=False)  # its validation embeddings, for the standard error
+
+    def summary(self, *keys: str) -> dict:
+        """The candidate as the report shows it (by default epoch, alpha and both scores)."""
+        return {k: getattr(self, k) for k in keys or ("epoch", "alpha", "val_score", "guard_score")}
 
 
 def interpolate(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], alpha: float) -> dict[str, torch.Tensor]:
@@ -23,24 +43,24 @@ def interpolate(base: dict[str, torch.Tensor], tuned: dict[str, torch.Tensor], a
     return out
 
 
-def choose(candidates: list[dict], best_score: float, guard_floor: float | None) -> dict | None:
-    """The candidate ({'alpha', 'val_score', 'guard_score'}) with the highest validation score above
+def choose(candidates: list[Candidate], best_score: float, guard_floor: float | None) -> Candidate | None:
+    """The candidate with the highest validation score above
     best_score (by more than 1e-4) whose guard score is at least guard_floor (None: no guard);
     ties go to the smaller α (closer to the base model). None when no candidate qualifies."""
-    ok = [c for c in candidates if c["val_score"] > best_score + 1e-4
-          and (guard_floor is None or c["guard_score"] >= guard_floor)]
-    return max(ok, key=lambda c: (c["val_score"], -c["alpha"])) if ok else None
+    ok = [c for c in candidates if c.val_score > best_score + 1e-4
+          and (guard_floor is None or c.guard_score >= guard_floor)]
+    return max(ok, key=lambda c: (c.val_score, -c.alpha)) if ok else None
 
 
-def best_of(candidates: list[dict]) -> dict | None:
+def best_of(candidates: list[Candidate]) -> Candidate | None:
     """The ok candidate with the highest validation score (nearer the base model on ties); None if none."""
-    ok = [c for c in candidates if c["ok"]]
-    return max(ok, key=lambda c: (c["val_score"], -c["distance"])) if ok else None
+    ok = [c for c in candidates if c.ok]
+    return max(ok, key=lambda c: (c.val_score, -c.distance)) if ok else None
 
 
-def within_noise(candidates: list[dict], n_se: float, se: Callable[[dict, dict], float]) -> dict | None:
-    """The one-standard-error rule toward the base model. candidates: dicts with 'val_score',
-    'distance' (weight-space distance from the base model) and 'ok' (the guard holds). Returns the
+def within_noise(candidates: list[Candidate], n_se: float,
+                 se: Callable[[Candidate, Candidate], float]) -> Candidate | None:
+    """The one-standard-error rule toward the base model. Returns the
     candidate nearest the base model (then the higher score) among the ok ones whose validation score
     is at least best − n_se · se(candidate, best), best being the ok candidate with the highest score
     (nearer the base on ties); None when none is ok. se is only asked about candidates nearer than the
@@ -48,13 +68,13 @@ def within_noise(candidates: list[dict], n_se: float, se: Callable[[dict, dict],
     best = best_of(candidates)
     if best is None:
         return None
-    ok = [c for c in candidates if c["ok"]]
+    ok = [c for c in candidates if c.ok]
     if n_se <= 0:
         return best
-    for c in sorted(ok, key=lambda c: (c["distance"], -c["val_score"])):
-        if c is best or c["distance"] >= best["distance"]:
+    for c in sorted(ok, key=lambda c: (c.distance, -c.val_score)):
+        if c is best or c.distance >= best.distance:
             return best
-        if c["val_score"] >= best["val_score"] - n_se * se(c, best):
+        if c.val_score >= best.val_score - n_se * se(c, best):
             return c
     return best
 

@@ -170,6 +170,7 @@ def _row(db: Database, truth: dict[int, str], step: str, unlabeled: list[int], s
 
 
 def cmd_family(args: argparse.Namespace) -> int:
+    from faceapp.jobs.named_place import place_with_named
     from faceapp.jobs.people import recluster
     from faceapp.storage.backup import copy_library
 
@@ -197,6 +198,13 @@ def cmd_family(args: argparse.Namespace) -> int:
             rows = [_row(db, truth, STEPS[0], unlabeled, stranger_faces)]
             recluster(db)
             rows.append(_row(db, truth, STEPS[1], unlabeled, stranger_faces))
+        if args.place:  # the same named placement on the base model: what it gives without training
+            placed = Path(tmp) / "placed.db"
+            copy_library(path, placed)
+            with library(placed) as db:
+                info = place_with_named(db)
+                rows.append({**_row(db, truth, STEPS[1] + " + named placement", unlabeled, stranger_faces),
+                             "placement": info})
         res = {"dir": str(root), "people_half": args.people, "people": len(chosen), "family": len(family),
                "strangers": len(strangers), "labeled_faces": len(truth), "confirmed": len(user["confirmed"]),
                "named": user["named"], "split_off": user["split"], "unlabeled_family_faces": len(unlabeled),
@@ -211,6 +219,11 @@ def cmd_family(args: argparse.Namespace) -> int:
                 recluster(db)
                 row = _row(db, truth, STEPS[2] + ("" if name == "default" else f" --config {Path(name).name}"),
                            unlabeled, stranger_faces)
+                if args.place:
+                    row["without_placement"] = {k: row[k] for k in ("family", "strangers", "family_pr", "strangers_pr")}
+                    info = place_with_named(db)
+                    row.update(_row(db, truth, row["step"] + " + named placement", unlabeled, stranger_faces),
+                               placement=info)
             res["variants"].append({
                 **row, "lift_family": round(row["family"] - rows[1]["family"], 2),
                 "lift_strangers": round(row["strangers"] - rows[1]["strangers"], 2),
@@ -254,5 +267,7 @@ def register_bench(sub: argparse._SubParsersAction) -> None:
                         "app's defaults, all from the same named library (default: the defaults only)")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[],
                    help="extra `faceapp train` flags, last on the line (e.g. --train-args --loss arcface)")
+    p.add_argument("--place", action="store_true", help="also measure named placement (faceapp.jobs.named_place, "
+                   "not used by the app) after the names and after training")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_family)

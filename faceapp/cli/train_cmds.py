@@ -119,19 +119,15 @@ def activate_trained(db_path: Path, model_path: str, device: str = "auto") -> in
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202
+    from trainer.data.spec import DataSpec, load_data
+
     if args.albums:
-        from trainer.data.albums import load_albums
-
-        if not args.albums.is_dir():
-            raise CLIError(f"no such folder: {args.albums}")
-        return load_albums(args.albums), f"albums {args.albums.name}"
-    if args.aligned:
-        from trainer.data.faceset import load_aligned_folders
-
-        return load_aligned_folders(args.aligned), f"aligned crops {args.aligned.name}"
-    from faceapp.storage.db import open_library
-    from trainer.data.library import load_library
-
-    if not args.db.exists():
-        raise CLIError(f"no such library: {args.db}")
-    return load_library(open_library(args.db), confirmed_only=not args.all_assigned), f"library {args.db.name}"
+        spec = DataSpec("albums", args.albums)
+    elif args.aligned:
+        spec = DataSpec("aligned", args.aligned)
+    else:
+        spec = DataSpec("db", args.db, confirmed_only=not args.all_assigned)
+    try:
+        return load_data(spec)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.selection import within_noise
+from trainer.selection import Candidate, within_noise
 from trainer.validation import score_diff_se, val_score
 
 
-def _c(dist: float, score: float, ok: bool = True) -> dict:
-    return {"distance": dist, "val_score": score, "ok": ok}
+def _c(dist: float, score: float, ok: bool = True) -> Candidate:
+    return Candidate(distance=dist, val_score=score, ok=ok)
 
 
 def test_keeps_the_nearest_candidate_within_noise_of_the_best() -> None:
@@ -19,8 +19,8 @@ def test_keeps_the_nearest_candidate_within_noise_of_the_best() -> None:
     pool = [far, best, mid, near, base]
     asked = []
 
-    def se(c: dict, b: dict) -> float:
-        asked.append(c["distance"])
+    def se(c: Candidate, b: Candidate) -> float:
+        asked.append(c.distance)
         assert b is best  # the best among those the guard lets through, never the guard-failing one
         return 0.01
 

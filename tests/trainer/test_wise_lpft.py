@@ -46,14 +46,15 @@ def test_interpolation_is_exact_at_the_ends_and_linear_between() -> None:
 
 
 def test_choice_respects_the_guard_and_prefers_the_base_side_on_ties() -> None:
-    cands = [{"alpha": 0.25, "val_score": 0.95, "guard_score": 0.90},
-             {"alpha": 0.5, "val_score": 0.96, "guard_score": 0.90},
-             {"alpha": 1.0, "val_score": 0.99, "guard_score": 0.80}]  # best on val, but strangers lose
-    assert choose(cands, 0.94, guard_floor=0.89)["alpha"] == 0.5
-    assert choose(cands, 0.94, guard_floor=None)["alpha"] == 1.0
+    from trainer.selection import Candidate as C
+
+    cands = [C(alpha=0.25, val_score=0.95, guard_score=0.90), C(alpha=0.5, val_score=0.96, guard_score=0.90),
+             C(alpha=1.0, val_score=0.99, guard_score=0.80)]  # best on val, but strangers lose
+    assert choose(cands, 0.94, guard_floor=0.89).alpha == 0.5
+    assert choose(cands, 0.94, guard_floor=None).alpha == 1.0
     assert choose(cands, 0.97, guard_floor=0.89) is None  # nothing better than what is kept
-    tie = [{"alpha": 1.0, "val_score": 0.96, "guard_score": 0.9}, {"alpha": 0.5, "val_score": 0.96, "guard_score": 0.9}]
-    assert choose(tie, 0.9, 0.0)["alpha"] == 0.5
+    tie = [C(alpha=1.0, val_score=0.96, guard_score=0.9), C(alpha=0.5, val_score=0.96, guard_score=0.9)]
+    assert choose(tie, 0.9, 0.0).alpha == 0.5
 
 
 def _people(fs, people):  # noqa: ANN001, ANN202

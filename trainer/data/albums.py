@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from faceapp.progress import ProgressFn, report
 from trainer.data.faceset import FaceSet, person_folders
 
 MATCH = 0.30  # cosine: same person for the base SFace model (a little below its 1e-3 FAR point)
@@ -84,7 +85,7 @@ def dominant_choice(embs: list[np.ndarray], match: float = MATCH, ambiguous: flo
 
 
 def load_albums(root: str | Path, embed: Callable[[np.ndarray], np.ndarray] | None = None, workers: int = 2,
-                progress: Callable[[int, int], None] | None = None) -> FaceSet:
+                progress: ProgressFn | None = None) -> FaceSet:
     """Every album under root as a FaceSet of the album person's faces; `skipped` says which photos
     were left out and why. `embed` maps N×112×112×3 crops to L2-normalised embeddings (base model)."""
     if embed is None:
@@ -108,7 +109,6 @@ def load_albums(root: str | Path, embed: Callable[[np.ndarray], np.ndarray] | No
             labels.append(len(names) - 1)
             sources.append(str(f))
         done += len(files)
-        if progress:
-            progress(done, total)
+        report(progress, "finding the faces in the albums", done, total, name)
     arr = np.stack(crops) if crops else np.zeros((0, 112, 112, 3), np.uint8)
     return FaceSet(arr, np.array(labels, np.int64), names, sources, skipped)

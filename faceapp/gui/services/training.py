@@ -61,30 +61,18 @@ def train(db: Database, source: str, loss: str, epochs: int, device: Device, out
             progress(p)
 
     say(last[0])
-    if source == "library":
-        from trainer.data.library import load_library
+    from trainer.data.spec import DataSpec, load_data
 
-        data, what = load_library(db, confirmed_only=False), "library"
-    else:
-        from trainer.data.albums import load_albums
-
-        data = load_albums(source, progress=lambda d, t: say(Progress("preparing", d, t, "Finding the faces in the albums…")))
-        what = f"albums {Path(source).name}"
-
-    def on_progress(p) -> None:  # noqa: ANN001  (the trainer's progress record)
-        if stop is not None and stop():
-            raise RuntimeError("training cancelled")
-        if isinstance(p, Progress):  # the trainer speaks faceapp.progress already
-            say(p)
-        else:
-            say(Progress(p.stage, p.step, p.steps, f"step {p.step}/{p.steps}, loss {p.loss:.3f}"))
+    spec = DataSpec("db", confirmed_only=False) if source == "library" else DataSpec("albums", Path(source))
+    data, what = load_data(spec, db, progress=lambda p: say(
+        Progress("preparing", p.done, p.total, "Finding the faces in the albums…")))
 
     def log(text: str) -> None:  # a line of the trainer's: the bar stays where it is
         say(Progress(last[0].stage, last[0].done, last[0].total, text))
 
     cfg = TrainConfig(loss=loss, epochs=epochs, device=device)
     try:
-        report = run_finetune(data, cfg, out_dir, what, log=log, progress=on_progress)
+        report = run_finetune(data, cfg, out_dir, what, log=log, progress=say, stop=stop)
     except ValueError as exc:
         raise ValueError(f"{exc}. Training needs more faces: name more people, each with five or more faces "
                          "(a fifth of them are kept aside to measure before and after)") from exc
