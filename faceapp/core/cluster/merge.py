@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from faceapp.core.cluster import _State
+    from faceapp.core.cluster.state import State
 
 _CHUNK = 32_768  # rows gathered per scoring step: small enough to stay in cache
 
@@ -51,7 +51,7 @@ def _best_partner(a: np.ndarray, b: np.ndarray, s: np.ndarray, n: int) -> np.nda
     return best
 
 
-def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: float = 0.02,
+def rnn_rounds(st: State, a: np.ndarray, b: np.ndarray, t: float, min_gain: float = 0.02,
                max_rounds: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge reciprocal-nearest pairs in rounds; returns the remaining root pairs and their scores.
 
@@ -97,7 +97,7 @@ def rnn_rounds(st: _State, a: np.ndarray, b: np.ndarray, t: float, min_gain: flo
     return a, b, s
 
 
-def heap_merges(st: _State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> None:
+def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> None:
     """Exact best-first merges: initial pairs stream from a sorted list, re-scored pairs from a heap.
 
     A merged cluster's score to a third is a weighted average of the two old scores, so a stale key
