@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from faceapp.core.cluster.state import State
 
 _CHUNK = 32_768  # rows gathered per scoring step: small enough to stay in cache
-_HEAP_BLOCK = 131_072  # sorted pairs whose roots and scores are computed at once in heap_merges
+_HEAP_BLOCK = 4_096  # sorted pairs whose roots and scores heap_merges computes at once
 
 
 def _pair_scores(sums: np.ndarray, size: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -86,35 +86,56 @@ def rnn_rounds(st: State, a: np.ndarray, b: np.ndarray, t: float, min_gain: floa
     keep = s >= t
     a, b, s = a[keep], b[keep], s[keep]
     roots_left = int((par == np.arange(n)).sum())
+    up = np.arange(n)  # root -> the root it joined (pairs always hold roots, so one step suffices)
+    # Pairs stay in place between rounds (no E-sized copies): a pair that went inside one cluster,
+    # repeats another or fell below the threshold is dead (score -inf) until the arrays are compacted.
+    a, b, s = a.copy(), b.copy(), s.astype(np.float64)
+    live_n = len(a)
     for _ in range(max_rounds):
-        if len(a) == 0:
+        if live_n == 0:
             break
         best = _best_partner(a, b, s, n)
-        rnn = (best[a] == b) & (best[b] == a)
-        changed = np.zeros(n, bool)
-        merged, blocked = 0, np.zeros(len(a), bool)
-        for k, i, j in zip(np.flatnonzero(rnn).tolist(), a[rnn].tolist(), b[rnn].tolist(), strict=True):
+        rnn = np.flatnonzero((best[a] == b) & (best[b] == a) & (s > -np.inf))
+        won: list[int] = []
+        lost: list[int] = []
+        # reciprocal pairs are disjoint, so their conflicts don't depend on each other's merges
+        for k, i, j in zip(rnn.tolist(), a[rnn].tolist(), b[rnn].tolist(), strict=True):
             if st.conflict(i, j):
-                blocked[k] = True
+                s[k] = -np.inf  # constraints only grow: this pair never merges
+                live_n -= 1
                 continue
-            changed[st.union(i, j)] = True
-            merged += 1
-        a, b, s = a[~blocked], b[~blocked], s[~blocked]
-        if merged == 0:
+            w = st.union(i, j, add_sums=False)
+            won.append(w)
+            lost.append(i + j - w)
+        if not won:
             break
-        roots_left -= merged
-        roots = np.asarray(st.parent, np.int64)
-        a, b = roots[a], roots[b]
-        touch = changed[a] | changed[b]
-        ca, cb = _dedupe(a[touch], b[touch], n)
-        cs = _pair_scores(st.sums, np.asarray(st.size, np.float64), ca, cb)
-        keep = cs >= t
-        a = np.concatenate([a[~touch], ca[keep]])
-        b = np.concatenate([b[~touch], cb[keep]])
-        s = np.concatenate([s[~touch], cs[keep]])
-        if merged < min_gain * roots_left:
+        w_arr, l_arr = np.asarray(won, np.int64), np.asarray(lost, np.int64)
+        st.sums[w_arr] += st.sums[l_arr]
+        size[w_arr] += size[l_arr]
+        up[l_arr] = w_arr
+        roots_left -= len(won)
+        changed = np.zeros(n, bool)
+        changed[w_arr] = True
+        changed[l_arr] = True
+        touch = np.flatnonzero((changed[a] | changed[b]) & (s > -np.inf))
+        live_n -= len(touch)
+        ta, tb = up[a[touch]], up[b[touch]]
+        lo, hi = np.minimum(ta, tb), np.maximum(ta, tb)
+        order = np.argsort(lo * n + hi, kind="stable")
+        touch, lo, hi = touch[order], lo[order], hi[order]
+        first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])] & (lo != hi)
+        ts = np.full(len(touch), -np.inf)
+        ts[first] = _pair_scores(st.sums, size, lo[first], hi[first])
+        ts[ts < t] = -np.inf
+        a[touch], b[touch], s[touch] = lo, hi, ts
+        live_n += int((ts > -np.inf).sum())
+        if live_n < len(s) // 2:
+            keep = s > -np.inf
+            a, b, s = a[keep], b[keep], s[keep]
+        if len(won) < min_gain * roots_left:
             break
-    return a, b, s
+    keep = s > -np.inf
+    return a[keep], b[keep], s[keep]
 
 
 def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> None:
@@ -123,25 +144,46 @@ def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float
     A merged cluster's score to a third is a weighted average of the two old scores, so a stale key
     is an upper bound: pop, re-score, and merge only when the fresh score still leads.
 
-    The sorted list is read in blocks whose roots and fresh scores are computed at once with numpy;
-    a pair whose clusters changed since its block was scored (`touched`) is re-scored on its own.
+    The sorted list is read in small blocks whose current roots and scores numpy computes at once:
+    pairs already inside one cluster or below the threshold go, pairs whose score fell since their
+    key go to the heap with the fresh score (it pops them where the loop would have pushed them), and
+    only the rest are walked in Python; a pair whose clusters merged since its block was scored
+    (`touched`) is re-scored on its own. `a`, `b` must be roots (as rnn_rounds returns them).
     """
     order = np.argsort(-s, kind="stable")
     keys_np, a_np, b_np = s[order].astype(np.float64), a[order], b[order]
     del order
-    keys = keys_np.tolist()
-    m, p = len(keys), 0
+    m = len(keys_np)
     heap: list[tuple[float, int, int]] = []
     pending: dict[tuple[int, int], float] = {}  # root pair -> key of its entry in the heap
     sums, size, find = st.sums, st.size, st.find
-    block = max(_HEAP_BLOCK, len(st.parent) // 8)
-    lo = hi = 0
+    dot = np.dot  # 1-D float32 dot: same result as `@`, a third of its call overhead
+    up = np.arange(len(st.parent))  # root at the start -> the root it joined (followed to the end per block)
+    size_np = np.asarray(size, np.float64)
+    won: list[int] = []
+    lost: list[int] = []
+    hi = 0  # sorted list read up to here
+    keys: list[float] = []
     bi: list[int] = []
     bj: list[int] = []
     bs: list[float] = []
+    p = nk = 0  # walk position in the block's remaining pairs, their count
+    after = -2.0  # key of the first pair after the block
     touched: set[int] = set()  # roots merged since the current block was scored
     while True:
-        if heap and (p >= m or -heap[0][0] > keys[p]):
+        if p >= nk and hi < m:
+            if won:
+                w_arr, l_arr = np.asarray(won, np.int64), np.asarray(lost, np.int64)
+                up[l_arr] = w_arr
+                size_np[w_arr] = [size[w] for w in won]
+                won.clear()
+                lost.clear()
+            lo, hi = hi, min(m, hi + _HEAP_BLOCK)
+            keys, bi, bj, bs = _block(sums, size_np, up, keys_np[lo:hi], a_np[lo:hi], b_np[lo:hi], t, heap, pending)
+            p, nk, touched = 0, len(keys), set()
+            after = float(keys_np[hi]) if hi < m else -2.0
+            continue
+        if heap and (p >= nk or -heap[0][0] > keys[p]):
             negkey, i, j = heapq.heappop(heap)
             key = -negkey
             if pending.get((i, j)) == key:
@@ -149,31 +191,23 @@ def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float
             ri, rj = find(i), find(j)
             if ri == rj:
                 continue
-            score = float(sums[ri] @ sums[rj]) / (size[ri] * size[rj])
-        elif p < m:
-            if p >= hi:
-                lo, hi = p, min(m, p + block)
-                bi, bj, bs = _score_block(st, a_np[lo:hi], b_np[lo:hi])
-                touched = set()
-            key, ri, rj = keys[p], bi[p - lo], bj[p - lo]
+            score = float(dot(sums[ri], sums[rj])) / (size[ri] * size[rj])
+        elif p < nk:
+            key, ri, rj = keys[p], bi[p], bj[p]
+            p += 1
             if ri in touched or rj in touched:
                 ri, rj = find(ri), find(rj)
                 if ri == rj:
-                    p += 1
                     continue
-                score = float(sums[ri] @ sums[rj]) / (size[ri] * size[rj])
+                score = float(dot(sums[ri], sums[rj])) / (size[ri] * size[rj])
             else:
-                if ri == rj:
-                    p += 1
-                    continue
-                score = bs[p - lo]
-            p += 1
+                score = bs[p - 1]
         else:
             break
         if key < t:
             break
         if score < key - 1e-9:
-            nxt = max(keys[p] if p < m else -2.0, -heap[0][0] if heap else -2.0)
+            nxt = max(keys[p] if p < nk else after, -heap[0][0] if heap else -2.0)
             if score < nxt:
                 pair = (ri, rj) if ri < rj else (rj, ri)
                 if score >= t and pending.get(pair, -2.0) < score:
@@ -186,12 +220,37 @@ def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float
             continue
         touched.add(ri)
         touched.add(rj)
-        st.union(ri, rj)
+        w = st.union(ri, rj)
+        won.append(w)
+        lost.append(ri + rj - w)
 
 
-def _score_block(st: State, a: np.ndarray, b: np.ndarray) -> tuple[list[int], list[int], list[float]]:
-    """Current roots of a block of face pairs and their exact scores (lists, for the Python loop)."""
-    roots = st.roots()
-    ra, rb = roots[a], roots[b]
-    sc = _pair_scores(st.sums, np.asarray(st.size, np.float64), ra, rb)
-    return ra.tolist(), rb.tolist(), sc.tolist()
+def _block(sums: np.ndarray, size: np.ndarray, up: np.ndarray, key: np.ndarray, a: np.ndarray, b: np.ndarray,
+           t: float, heap: list[tuple[float, int, int]], pending: dict[tuple[int, int], float]) -> tuple[list, ...]:
+    """Score a block of the sorted list on the current roots; push its stale pairs onto the heap;
+    return (keys, root a, root b, score) of the pairs left for the walk."""
+    ra, rb = _follow(up, a), _follow(up, b)
+    sc = _pair_scores(sums, size, ra, rb)
+    live = (ra != rb) & (sc >= t)
+    stale = live & (sc < key - 1e-9)
+    if stale.any():
+        lo, hi, f = np.minimum(ra[stale], rb[stale]), np.maximum(ra[stale], rb[stale]), sc[stale]
+        order = np.lexsort((-f, hi, lo))  # each root pair once, at its best score
+        lo, hi, f = lo[order], hi[order], f[order]
+        first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
+        get, push = pending.get, heapq.heappush
+        for fi, i, j in zip(f[first].tolist(), lo[first].tolist(), hi[first].tolist(), strict=True):
+            if get((i, j), -2.0) < fi:
+                pending[(i, j)] = fi
+                push(heap, (-fi, i, j))
+    walk = live & ~stale
+    return key[walk].tolist(), ra[walk].tolist(), rb[walk].tolist(), sc[walk].tolist()
+
+
+def _follow(up: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Current roots of former roots `r` through the join map `up`."""
+    while True:
+        nxt = up[r]
+        if (nxt == r).all():
+            return r
+        r = nxt

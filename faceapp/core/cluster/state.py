@@ -64,12 +64,15 @@ class State:
                 return True
         return False
 
-    def union(self, a: int, b: int) -> int:
+    def union(self, a: int, b: int, add_sums: bool = True) -> int:
+        """Join roots a and b under the bigger one, which is returned. add_sums=False leaves
+        sums[root] += sums[other] to the caller (a round of disjoint merges adds them at once)."""
         if self.size[a] < self.size[b]:
             a, b = b, a
         self.parent[b] = a
         self.size[a] += self.size[b]
-        self.sums[a] += self.sums[b]
+        if add_sums:
+            self.sums[a] += self.sums[b]
         if self.person[a] < 0:
             self.person[a] = self.person[b]
         if self.group is not None and self.group[a] < 0:
