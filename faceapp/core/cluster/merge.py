@@ -121,7 +121,7 @@ def rnn_rounds(st: State, a: np.ndarray, b: np.ndarray, t: float, min_gain: floa
         live_n -= len(touch)
         ta, tb = up[a[touch]], up[b[touch]]
         lo, hi = np.minimum(ta, tb), np.maximum(ta, tb)
-        order = np.argsort(lo * n + hi, kind="stable")
+        order = np.argsort(lo * n + hi)
         touch, lo, hi = touch[order], lo[order], hi[order]
         first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])] & (lo != hi)
         ts = np.full(len(touch), -np.inf)
@@ -138,7 +138,7 @@ def rnn_rounds(st: State, a: np.ndarray, b: np.ndarray, t: float, min_gain: floa
     return a[keep], b[keep], s[keep]
 
 
-def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float) -> None:
+def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float, block: int = _HEAP_BLOCK) -> None:
     """Exact best-first merges: initial pairs stream from a sorted list, re-scored pairs from a heap.
 
     A merged cluster's score to a third is a weighted average of the two old scores, so a stale key
@@ -178,7 +178,7 @@ def heap_merges(st: State, a: np.ndarray, b: np.ndarray, s: np.ndarray, t: float
                 size_np[w_arr] = [size[w] for w in won]
                 won.clear()
                 lost.clear()
-            lo, hi = hi, min(m, hi + _HEAP_BLOCK)
+            lo, hi = hi, min(m, hi + block)
             keys, bi, bj, bs = _block(sums, size_np, up, keys_np[lo:hi], a_np[lo:hi], b_np[lo:hi], t, heap, pending)
             p, nk, touched = 0, len(keys), set()
             after = float(keys_np[hi]) if hi < m else -2.0
