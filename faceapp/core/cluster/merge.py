@@ -121,7 +121,7 @@ def rnn_rounds(st: State, a: np.ndarray, b: np.ndarray, t: float, min_gain: floa
         live_n -= len(touch)
         ta, tb = up[a[touch]], up[b[touch]]
         lo, hi = np.minimum(ta, tb), np.maximum(ta, tb)
-        order = np.argsort(lo * n + hi)
+        order = np.argsort(lo * n + hi, kind="stable")
         touch, lo, hi = touch[order], lo[order], hi[order]
         first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])] & (lo != hi)
         ts = np.full(len(touch), -np.inf)
