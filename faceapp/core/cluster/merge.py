@@ -6,6 +6,12 @@ partner, above the threshold) can be merged at once, in any order, with the same
 one-merge-at-a-time algorithm (the idea behind the nearest-neighbour-chain algorithm). Each round
 is a few numpy passes over the candidate pairs; rounds stop paying once few pairs merge, and the
 exact heap loop finishes. Constraint checks run per merge, in Python, on the few merging pairs.
+
+On the capped face graph (each face's k best partners) this holds only nearly: a merged cluster
+can reach a third through an edge neither half's best pair saw, so rounds run longer only at a
+cost in F (1M faces, stopping under 0.5 % instead of 2 %: F 0.958 against 0.960), and the heap
+stays the reference order. Both engines score pairs in bulk (faiss reads the sum rows in place);
+tests/core/test_cluster_merge.py holds them to the plain one-pair loops they replaced.
 """
 
 from __future__ import annotations
