@@ -125,3 +125,10 @@ def test_the_sql_scan_sees_sql(tmp_path):
     f.write_text('Q = "SELECT id FROM photos"\ndef g(db):\n    """Runs BEGIN IMMEDIATE."""\n    db.execute(Q)\n'
                  '    return "select a thing from the menu"\n')
     assert [x.split(":")[0] for x in _sql_in(f)] == ["line 1", "line 4"]
+
+
+def test_clustering_is_one_package():
+    # the clustering's modules live in faceapp/core/cluster/, none beside it as core/cluster_*.py
+    assert (PKG / "core" / "cluster" / "__init__.py").exists()
+    assert not (PKG / "core" / "cluster.py").exists()
+    assert not sorted((PKG / "core").glob("cluster_*.py"))

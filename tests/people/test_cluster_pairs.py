@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from faceapp.core.cluster import ClusterParams, Constraints, cluster
-from faceapp.core.cluster_pairs import far_of
+from faceapp.core.cluster.chance import far_of
 from faceapp.core.metrics import threshold_at_far
 
 FARS = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4)

@@ -7,7 +7,7 @@ import pytest
 
 from faceapp.bench.cluster_synth import identities
 from faceapp.core.cluster import ClusterParams, Constraints, cluster, refine_threshold_from_calibration
-from faceapp.core.cluster_refine import SELF_VOTE, refine
+from faceapp.core.cluster.refine import SELF_VOTE, refine
 from faceapp.core.knn import similar_pairs
 from faceapp.core.metrics import bcubed
 
