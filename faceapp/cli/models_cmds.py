@@ -52,7 +52,11 @@ def _activate(db, row: int, device: str) -> None:  # noqa: ANN001
 
     refuse_uncalibrated(model_store.model_row(db, row))
 
-    if not activate(db, row, device=device):
+    from faceapp.cli.progress_bar import ProgressBar
+
+    with ProgressBar() as bar:  # every stored face is embedded again: minutes on a big library
+        switched = activate(db, row, device=device, progress=bar)
+    if not switched:
         raise CLIError("re-embedding stopped; the old model stays active")
 
 

@@ -13,13 +13,14 @@ from typing import Protocol
 import numpy as np
 
 from faceapp.core.modelmeta import ModelInfo
+from faceapp.types import Device
 
 
 class Session(Protocol):
     def run(self, output_names, feeds): ...  # noqa: ANN001
 
 
-def choose_providers(device: str = "auto") -> list[str]:
+def choose_providers(device: Device = "auto") -> list[str]:
     """Execution providers to ask for; 'auto' takes CUDA when the installed onnxruntime offers it."""
     import onnxruntime as ort
 
@@ -60,7 +61,7 @@ class Embedder:
         self,
         model_path: str | Path,
         info: ModelInfo | None = None,
-        device: str = "auto",
+        device: Device = "auto",
         batch_size: int | None = None,
         flip_tta: bool = False,
         threads: int = 0,

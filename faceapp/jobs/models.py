@@ -23,6 +23,7 @@ from faceapp.core.embed import Embedder
 from faceapp.core.modelmeta import ModelInfo, read_model_info
 from faceapp.errors import FaceappError
 from faceapp.storage import models as model_store
+from faceapp.types import Device
 
 log = logging.getLogger(__name__)
 _sha_seen: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) -> sha256: a model is hashed once
@@ -155,7 +156,7 @@ def _fall_back(db: Database, row: dict) -> dict:
     return new
 
 
-def embedder_for(row: dict, device: str = "auto", batch_size: int | None = None, flip_tta: bool = False, threads: int = 0) -> Embedder:
+def embedder_for(row: dict, device: Device = "auto", batch_size: int | None = None, flip_tta: bool = False, threads: int = 0) -> Embedder:
     path = Path(row["path"])
     if not path.exists():
         raise FileNotFoundError(f"model file of {row['model_id']} is gone: {path}")

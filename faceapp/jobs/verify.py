@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from faceapp.errors import FaceappError
 from faceapp.jobs.models import shipped_calibration
 from faceapp.storage.faces import face_vector
+from faceapp.types import Device, FarKey
 
 
 class VerifyError(FaceappError, ValueError):
@@ -30,7 +31,7 @@ class Verification:
     similarity: float
     same: bool
     threshold: float
-    far: str  # the false-accept rate the threshold was calibrated at
+    far: FarKey  # the false-accept rate the threshold was calibrated at
     far_at_similarity: float | None  # estimated FAR if this similarity were the threshold
     far_bound: str  # "about", or "at most"/"at least" where the similarity is beyond the calibrated curve
     decisions: dict[str, bool]  # same/not same at every calibrated FAR
@@ -72,7 +73,7 @@ def _face_vector(db: Database, face_id: int, model_row: int) -> np.ndarray:
     return v
 
 
-def _image_vector(path: str, model: dict, device: str) -> np.ndarray:
+def _image_vector(path: str, model: dict, device: Device) -> np.ndarray:
     from faceapp.jobs.embed_files import embed_files
     from faceapp.jobs.models import embedder_for
 
@@ -88,7 +89,7 @@ def _is_face_id(a: int | str) -> bool:
     return isinstance(a, (int, np.integer)) or (isinstance(a, str) and a.isdigit() and not Path(a).exists())
 
 
-def verify(db: Database, a: int | str, b: int | str, far: str = "1e-3", device: str = "auto") -> Verification:
+def verify(db: Database, a: int | str, b: int | str, far: FarKey = "1e-3", device: Device = "auto") -> Verification:
     from faceapp.jobs.models import ensure_active_model
 
     model = ensure_active_model(db)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-DEFAULT_FAR = "1e-3"  # linkage threshold: the model's cosine at this false-accept rate
+from faceapp.types import FarKey
+
+DEFAULT_FAR: FarKey = "1e-3"  # linkage threshold: the model's cosine at this false-accept rate
 REFINE_DECADES = 1  # refinement edges: the model's cosine at a FAR this many decades below the linkage's
 
 
@@ -38,7 +40,7 @@ class ClusterResult:
     person: dict[int, int]  # cluster -> fixed person id it holds (only clusters with fixed faces)
 
 
-def refine_threshold_from_calibration(thresholds: Mapping[str, float], far: str = DEFAULT_FAR) -> float | None:
+def refine_threshold_from_calibration(thresholds: Mapping[str, float], far: FarKey = DEFAULT_FAR) -> float | None:
     """The calibrated cosine one decade stricter than `far` (1e-3 -> 1e-4): the refinement's strong
     edges; None (no refinement) when the model has no such level."""
     mant, _, exp = far.partition("e")
@@ -48,7 +50,7 @@ def refine_threshold_from_calibration(thresholds: Mapping[str, float], far: str 
     return float(thresholds[stricter]) if stricter in thresholds else None
 
 
-def threshold_from_calibration(thresholds: Mapping[str, float], far: str = DEFAULT_FAR) -> float:
+def threshold_from_calibration(thresholds: Mapping[str, float], far: FarKey = DEFAULT_FAR) -> float:
     """The calibrated cosine at `far`; fails loudly rather than guessing when the model has none."""
     if far not in thresholds:
         raise ValueError(f"model has no calibrated threshold at FAR {far} (has {sorted(thresholds)})")
