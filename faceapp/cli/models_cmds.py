@@ -46,13 +46,8 @@ def meta_is_pack(row: dict) -> bool:
 
 
 def _activate(db, row: int, device: str) -> None:  # noqa: ANN001
-    from faceapp.jobs.insightface_pack import refuse_uncalibrated
-    from faceapp.jobs.reembed import activate
-    from faceapp.storage import models as model_store
-
-    refuse_uncalibrated(model_store.model_row(db, row))
-
     from faceapp.cli.progress_bar import ProgressBar
+    from faceapp.jobs.reembed import activate  # refuses a model without measured thresholds
 
     with ProgressBar() as bar:  # every stored face is embedded again: minutes on a big library
         switched = activate(db, row, device=device, progress=bar)

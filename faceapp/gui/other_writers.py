@@ -37,7 +37,7 @@ class OtherWriters(QObject):
 
     def own_write_heard(self) -> None:
         """The window's own write was just announced: take the version now as seen."""
-        self.seen = self._version() if self.seen is not None else None
+        self.seen = self._version()
 
     def poll(self) -> None:
         version = self._version()

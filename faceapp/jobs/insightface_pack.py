@@ -344,16 +344,6 @@ def _kept_calibration(db: Database, model_id: str, sha: str) -> dict:
     return {k: old["metadata"][k] for k in keys if old["metadata"].get(k)}
 
 
-def refuse_uncalibrated(row: dict) -> None:
-    """An imported pack model cannot be made active before it is measured: clustering needs its
-    thresholds, and faceapp never guesses them (the library would be left unable to group people)."""
-    meta = row.get("metadata") or {}
-    if meta.get("insightface_pack") and not meta.get("thresholds"):
-        raise PackError(f"{row['model_id']} has not been measured yet, so faceapp cannot group people with it: "
-                        f"calibrate it on labeled photos (a folder per person) first — faceapp calibrate DIR "
-                        f"--model {row['path']} --db LIBRARY, or add the pack again with an album folder")
-
-
 def calibrate_imported(db: Database, model_row: int, dirs: list[str | Path], progress=None) -> dict:  # noqa: ANN001
     """Measure the imported model's verification thresholds on labeled photos (a folder per person,
     faceapp.jobs.calibrate) and keep them with its row: clustering and verify read them from there.

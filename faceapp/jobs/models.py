@@ -91,14 +91,21 @@ def register_model_file(db: Database, path: str | Path, activate: bool = False, 
     return model_store.register_model(db, info.model_id, kept, meta, activate=activate, sha=sha)
 
 
+class Uncalibrated(FaceappError, ValueError):
+    """A model without measured thresholds was asked to become active (a refusal, nothing written)."""
+
+
 def refuse_uncalibrated(row: dict) -> None:
     """A model without measured thresholds is never made active: clustering and verify need them,
     faceapp never guesses one, and the library would be left unable to group people."""
-    if not (row.get("metadata") or {}).get("thresholds"):
-        raise FaceappError(
-            f"{row['model_id']} has no measured thresholds, so faceapp cannot group people with it; the library "
-            f"keeps its current model. Measure it first on labeled photos (a folder per person): "
-            f"faceapp calibrate DIR --model {row['path']} --db LIBRARY")
+    meta = row.get("metadata") or {}
+    if meta.get("thresholds"):
+        return
+    again = ", or add the pack again with an album folder" if meta.get("insightface_pack") else ""
+    raise Uncalibrated(
+        f"{row['model_id']} has not been measured yet, so faceapp cannot group people with it; the library "
+        f"keeps its current model. Measure it first on labeled photos (a folder per person): "
+        f"faceapp calibrate DIR --model {row['path']} --db LIBRARY{again}")
 
 
 def model_row_for_file(db: Database, path: str | Path) -> int:

@@ -142,11 +142,9 @@ def import_insightface(db: Database, folder: str, accepted: bool, calibrate_dir:
 def activate_model(db: Database, model_row: int, device: Device = "auto", strictness: float = 0.5,
                    progress: ProgressFn | None = None, stop: StopFn | None = None) -> dict:
     """Make a registered model active again (embedding any faces it lacks), then re-cluster."""
-    from faceapp.jobs.insightface_pack import refuse_uncalibrated
     from faceapp.jobs.reembed import activate
-    from faceapp.storage import models as model_store
 
-    refuse_uncalibrated(model_store.model_row(db, model_row))
+    # refused first when the model has no measured thresholds (jobs.models.refuse_uncalibrated);
     # every face embedded, then the flip, in one write transaction (a scan may be adding faces)
     if not activate(db, model_row, device=device, progress=progress, stop=stop):
         return {"cancelled": True}
