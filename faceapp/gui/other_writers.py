@@ -3,8 +3,9 @@ training child) wrote to it.
 
 SQLite's `PRAGMA data_version` on the window's own read connection moves whenever any other
 connection commits. A cheap timer reads it; when it moved while the window itself was not writing
-(no action queued, no background job of its own running), every view hears `changed` for people
-and photos, as after one of its own actions. The window's own writes are heard through their own
+(no action queued, no background job of its own running), every view hears `changed` for people,
+photos and models (`faceapp models use` or a training run switches the model), as after one of its
+own actions. The window's own writes are heard through their own
 `notify`, which takes the version then as the new baseline, so they are never heard twice.
 """
 
@@ -46,7 +47,7 @@ class OtherWriters(QObject):
         self.seen = version
         if self.ctx.actions.pending or self.ctx.busy:  # our own writes: they announce themselves
             return
-        for topic in ("people", "photos"):
+        for topic in ("people", "photos", "models"):
             self.ctx.notify(topic, own=False)
 
     def stop(self) -> None:

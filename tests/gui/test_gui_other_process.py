@@ -36,3 +36,20 @@ def test_the_windows_own_actions_are_not_heard_twice(qtbot, window, settle):
     qtbot.waitUntil(lambda: "Zoe" in _names(window), timeout=10_000)
     qtbot.wait(3000)  # several polls of the library's version
     assert heard == ["people"]
+
+
+def test_a_model_imported_from_the_command_line_shows_on_the_improve_page(qtbot, window, settle, grouped_sample,
+                                                                          tmp_path):
+    from stand_in_model import stand_in  # tests/ is on sys.path: it holds conftest.py
+
+    view = window.show_view("Improve recognition")
+    settle(window)
+
+    def listed() -> list[str]:
+        return [view.models.itemText(i) for i in range(view.models.count())]
+
+    assert not any("sface-from-cli" in t for t in listed())
+    model = stand_in(tmp_path / "cli.onnx", "sface-from-cli")
+    subprocess.run([sys.executable, "-m", "faceapp", "models", "import", "--db", str(grouped_sample), str(model)],
+                   check=True, capture_output=True, timeout=120)
+    qtbot.waitUntil(lambda: any("sface-from-cli" in t for t in listed()), timeout=10_000)
