@@ -24,6 +24,8 @@ class TrainConfig:
     head_lr: float = 1e-3  # class weights of classification losses
     weight_decay: float = 5e-4
     distill: float = 2.0  # weight of mean(1 − cos(f(x), f_base(x))): keeps strangers' geometry (LwF)
+    anchor_distill: float = 0.0  # the same pull on a batch of the library's unlabeled faces at each step (faceapp train --db)
+    anchor_faces: int = 2000  # most unlabeled faces read as anchors
     head_warmup: int = 1  # epochs training only the class weights first (LP-FT); 0 to skip
     wise_alphas: tuple = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # WiSE-FT blends also scored each epoch
     select_se: float = 1.0  # keep the candidate nearest the base model within this many SEs of the best; 0: the best

@@ -46,7 +46,7 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     from trainer.export import export_model, model_metadata, new_model_id, parity
     from trainer.progress import print_progress
 
-    skipped = list(data.skipped)
+    skipped, anchors = list(data.skipped), data.anchors
     counts = np.bincount(data.labels, minlength=data.num_classes)
     keep = np.flatnonzero(counts[data.labels] >= 3)  # a person needs faces on both sides of the split
     if len(np.unique(data.labels[keep])) < 2:
@@ -65,7 +65,8 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     out.mkdir(parents=True, exist_ok=True)
     cfg.out_dir = cfg.out_dir or str(out)
     t0 = time.time()
-    res = train(cfg, tr, val, progress=progress or print_progress, guard=guard if len(guard) else None, stop=stop)
+    res = train(cfg, tr, val, progress=progress or print_progress, guard=guard if len(guard) else None, stop=stop,
+                anchors=anchors)
     import torch.distributed as dist
 
     if dist.is_initialized() and dist.get_rank() != 0:
@@ -126,7 +127,7 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
             f"{r['verification']['tenfold_accuracy'] or float('nan'):.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
             f"NMI {r['clustering']['nmi']:.4f}")
     if cfg.refit and res.selection and res.best_epoch > 0:
-        final = _refit(cfg, data, res, progress or print_progress)
+        final = _refit(cfg, data, res, progress or print_progress, anchors)
         export_model(final, path, {**meta, "thresholds": json.dumps(thr_new), **extra_meta,
                                    "training_data": f"{source}: {data.num_classes} people, {len(data)} faces; {how}"})
         if parity(final, path, held.crops[:64]) >= 1e-4:
@@ -165,7 +166,7 @@ def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small
     return dict(base), {k: round(float(v) + shift, 5) for k, v in base.items()}, curve, shift
 
 
-def _refit(cfg: TrainConfig, data: FaceSet, res, progress):  # noqa: ANN001, ANN202
+def _refit(cfg: TrainConfig, data: FaceSet, res, progress, anchors: np.ndarray | None):  # noqa: ANN001, ANN202
     """The kept candidate's recipe (its epochs, its WiSE-FT blend) trained again on every face: the
     selection needed held-out, validation and guard faces; the model the user gets needs none."""
     import copy
@@ -177,7 +178,7 @@ def _refit(cfg: TrainConfig, data: FaceSet, res, progress):  # noqa: ANN001, ANN
     again.epochs, again.resume, again.refit = res.best_epoch, False, False
     again.out_dir = str(Path(cfg.out_dir or ".") / "refit")
     base_state = {k: v.clone() for k, v in _base_state(cfg).items()}
-    tuned = train(again, data, None, progress=progress).net
+    tuned = train(again, data, None, progress=progress, anchors=anchors).net
     tuned.load_state_dict(interpolate(base_state, tuned.state_dict(), res.best_alpha))
     return tuned.eval()
 
