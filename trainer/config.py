@@ -28,6 +28,7 @@ class TrainConfig:
     anchor_faces: int = 2000  # most unlabeled faces read as anchors
     head_warmup: int = 1  # epochs training only the class weights first (LP-FT); 0 to skip
     wise_alphas: tuple = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # WiSE-FT blends also scored each epoch
+    guard_se: float = 0.0  # a candidate may cost the guard people this many jackknife SEs of their score (0: nothing)
     select_se: float = 1.0  # keep the candidate nearest the base model within this many SEs of the best; 0: the best
     refit: bool = False  # train the kept recipe (epochs, blend) again on every face; bench family dev: +0.08 family, +0.31 strangers over shift alone (noise level; not on test yet)
     threshold_shift: bool = True  # faceapp bench family (dev): strangers −0.80 → +0.01 points. New thresholds: the base model's calibration moved by the shift measured at FAR 1e-2

@@ -51,7 +51,7 @@ from trainer.losses import build_loss
 from trainer.progress import print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
 from trainer.selection import Candidate, best_of, changed, choose, distance, interpolate, restore, within_noise
-from trainer.validation import GUARD_TOLERANCE, guard_score, score_diff_se, val_score
+from trainer.validation import GUARD_TOLERANCE, guard_diff_se, guard_score, score_diff_se, val_score
 
 
 class TrainingCancelled(RuntimeError):
@@ -126,6 +126,8 @@ class _Judge:
     run: Net
     val: FaceSet | None
     guard: FaceSet | None
+    guard_se: float = 0.0  # a candidate's guard score may fall this many standard errors below the base's
+    base: tuple | None = None  # the base model's (validation, guard) embeddings, set by the first score
 
     @property
     def active(self) -> bool:
@@ -137,8 +139,15 @@ class _Judge:
 
     def score(self, epoch: int, alpha: float, dist_: float, floor: float | None) -> Candidate:
         ev = self.run.embed("val")
-        g = guard_score(ev, self.val.labels, self.run.embed("guard"), self.guard.labels) if self.use_guard else None
-        return Candidate(epoch, alpha, val_score(ev, self.val.labels), g, dist_, floor is None or g >= floor, ev)
+        eg = self.run.embed("guard") if self.use_guard else None
+        g = guard_score(ev, self.val.labels, eg, self.guard.labels) if self.use_guard else None
+        if self.base is None:
+            self.base = (ev, eg)
+        ok = floor is None or g >= floor
+        if not ok and self.guard_se > 0:  # a loss within the guard score's own noise is no loss shown
+            se = guard_diff_se(ev, eg, *self.base, self.val.labels, self.guard.labels)
+            ok = g >= floor - self.guard_se * se
+        return Candidate(epoch, alpha, val_score(ev, self.val.labels), g, dist_, ok, ev)
 
 
 def _start(cfg: TrainConfig) -> tuple[torch.device, int, int]:
@@ -291,7 +300,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None, progress:
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
 
     base_state = copy.deepcopy(net.state_dict())  # WiSE-FT interpolates toward these weights
-    judge = _Judge(run, val, guard)
+    judge = _Judge(run, val, guard, cfg.guard_se)
     base = judge.score(0, 0.0, 0.0, None) if judge.active else None
     floor = base.guard_score - GUARD_TOLERANCE if judge.use_guard else None
     ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
