@@ -51,3 +51,19 @@ def test_a_refit_model_gets_thresholds_moved_by_its_own_shift_on_unlabeled_faces
     tight /= np.linalg.norm(tight, axis=1, keepdims=True)
     assert pair_edge(tight) > pair_edge(x)  # faces pulled together: the edge of the highest pairs rises
     assert pair_edge(x, 0.5) < pair_edge(x, 0.1)
+
+
+def test_refit_whole_trains_the_tested_recipe_unblended(real_crops, tmp_path) -> None:
+    from trainer.config import TrainConfig
+    from trainer.engine import train
+    from trainer.pipeline import _refit
+
+    cfg = TrainConfig(loss="cosface", epochs=2, device="cpu", trainable_units=1, out_dir=str(tmp_path), workers=0,
+                      refit_whole=True)
+    kept = SimpleNamespace(best_epoch=1, best_alpha=0.5)
+    net = _refit(cfg, real_crops, kept, progress=None)
+    plain = TrainConfig(**{**cfg.to_dict(), "refit_whole": False, "out_dir": str(tmp_path / "b")})
+    whole = train(plain, real_crops, None, progress=None).net  # cfg.epochs, nothing blended
+    for k, t in net.state_dict().items():
+        if t.is_floating_point():
+            assert torch.allclose(t.float(), whole.state_dict()[k].float(), atol=1e-5), k
