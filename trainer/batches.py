@@ -29,8 +29,8 @@ class Net:
     model: nn.Module
     dev: torch.device
     units: int | None = None  # trainable units when the trunk is frozen
-    features: dict = field(default_factory=dict)  # 'train', 'train_flip', 'val', 'guard' trunk outputs
-    sets: dict = field(default_factory=dict)  # 'train', 'val', 'guard' FaceSets (crops when nothing is frozen)
+    features: dict = field(default_factory=dict)  # 'train', 'train_flip', 'val', 'guard', 'anchors' trunk outputs
+    sets: dict = field(default_factory=dict)  # 'train', 'val', 'guard', 'anchors' FaceSets (crops when nothing is frozen)
 
     @property
     def feats(self) -> list | None:
@@ -55,7 +55,7 @@ def build_net(cfg: TrainConfig, dev: torch.device, sets: dict, features: dict | 
     for p in trunk.parameters():
         p.requires_grad_(False)
     t0 = time.time()
-    features = features or compute_features(trunk, sets["train"], sets["val"], sets["guard"])
+    features = features or compute_features(trunk, sets["train"], sets["val"], sets["guard"], sets.get("anchors"))
     if report:
         report(Progress("features", 1, 1, f"{len(sets['train']) * 2} crops in {time.time() - t0:.0f} s"))
     return Net(net, model.to(dev), dev, units, features, sets)
@@ -102,3 +102,30 @@ class Reference:
             with torch.no_grad():
                 return F.normalize(self.base_net(x).float(), dim=1)
         return None
+
+
+class Anchors:
+    """The library's faces nobody labeled, as distillation anchors: each step also pulls a batch of
+    them toward the base model's directions, so that what the fine-tune learns about the named
+    people costs little on the faces of everyone else in this library (strangers included)."""
+
+    def __init__(self, run: Net, crops: np.ndarray | None, batch: int) -> None:
+        self.run, self.batch, self.n = run, batch, 0 if crops is None else len(crops)
+        self.crops, self.base = crops, None
+        if self.n == 0:
+            return
+        if run.units is not None:
+            self.base = torch.from_numpy(tail_embed(run.model, run.features["anchors"], run.dev))
+        else:
+            self.base = torch.from_numpy(embed_crops(run.net, crops, run.dev))
+
+    def __call__(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(inputs, the base model's unit embeddings) of a random batch of anchors; None without any."""
+        if self.n == 0:
+            return None
+        idx = rng.choice(self.n, min(self.batch, self.n), replace=False)
+        if self.run.units is not None:
+            x = torch.from_numpy(self.run.features["anchors"][idx]).float()
+        else:
+            x = to_tensor(self.crops[idx], self.run.dev)
+        return x.to(self.run.dev), self.base[idx].to(self.run.dev)

@@ -24,10 +24,14 @@ class TrainConfig:
     head_lr: float = 1e-3  # class weights of classification losses
     weight_decay: float = 5e-4
     distill: float = 2.0  # weight of mean(1 − cos(f(x), f_base(x))): keeps strangers' geometry (LwF)
+    anchor_distill: float = 0.0  # the same pull on a batch of the library's unlabeled faces each step; harness on bench family dev (4 units, distill 6): family +1.45 → +1.00 (it holds the family's own hard faces too), so off
+    anchor_faces: int = 2000  # most unlabeled faces read as anchors
     head_warmup: int = 1  # epochs training only the class weights first (LP-FT); 0 to skip
     wise_alphas: tuple = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # WiSE-FT blends also scored each epoch
+    guard_se: float = 0.0  # a candidate may cost the guard people this many jackknife SEs of their score (0: nothing); 8 units + distill 6 need 1.0 or the guard vetoes every epoch
     select_se: float = 1.0  # keep the candidate nearest the base model within this many SEs of the best; 0: the best
     refit: bool = False  # train the kept recipe (epochs, blend) again on every face; bench family dev: +0.08 family, +0.31 strangers over shift alone (noise level; not on test yet)
+    refit_whole: bool = False  # the refit trains cfg.epochs unblended (the recipe the selection tested), not the kept candidate's; see README (bench family)
     threshold_shift: bool = True  # faceapp bench family (dev): strangers −0.80 → +0.01 points. New thresholds: the base model's calibration moved by the shift measured at FAR 1e-2
     linear_adapt: bool = False  # also try a per-library WCCN map (trainer.adapt), kept when validation says so; bench family dev: never kept
     l2sp: float = 0.0  # weight of Σ‖w − w_base‖² over trainable weights (L2-SP)

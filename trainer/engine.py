@@ -43,7 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from faceapp.progress import Progress, ProgressFn, StopFn
-from trainer.batches import Batches, Net, Reference, build_net
+from trainer.batches import Anchors, Batches, Net, Reference, build_net
 from trainer.checkpoint import RunState
 from trainer.config import TrainConfig
 from trainer.data.faceset import FaceSet
@@ -51,7 +51,7 @@ from trainer.losses import build_loss
 from trainer.progress import print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
 from trainer.selection import Candidate, best_of, changed, choose, distance, interpolate, restore, within_noise
-from trainer.validation import GUARD_TOLERANCE, guard_score, score_diff_se, val_score
+from trainer.validation import GUARD_TOLERANCE, guard_diff_se, guard_score, score_diff_se, val_score
 
 
 class TrainingCancelled(RuntimeError):
@@ -84,16 +84,24 @@ def resolve_device(name: str) -> torch.device:
 class _LossModel(nn.Module):
     """Model and loss as one module so DDP syncs the loss's class weights too."""
 
-    def __init__(self, model: nn.Module, loss_fn: nn.Module, distill: float = 0.0) -> None:
+    def __init__(self, model: nn.Module, loss_fn: nn.Module, distill: float = 0.0, anchor_distill: float = 0.0) -> None:
         super().__init__()
-        self.model, self.loss_fn, self.distill = model, loss_fn, distill
+        self.model, self.loss_fn, self.distill, self.anchor_distill = model, loss_fn, distill, anchor_distill
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor, ref: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor, ref: torch.Tensor | None = None,
+                anchors: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         emb = self.model(x)
         loss = self.loss_fn(emb, y)
         if ref is not None:  # stay near the base model's directions (Learning without Forgetting)
-            loss = loss + self.distill * (1 - (F.normalize(emb.float(), dim=1) * ref).sum(1)).mean()
+            loss = loss + self.distill * _drift(emb, ref)
+        if anchors is not None:  # and so do the library's unlabeled faces
+            loss = loss + self.anchor_distill * _drift(self.model(anchors[0]), anchors[1])
         return loss
+
+
+def _drift(emb: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+    """mean(1 − cos(emb, ref)), ref unit vectors."""
+    return (1 - (F.normalize(emb.float(), dim=1) * ref).sum(1)).mean()
 
 
 def _freeze_bn(module: nn.Module) -> None:
@@ -118,6 +126,8 @@ class _Judge:
     run: Net
     val: FaceSet | None
     guard: FaceSet | None
+    guard_se: float = 0.0  # a candidate's guard score may fall this many standard errors below the base's
+    base: tuple | None = None  # the base model's (validation, guard) embeddings, set by the first score
 
     @property
     def active(self) -> bool:
@@ -129,8 +139,15 @@ class _Judge:
 
     def score(self, epoch: int, alpha: float, dist_: float, floor: float | None) -> Candidate:
         ev = self.run.embed("val")
-        g = guard_score(ev, self.val.labels, self.run.embed("guard"), self.guard.labels) if self.use_guard else None
-        return Candidate(epoch, alpha, val_score(ev, self.val.labels), g, dist_, floor is None or g >= floor, ev)
+        eg = self.run.embed("guard") if self.use_guard else None
+        g = guard_score(ev, self.val.labels, eg, self.guard.labels) if self.use_guard else None
+        if self.base is None:
+            self.base = (ev, eg)
+        ok = floor is None or g >= floor
+        if not ok and self.guard_se > 0:  # a loss within the guard score's own noise is no loss shown
+            se = guard_diff_se(ev, eg, *self.base, self.val.labels, self.guard.labels)
+            ok = g >= floor - self.guard_se * se
+        return Candidate(epoch, alpha, val_score(ev, self.val.labels), g, dist_, ok, ev)
 
 
 def _start(cfg: TrainConfig) -> tuple[torch.device, int, int]:
@@ -249,7 +266,7 @@ def _final_choice(cfg: TrainConfig, state: RunState, base_state: dict, val_label
 
 def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None, progress: ProgressFn | None = print_progress,
           features: dict[str, np.ndarray] | None = None, guard: FaceSet | None = None,
-          stop: StopFn | None = None) -> TrainResult:
+          stop: StopFn | None = None, anchors: np.ndarray | None = None) -> TrainResult:
     """Train on `data` (labels 0..C−1); early-stop on `val` (same people, other faces) if given.
 
     `features` may hold the frozen trunk's outputs already computed ('train', 'train_flip', 'val'),
@@ -258,19 +275,23 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None, progress:
     WiSE-FT blend of them with the base model) only counts as better if their score
     (validation.guard_score) stays within GUARD_TOLERANCE of the base model's, so strangers are never
     traded for family. result.best_alpha says which blend was kept. `stop()` true between two steps
-    raises TrainingCancelled."""
+    raises TrainingCancelled. `anchors` (crops of the library's faces nobody labeled) are pulled toward
+    the base model's directions at each step with weight cfg.anchor_distill."""
     dev, rank, world = _start(cfg)
     report = progress if rank == 0 else None
-    run = build_net(cfg, dev, {"train": data, "val": val, "guard": guard}, features, report)
+    use_anchors = anchors is not None and len(anchors) > 0 and cfg.anchor_distill > 0 and cfg.backbone == "sface"
+    anchor_set = FaceSet(anchors, np.zeros(len(anchors), np.int64), ["anchor"]) if use_anchors else None
+    run = build_net(cfg, dev, {"train": data, "val": val, "guard": guard, "anchors": anchor_set}, features, report)
     net, model = run.net, run.model
     loss_fn = build_loss(cfg.loss, net.embedding_size, data.num_classes, **cfg.loss_params).to(dev)
     _init_head(cfg, run, loss_fn, data)
     distill = cfg.distill if cfg.backbone == "sface" else 0.0  # from scratch there is nothing to keep
-    joined: nn.Module = _LossModel(model, loss_fn, distill)
+    joined: nn.Module = _LossModel(model, loss_fn, distill, cfg.anchor_distill if use_anchors else 0.0)
     if world > 1:
         joined = nn.parallel.DistributedDataParallel(joined, device_ids=[dev.index] if dev.type == "cuda" else None)
     base_params = [p.detach().clone() for p in model.parameters() if p.requires_grad] if cfg.l2sp else []
     reference, batches = Reference(run, distill), Batches(data, run.feats, dev, cfg.augment)
+    anchor_batch = Anchors(run, anchors if use_anchors else None, cfg.batch_size)
     head_params = [p for p in loss_fn.parameters() if p.requires_grad]
     body_params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": body_params, "lr": cfg.lr}] + ([{"params": head_params, "lr": cfg.head_lr}] if head_params else [])
@@ -279,7 +300,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None, progress:
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
 
     base_state = copy.deepcopy(net.state_dict())  # WiSE-FT interpolates toward these weights
-    judge = _Judge(run, val, guard)
+    judge = _Judge(run, val, guard, cfg.guard_se)
     base = judge.score(0, 0.0, 0.0, None) if judge.active else None
     floor = base.guard_score - GUARD_TOLERANCE if judge.use_guard else None
     ckpt = Path(cfg.out_dir) / "checkpoint.pt" if cfg.out_dir else None
@@ -304,7 +325,7 @@ def train(cfg: TrainConfig, data: FaceSet, val: FaceSet | None = None, progress:
             _check(stop)
             x, copy_of = batches.inputs(idx, rng)
             with torch.autocast(dev.type, enabled=use_amp):
-                loss = joined(x, batches.labels(idx), reference(x, copy_of, idx))
+                loss = joined(x, batches.labels(idx), reference(x, copy_of, idx), anchor_batch(rng))
                 if base_params:
                     trainable = [p for p in model.parameters() if p.requires_grad]
                     loss = loss + cfg.l2sp * sum(((p - p0) ** 2).sum() for p, p0 in zip(trainable, base_params))

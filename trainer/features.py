@@ -80,10 +80,12 @@ def embed_crops(net: nn.Module, crops: np.ndarray, device: torch.device | str = 
 
 
 def compute_features(trunk: nn.Module, data: FaceSet, val: FaceSet | None,
-                     guard: FaceSet | None = None) -> dict[str, np.ndarray]:
+                     guard: FaceSet | None = None, anchors: FaceSet | None = None) -> dict[str, np.ndarray]:
     out = {"train": trunk_features(trunk, data.crops), "train_flip": trunk_features(trunk, data.crops, flip=True)}
     if val is not None and len(val):
         out["val"] = trunk_features(trunk, val.crops)
     if guard is not None and len(guard):
         out["guard"] = trunk_features(trunk, guard.crops)
+    if anchors is not None and len(anchors):
+        out["anchors"] = trunk_features(trunk, anchors.crops)
     return out

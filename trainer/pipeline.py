@@ -46,7 +46,7 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     from trainer.export import export_model, model_metadata, new_model_id, parity
     from trainer.progress import print_progress
 
-    skipped = list(data.skipped)
+    skipped, anchors = list(data.skipped), data.anchors
     counts = np.bincount(data.labels, minlength=data.num_classes)
     keep = np.flatnonzero(counts[data.labels] >= 3)  # a person needs faces on both sides of the split
     if len(np.unique(data.labels[keep])) < 2:
@@ -65,7 +65,8 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
     out.mkdir(parents=True, exist_ok=True)
     cfg.out_dir = cfg.out_dir or str(out)
     t0 = time.time()
-    res = train(cfg, tr, val, progress=progress or print_progress, guard=guard if len(guard) else None, stop=stop)
+    res = train(cfg, tr, val, progress=progress or print_progress, guard=guard if len(guard) else None, stop=stop,
+                anchors=anchors)
     import torch.distributed as dist
 
     if dist.is_initialized() and dist.get_rank() != 0:
@@ -126,14 +127,22 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
             f"{r['verification']['tenfold_accuracy'] or float('nan'):.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
             f"NMI {r['clustering']['nmi']:.4f}")
     if cfg.refit and res.selection and res.best_epoch > 0:
-        final = _refit(cfg, data, res, progress or print_progress)
+        final = _refit(cfg, data, res, progress or print_progress, anchors)
+        moved = _refit_thresholds(cfg, final, anchors)
+        if moved is not None:  # the refit model's own shift, on faces it never trained on
+            thr_new, curve, shift = moved
+            extra_meta = {"far_curve": json.dumps(curve), "threshold_shift": f"{shift:.5f}"}
+            report["thresholds"] = thr_new
+            log(f"thresholds of the model trained on every face: the base model's calibration shifted by {shift:+.4f} "
+                f"(measured on {len(anchors)} faces nobody named)")
         export_model(final, path, {**meta, "thresholds": json.dumps(thr_new), **extra_meta,
                                    "training_data": f"{source}: {data.num_classes} people, {len(data)} faces; {how}"})
         if parity(final, path, held.crops[:64]) >= 1e-4:
             raise RuntimeError("exported refit model disagrees with torch")
-        report["refit"] = {"faces": len(data), "epochs": res.best_epoch, "alpha": res.best_alpha}
+        epochs, alpha = (cfg.epochs, 1.0) if cfg.refit_whole else (res.best_epoch, res.best_alpha)
+        report["refit"] = {"faces": len(data), "epochs": epochs, "alpha": alpha}
         (out / "report.json").write_text(json.dumps(report, indent=2, default=float))
-        log(f"trained again on all {len(data)} faces for {res.best_epoch} epoch(s), blended at {res.best_alpha:.1f}: "
+        log(f"trained again on all {len(data)} faces for {epochs} epoch(s), blended at {alpha:.1f}: "
             "the figures above are those of the model trained without the held-out faces")
     ckpt = Path(cfg.out_dir) / "checkpoint.pt"
     if not cfg.keep_checkpoint and ckpt.exists():  # the run finished: its resume point only costs disk space
@@ -142,6 +151,51 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
 
 
 SHIFT_FAR = "1e-2"  # the one level a few hundred validation faces measure well (~1% of their impostor pairs)
+
+
+BULK = 0.1  # the share of the highest pairs of unlabeled faces whose edge measures a refit model's shift
+MIN_ANCHORS = 50
+SHIFT_FACES = 600  # ~180k pairs; the shift they measure varies by ~0.002 between samples (celeba_dev; 1500: 0.0003)
+
+
+def _refit_thresholds(cfg: TrainConfig, final, anchors: np.ndarray | None):  # noqa: ANN001, ANN202
+    """(thresholds, FAR curve, shift) for the model trained on every face, or None without enough faces
+    nobody named. Its training used the validation and guard faces that measured the first shift, so
+    those can measure nothing now; the library's faces nobody named can. Most of their pairs are two
+    different people, and the score at the edge of their highest BULK moves as impostor scores move
+    (higher up, pairs of one person, which training pulls together, are many: a family's photos are
+    mostly of a few people)."""
+    from faceapp import paths
+    from trainer.backbones import build_backbone
+    from trainer.features import embed_crops
+
+    if anchors is None or len(anchors) < MIN_ANCHORS:
+        return None
+    base = build_backbone(cfg.backbone, weights=cfg.base_model).eval()
+    anchors = anchors[:SHIFT_FACES]  # already a random sample of the library
+    shift = pair_edge(embed_crops(final, anchors)) - pair_edge(embed_crops(base, anchors))
+    moved = shift_by(cfg.base_model or paths.SFACE, shift)
+    return None if moved is None else (*moved, shift)
+
+
+def pair_edge(emb: np.ndarray, share: float = BULK) -> float:
+    """The cosine above which `share` of all pairs of these faces lie."""
+    iu = np.triu_indices(len(emb), 1)
+    return float(np.quantile((emb @ emb.T)[iu], 1 - share))
+
+
+def shift_by(base_path: str | Path, shift: float) -> tuple[dict, list] | None:
+    """The base model's calibrated thresholds and FAR curve moved by `shift`; None without a calibration."""
+    from faceapp.core.modelmeta import read_model_info
+    from faceapp.jobs.models import shipped_calibration
+
+    info = read_model_info(base_path)
+    shipped = shipped_calibration(info.model_id)
+    base = info.thresholds or shipped.get("thresholds") or {}
+    if not base:
+        return None
+    curve = [[float(f), round(float(t) + shift, 5)] for f, t in shipped.get("far_curve") or []]
+    return {k: round(float(v) + shift, 5) for k, v in base.items()}, curve
 
 
 def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small: dict):  # noqa: ANN201
@@ -156,16 +210,15 @@ def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small
     from faceapp.jobs.models import shipped_calibration
 
     info = read_model_info(base_path)
-    shipped = shipped_calibration(info.model_id)
-    base = info.thresholds or shipped.get("thresholds") or {}
+    base = info.thresholds or shipped_calibration(info.model_id).get("thresholds") or {}
     if not base or SHIFT_FAR not in thr_base_small or SHIFT_FAR not in thr_new_small:
         return None
     shift = float(thr_new_small[SHIFT_FAR]) - float(thr_base_small[SHIFT_FAR])
-    curve = [[float(f), round(float(t) + shift, 5)] for f, t in shipped.get("far_curve") or []]
-    return dict(base), {k: round(float(v) + shift, 5) for k, v in base.items()}, curve, shift
+    thr_new, curve = shift_by(base_path, shift)
+    return dict(base), thr_new, curve, shift
 
 
-def _refit(cfg: TrainConfig, data: FaceSet, res, progress):  # noqa: ANN001, ANN202
+def _refit(cfg: TrainConfig, data: FaceSet, res, progress, anchors: np.ndarray | None = None):  # noqa: ANN001, ANN202
     """The kept candidate's recipe (its epochs, its WiSE-FT blend) trained again on every face: the
     selection needed held-out, validation and guard faces; the model the user gets needs none."""
     import copy
@@ -174,11 +227,12 @@ def _refit(cfg: TrainConfig, data: FaceSet, res, progress):  # noqa: ANN001, ANN
     from trainer.selection import interpolate
 
     again = copy.deepcopy(cfg)
-    again.epochs, again.resume, again.refit = res.best_epoch, False, False
+    again.epochs, again.resume, again.refit = (cfg.epochs if cfg.refit_whole else res.best_epoch), False, False
     again.out_dir = str(Path(cfg.out_dir or ".") / "refit")
     base_state = {k: v.clone() for k, v in _base_state(cfg).items()}
-    tuned = train(again, data, None, progress=progress).net
-    tuned.load_state_dict(interpolate(base_state, tuned.state_dict(), res.best_alpha))
+    tuned = train(again, data, None, progress=progress, anchors=anchors).net
+    if not cfg.refit_whole:
+        tuned.load_state_dict(interpolate(base_state, tuned.state_dict(), res.best_alpha))
     return tuned.eval()
 
 

@@ -82,3 +82,22 @@ def score_diff_se(emb_a: np.ndarray, emb_b: np.ndarray, labels: np.ndarray, reps
     rng = np.random.default_rng(seed)
     w = rng.multinomial(len(people), np.full(len(people), 1 / len(people)), size=reps)
     return float(np.std(_boot_scores(emb_a, lab, w) - _boot_scores(emb_b, lab, w), ddof=1))
+
+
+def guard_diff_se(val_a: np.ndarray, guard_a: np.ndarray, val_b: np.ndarray, guard_b: np.ndarray,
+                  val_labels: np.ndarray, guard_labels: np.ndarray) -> float:
+    """Jackknife standard error of guard_score(a) − guard_score(b) over the guard people (each left out
+    in turn, both sides scored without them, so the noise they share cancels). A handful of guard people
+    give a guard score that moves by a few points with who they happen to be: a candidate whose loss is
+    within this noise has not been shown to cost strangers anything."""
+    people = np.unique(guard_labels)
+    if len(people) < 3:
+        return 0.0
+    d = []
+    for p in people:
+        keep = guard_labels != p
+        d.append(guard_score(val_a, val_labels, guard_a[keep], guard_labels[keep])
+                 - guard_score(val_b, val_labels, guard_b[keep], guard_labels[keep]))
+    d = np.asarray(d)
+    n = len(d)
+    return float(np.sqrt((n - 1) / n * ((d - d.mean()) ** 2).sum()))

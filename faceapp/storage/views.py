@@ -3,6 +3,7 @@ table, the boxes of every photo, people seen together, the named people a traine
 
 from __future__ import annotations
 
+import numpy as np
 from sqlite_utils import Database
 
 from faceapp.storage.people import DECIDED
@@ -77,3 +78,19 @@ def named_people_faces(db: Database, confirmed_only: bool = True) -> list[tuple[
               AND NOT EXISTS (SELECT 1 FROM face_rejections r WHERE r.face_id = a.face_id AND r.person_id = p.id)
             ORDER BY p.name, p.id, a.face_id"""
     ).fetchall()
+
+
+def faces_of_no_named_person(db: Database, limit: int, seed: int = 0) -> list[int]:
+    """Up to `limit` face ids, a seeded random sample, of the faces no named person holds (unsorted,
+    or in a person nobody named), not-a-face marks left out: the library's faces nobody labeled."""
+    rows = db.execute(
+        """SELECT f.id FROM faces f
+            WHERE f.id NOT IN (SELECT face_id FROM not_faces)
+              AND NOT EXISTS (SELECT 1 FROM face_assignments a JOIN persons p ON p.id = a.person_id
+                              WHERE a.face_id = f.id AND p.name IS NOT NULL AND p.name != '')
+            ORDER BY f.id"""
+    ).fetchall()
+    ids = np.array([r[0] for r in rows], np.int64)
+    if len(ids) > limit:
+        ids = np.sort(np.random.default_rng(seed).choice(ids, limit, replace=False))
+    return ids.tolist()

@@ -22,6 +22,7 @@ class FaceSet:
     names: list[str]
     sources: list[str] = field(default_factory=list)  # file path or "face:<id>" per crop
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason) left out
+    anchors: np.ndarray | None = None  # crops of the same library's faces nobody labeled (training distils on them)
 
     def __len__(self) -> int:
         return len(self.labels)

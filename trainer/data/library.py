@@ -15,10 +15,11 @@ from sqlite_utils import Database
 from trainer.data.faceset import FaceSet
 
 
-def load_library(db: Database, confirmed_only: bool = True, min_faces: int = 2) -> FaceSet:
-    """People with at least `min_faces` faces (a person with one face teaches nothing about pairs)."""
+def load_library(db: Database, confirmed_only: bool = True, min_faces: int = 2, anchors: int = 2000) -> FaceSet:
+    """People with at least `min_faces` faces (a person with one face teaches nothing about pairs), and
+    as `anchors` up to that many crops of the faces no named person holds (TrainConfig.anchor_distill)."""
     from faceapp.storage.faces import readable_crops
-    from faceapp.storage.views import named_people_faces
+    from faceapp.storage.views import faces_of_no_named_person, named_people_faces
 
     rows = named_people_faces(db, confirmed_only)
     good, all_crops, unreadable = readable_crops(db, [r[0] for r in rows])
@@ -36,4 +37,5 @@ def load_library(db: Database, confirmed_only: bool = True, min_faces: int = 2) 
     skipped += [(f"person:{pid}", f"only {len(f)} face(s)") for pid, f in by_person.items() if len(f) < min_faces]
     row_of = {f: i for i, f in enumerate(good)}
     crops = all_crops[[row_of[f] for f in ids]] if ids else all_crops[:0]
-    return FaceSet(crops, labels, [names[pid] for pid in keep], [f"face:{f}" for f in ids], skipped)
+    others = readable_crops(db, faces_of_no_named_person(db, anchors))[1] if anchors > 0 else None
+    return FaceSet(crops, labels, [names[pid] for pid in keep], [f"face:{f}" for f in ids], skipped, others)
