@@ -49,6 +49,10 @@ class TrainConfig:
     keep_checkpoint: bool = False  # run_finetune removes out_dir/checkpoint.pt (~300 MB on CPU) once a run has finished
     workers: int = 2
 
+    def anchors_wanted(self) -> int:
+        """How many of the library's unlabeled faces this run uses (anchor distillation, a refit's shift)."""
+        return self.anchor_faces if self.anchor_distill > 0 or self.refit else 0
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -67,7 +67,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.trainable_units is not None:
         cfg.trainable_units = args.trainable_units
     out = args.out or paths.data_dir() / "training" / f"{cfg.loss}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
-    data, source = _load(args)
+    data, source = _load(args, cfg.anchors_wanted())
     reasons = {"no-face": "no face found", "not-found": "none of its faces looks like the album's person",
                "ambiguous": "two faces look about equally like the album's person"}
     for src, why in data.skipped[:20]:
@@ -118,7 +118,7 @@ def activate_trained(db_path: Path, model_path: str, device: str = "auto") -> in
         db.conn.close()
 
 
-def _load(args: argparse.Namespace):  # noqa: ANN202
+def _load(args: argparse.Namespace, anchors: int = 0):  # noqa: ANN202
     from trainer.data.spec import DataSpec, load_data
 
     if args.albums:
@@ -126,7 +126,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202
     elif args.aligned:
         spec = DataSpec("aligned", args.aligned)
     else:
-        spec = DataSpec("db", args.db, confirmed_only=not args.all_assigned)
+        spec = DataSpec("db", args.db, confirmed_only=not args.all_assigned, anchors=anchors)
     try:
         return load_data(spec)
     except ValueError as exc:

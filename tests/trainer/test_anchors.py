@@ -47,8 +47,16 @@ def test_the_library_loader_gives_the_faces_no_named_person_holds_as_anchors(db)
     for f, p, src in [(ids[0], 1, "confirmed"), (ids[1], 1, "confirmed"), (ids[2], 1, "cluster"), (ids[3], 2, "cluster")]:
         db.execute("INSERT INTO face_assignments (face_id, person_id, source) VALUES (?, ?, ?)", [f, p, src])
     add_not_face(db, ids[7])
-    fs = load_library(db)
+    assert load_library(db).anchors is None  # only a run that uses them reads them (TrainConfig.anchors_wanted)
+    fs = load_library(db, anchors=100)
     # Ann's faces (confirmed or proposed) train or are hers; a not-a-face mark is no face at all
     assert sorted(int(c[0, 0, 0]) for c in fs.anchors) == [3, 4, 5, 6]
     assert len(load_library(db, anchors=2).anchors) == 2
-    assert load_library(db, anchors=0).anchors is None
+
+
+def test_a_run_reads_unlabeled_faces_only_when_it_uses_them() -> None:
+    from trainer.config import TrainConfig
+
+    assert TrainConfig().anchors_wanted() == 0
+    assert TrainConfig(refit=True).anchors_wanted() == TrainConfig().anchor_faces  # the refit's shift
+    assert TrainConfig(anchor_distill=1.0, anchor_faces=300).anchors_wanted() == 300

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from trainer.data.faceset import FaceSet
 
 
-def load_library(db: Database, confirmed_only: bool = True, min_faces: int = 2, anchors: int = 2000) -> FaceSet:
+def load_library(db: Database, confirmed_only: bool = True, min_faces: int = 2, anchors: int = 0) -> FaceSet:
     """People with at least `min_faces` faces (a person with one face teaches nothing about pairs), and
     as `anchors` up to that many crops of the faces no named person holds (TrainConfig.anchor_distill)."""
     from faceapp.storage.faces import readable_crops

@@ -24,6 +24,7 @@ class DataSpec:
     kind: Kind
     path: Path | None = None  # the folder or the library file (None: a library given open, see load_data)
     confirmed_only: bool = True  # a library: only the faces the user put or confirmed in a person
+    anchors: int = 0  # a library: also up to this many faces no named person holds (TrainConfig.anchors_wanted)
 
     @classmethod
     def from_config(cls, data: dict) -> DataSpec:
@@ -55,13 +56,13 @@ def load_data(spec: DataSpec, db: Database | None = None, progress: ProgressFn |
     from trainer.data.library import load_library
 
     if db is not None:
-        return load_library(db, confirmed_only=spec.confirmed_only), spec.describe()
+        return load_library(db, confirmed_only=spec.confirmed_only, anchors=spec.anchors), spec.describe()
     from faceapp.storage.db import open_library
 
     if not spec.path.exists():
         raise ValueError(f"no such library: {spec.path}")
     opened = open_library(spec.path)
     try:
-        return load_library(opened, confirmed_only=spec.confirmed_only), spec.describe()
+        return load_library(opened, confirmed_only=spec.confirmed_only, anchors=spec.anchors), spec.describe()
     finally:
         opened.conn.close()

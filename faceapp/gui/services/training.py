@@ -63,14 +63,15 @@ def train(db: Database, source: str, loss: str, epochs: int, device: Device, out
     say(last[0])
     from trainer.data.spec import DataSpec, load_data
 
-    spec = DataSpec("db", confirmed_only=False) if source == "library" else DataSpec("albums", Path(source))
+    cfg = TrainConfig(loss=loss, epochs=epochs, device=device)
+    spec = (DataSpec("db", confirmed_only=False, anchors=cfg.anchors_wanted()) if source == "library"
+            else DataSpec("albums", Path(source)))
     data, what = load_data(spec, db, progress=lambda p: say(
         Progress("preparing", p.done, p.total, "Finding the faces in the albums…")))
 
     def log(text: str) -> None:  # a line of the trainer's: the bar stays where it is
         say(Progress(last[0].stage, last[0].done, last[0].total, text))
 
-    cfg = TrainConfig(loss=loss, epochs=epochs, device=device)
     try:
         report = run_finetune(data, cfg, out_dir, what, log=log, progress=say, stop=stop)
     except ValueError as exc:
