@@ -14,7 +14,9 @@ names and confirmations (re-clustered); after retraining (re-clustered with the 
 photo's labeled face is its largest (faceapp.jobs.labeled). Plus the training time and the lift.
 
 --people dev|test takes one fixed half of the people (choose settings on dev, report on test);
---limit-people and --per-person make a quick run. Seeds are fixed: the same command gives the same
+--limit-people and --per-person make a quick run. --train-seeds N trains each config N times (training
+seeds 0..N-1) and prints the mean lift with its standard error: one seed moves the lift by most of a
+point on celeba_dev. Seeds are fixed: the same command gives the same
 people, the same confirmations and (on CPU) the same training.
 """
 
@@ -181,8 +183,9 @@ def cmd_family(args: argparse.Namespace) -> int:
     if len(chosen) < 4:
         raise FaceappError(f"too few people under {root} for family and strangers")
     family, strangers = split_family(list(chosen), args.family_share, args.seed)
-    variants = [(c, [] if c == "default" else ["--config", c]) for c in (args.configs or ["default"])]
     with tempfile.TemporaryDirectory(prefix="faceapp-bench-family-") as tmp:
+        variants = [(c, seed, _config_args(c, seed, args.train_seeds, Path(tmp)))
+                    for c in (args.configs or ["default"]) for seed in range(args.train_seeds)]
         t0 = time.perf_counter()
         path, labels_root = prepare(root, args.db, chosen, Path(tmp))
         t_scan = time.perf_counter() - t0
@@ -209,7 +212,7 @@ def cmd_family(args: argparse.Namespace) -> int:
                "strangers": len(strangers), "labeled_faces": len(truth), "confirmed": len(user["confirmed"]),
                "named": user["named"], "split_off": user["split"], "unlabeled_family_faces": len(unlabeled),
                "stranger_faces": len(stranger_faces), "scan_seconds": round(t_scan, 1), "rows": rows, "variants": []}
-        for k, (name, extra) in enumerate(variants):
+        for k, (name, seed, extra) in enumerate(variants):
             run = Path(tmp) / f"variant{k}.db"
             copy_library(path, run)
             t0 = time.perf_counter()
@@ -217,15 +220,15 @@ def cmd_family(args: argparse.Namespace) -> int:
             t_train = time.perf_counter() - t0
             with library(run) as db:
                 recluster(db)
-                row = _row(db, truth, STEPS[2] + ("" if name == "default" else f" --config {Path(name).name}"),
-                           unlabeled, stranger_faces)
+                row = _row(db, truth, STEPS[2] + ("" if name == "default" else f" --config {Path(name).name}")
+                           + (f" (training seed {seed})" if args.train_seeds > 1 else ""), unlabeled, stranger_faces)
                 if args.place:
                     row["without_placement"] = {k: row[k] for k in ("family", "strangers", "family_pr", "strangers_pr")}
                     info = place_with_named(db)
                     row.update(_row(db, truth, row["step"] + " + named placement", unlabeled, stranger_faces),
                                placement=info)
             res["variants"].append({
-                **row, "lift_family": round(row["family"] - rows[1]["family"], 2),
+                **row, "config": name, "seed": seed, "lift_family": round(row["family"] - rows[1]["family"], 2),
                 "lift_strangers": round(row["strangers"] - rows[1]["strangers"], 2),
                 "train_seconds": round(t_train, 1), "trainer_seconds": round(report.get("seconds", 0.0), 1),
                 "faces": report.get("faces"), "selection": report.get("selection"),
@@ -233,6 +236,7 @@ def cmd_family(args: argparse.Namespace) -> int:
                 "heldout": {k: (report.get(k) or {}).get("heldout", {}).get("clustering", {}).get("bcubed_f")
                             for k in ("before", "after")}, "said": said})
             print(json.dumps(res["variants"][-1]), file=sys.stderr, flush=True)
+    res["over_seeds"] = over_seeds(res["variants"]) if args.train_seeds > 1 else {}
     if args.json:
         json.dump(res, sys.stdout, indent=2, default=str)
         print()
@@ -249,7 +253,40 @@ def cmd_family(args: argparse.Namespace) -> int:
     for v in res["variants"]:
         print(f"{v['step']}: faces {v['faces']}; kept {(v['selection'] or {}).get('kept')}; map {v['adaptation']}")
         print(f"  faceapp train said: {v['said'].splitlines()[-1] if v['said'] else ''}")
+    for name, o in res["over_seeds"].items():
+        print(f"{name}, {o['seeds']} training seeds: family {o['family'][0]:+.2f} ± {o['family'][1]:.2f}, "
+              f"strangers {o['strangers'][0]:+.2f} ± {o['strangers'][1]:.2f} (mean lift ± its standard error)")
     return 0
+
+
+def _config_args(name: str, seed: int, seeds: int, tmp: Path) -> list[str]:
+    """`faceapp train` flags for one run: the config as given when there is one seed, else a seeded copy."""
+    if seeds == 1:
+        return [] if name == "default" else ["--config", name]
+    return ["--config", str(seeded_config(name, seed, tmp))]
+
+
+def seeded_config(name: str, seed: int, tmp: Path) -> Path:
+    """A copy of the TrainConfig file `name` ('default': none) with its training seed set to `seed`."""
+    raw = {} if name == "default" else json.loads(Path(name).read_text())
+    out = tmp / f"seed{seed}-{Path(name).stem}.json"
+    out.write_text(json.dumps({**raw, "seed": seed}))
+    return out
+
+
+def over_seeds(variants: list[dict]) -> dict[str, dict]:
+    """{config: {'seeds': n, 'family': (mean lift, SE), 'strangers': (mean lift, SE)}}: one seed moves a
+    fine-tune on ~500 faces by most of a point, so settings are compared on the mean of several."""
+    by: dict[str, list[dict]] = {}
+    for v in variants:
+        by.setdefault(v["config"], []).append(v)
+    out = {}
+    for name, vs in by.items():
+        def stat(key: str, vs: list[dict] = vs) -> tuple[float, float]:
+            x = np.array([v[key] for v in vs], float)
+            return round(float(x.mean()), 2), round(float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else 0.0, 2)
+        out[name] = {"seeds": len(vs), "family": stat("lift_family"), "strangers": stat("lift_strangers")}
+    return out
 
 
 def register_bench(sub: argparse._SubParsersAction) -> None:
@@ -265,6 +302,8 @@ def register_bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--configs", nargs="+", default=None, metavar="CONFIG",
                    help="train once per TrainConfig JSON file (`faceapp train --config`), 'default' for the "
                         "app's defaults, all from the same named library (default: the defaults only)")
+    p.add_argument("--train-seeds", type=int, default=1, metavar="N",
+                   help="train each config with seeds 0..N-1 and print the mean lift ± its standard error")
     p.add_argument("--train-args", nargs=argparse.REMAINDER, default=[],
                    help="extra `faceapp train` flags, last on the line (e.g. --train-args --loss arcface)")
     p.add_argument("--place", action="store_true", help="also measure named placement (faceapp.jobs.named_place, "
