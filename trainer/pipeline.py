@@ -184,18 +184,25 @@ def pair_edge(emb: np.ndarray, share: float = BULK) -> float:
     return float(np.quantile((emb @ emb.T)[iu], 1 - share))
 
 
-def shift_by(base_path: str | Path, shift: float) -> tuple[dict, list] | None:
-    """The base model's calibrated thresholds and FAR curve moved by `shift`; None without a calibration."""
+def base_calibration(base_path: str | Path) -> tuple[dict, list]:
+    """The base model's calibrated thresholds and FAR curve (its metadata, else the shipped calibration)."""
     from faceapp.core.modelmeta import read_model_info
     from faceapp.jobs.models import shipped_calibration
 
     info = read_model_info(base_path)
     shipped = shipped_calibration(info.model_id)
-    base = info.thresholds or shipped.get("thresholds") or {}
-    if not base:
-        return None
-    curve = [[float(f), round(float(t) + shift, 5)] for f, t in shipped.get("far_curve") or []]
-    return {k: round(float(v) + shift, 5) for k, v in base.items()}, curve
+    return dict(info.thresholds or shipped.get("thresholds") or {}), shipped.get("far_curve") or []
+
+
+def shift_by(base_path: str | Path, shift: float) -> tuple[dict, list] | None:
+    """The base model's calibrated thresholds and FAR curve moved by `shift`; None without a calibration."""
+    base, curve = base_calibration(base_path)
+    return _moved(base, curve, shift) if base else None
+
+
+def _moved(thresholds: dict, curve: list, shift: float) -> tuple[dict, list]:
+    return ({k: round(float(v) + shift, 5) for k, v in thresholds.items()},
+            [[float(f), round(float(t) + shift, 5)] for f, t in curve])
 
 
 def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small: dict):  # noqa: ANN201
@@ -206,16 +213,12 @@ def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small
     model for that reason alone. The base model's own calibration (thousands of people) is sound; the
     fine-tune moves the impostor scores by about one amount, which these faces do measure at FAR 1e-2.
     So the new model's thresholds and FAR curve are the base's, moved by that amount."""
-    from faceapp.core.modelmeta import read_model_info
-    from faceapp.jobs.models import shipped_calibration
-
-    info = read_model_info(base_path)
-    base = info.thresholds or shipped_calibration(info.model_id).get("thresholds") or {}
+    base, base_curve = base_calibration(base_path)
     if not base or SHIFT_FAR not in thr_base_small or SHIFT_FAR not in thr_new_small:
         return None
     shift = float(thr_new_small[SHIFT_FAR]) - float(thr_base_small[SHIFT_FAR])
-    thr_new, curve = shift_by(base_path, shift)
-    return dict(base), thr_new, curve, shift
+    thr_new, curve = _moved(base, base_curve, shift)
+    return base, thr_new, curve, shift
 
 
 def _refit(cfg: TrainConfig, data: FaceSet, res, progress, anchors: np.ndarray | None = None):  # noqa: ANN001, ANN202
