@@ -51,7 +51,7 @@ from trainer.losses import build_loss
 from trainer.progress import print_progress
 from trainer.samplers import ShuffleSampler, make_sampler
 from trainer.selection import Candidate, best_of, changed, choose, distance, interpolate, restore, within_noise
-from trainer.validation import GUARD_TOLERANCE, guard_diff_se, guard_score, score_diff_se, val_score
+from trainer.validation import GUARD_TOLERANCE, guard_diff_se, guard_loo, guard_score, score_diff_se, val_score
 
 
 class TrainingCancelled(RuntimeError):
@@ -128,6 +128,7 @@ class _Judge:
     guard: FaceSet | None
     guard_se: float = 0.0  # a candidate's guard score may fall this many standard errors below the base's
     base: tuple | None = None  # the base model's (validation, guard) embeddings, set by the first score
+    base_loo: np.ndarray | None = None  # the base model's leave-one-out guard scores, computed once
 
     @property
     def active(self) -> bool:
@@ -145,7 +146,9 @@ class _Judge:
             self.base = (ev, eg)
         ok = floor is None or g >= floor
         if not ok and self.guard_se > 0:  # a loss within the guard score's own noise is no loss shown
-            se = guard_diff_se(ev, eg, *self.base, self.val.labels, self.guard.labels)
+            if self.base_loo is None:
+                self.base_loo = guard_loo(*self.base, self.val.labels, self.guard.labels)
+            se = guard_diff_se(ev, eg, *self.base, self.val.labels, self.guard.labels, self.base_loo)
             ok = g >= floor - self.guard_se * se
         return Candidate(epoch, alpha, val_score(ev, self.val.labels), g, dist_, ok, ev)
 

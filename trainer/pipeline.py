@@ -127,8 +127,9 @@ def run_finetune(data: FaceSet, cfg: TrainConfig, out_dir: str | Path, source: s
             f"{r['verification']['tenfold_accuracy'] or float('nan'):.4f}  BCubed F {r['clustering']['bcubed_f']:.4f}  "
             f"NMI {r['clustering']['nmi']:.4f}")
     if cfg.refit and res.selection and res.best_epoch > 0:
-        final = _refit(cfg, data, res, progress or print_progress, anchors)
-        moved = _refit_thresholds(cfg, final, anchors)
+        base_net = _base_net(cfg)
+        final = _refit(cfg, data, res, progress or print_progress, anchors, base_net.state_dict())
+        moved = _refit_thresholds(cfg, final, anchors, base_net)
         if moved is not None:  # the refit model's own shift, on faces it never trained on
             thr_new, curve, shift = moved
             extra_meta = {"far_curve": json.dumps(curve), "threshold_shift": f"{shift:.5f}"}
@@ -158,20 +159,19 @@ MIN_ANCHORS = 50
 SHIFT_FACES = 600  # ~180k pairs; the shift they measure varies by ~0.002 between samples (celeba_dev; 1500: 0.0003)
 
 
-def _refit_thresholds(cfg: TrainConfig, final, anchors: np.ndarray | None):  # noqa: ANN001, ANN202
+def _refit_thresholds(cfg: TrainConfig, final, anchors: np.ndarray | None, base=None):  # noqa: ANN001, ANN202
     """(thresholds, FAR curve, shift) for the model trained on every face, or None without enough faces
     nobody named. Its training used the validation and guard faces that measured the first shift, so
     those can measure nothing now; the library's faces nobody named can. Most of their pairs are two
     different people, and the score at the edge of their highest BULK moves as impostor scores move
     (higher up, pairs of one person, which training pulls together, are many: a family's photos are
-    mostly of a few people)."""
+    mostly of a few people). `base`: the base network when the caller has it built."""
     from faceapp import paths
-    from trainer.backbones import build_backbone
     from trainer.features import embed_crops
 
     if anchors is None or len(anchors) < MIN_ANCHORS:
         return None
-    base = build_backbone(cfg.backbone, weights=cfg.base_model).eval()
+    base = (base or _base_net(cfg)).eval()
     anchors = anchors[:SHIFT_FACES]  # already a random sample of the library
     shift = pair_edge(embed_crops(final, anchors)) - pair_edge(embed_crops(base, anchors))
     moved = shift_by(cfg.base_model or paths.SFACE, shift)
@@ -221,9 +221,11 @@ def shift_calibration(base_path: str | Path, thr_base_small: dict, thr_new_small
     return base, thr_new, curve, shift
 
 
-def _refit(cfg: TrainConfig, data: FaceSet, res, progress, anchors: np.ndarray | None = None):  # noqa: ANN001, ANN202
+def _refit(cfg: TrainConfig, data: FaceSet, res, progress, anchors: np.ndarray | None = None,  # noqa: ANN001, ANN202
+           base_state: dict | None = None):
     """The kept candidate's recipe (its epochs, its WiSE-FT blend) trained again on every face: the
-    selection needed held-out, validation and guard faces; the model the user gets needs none."""
+    selection needed held-out, validation and guard faces; the model the user gets needs none.
+    `base_state`: the base network's weights, when the caller has them (training leaves them untouched)."""
     import copy
 
     from trainer.engine import train
@@ -232,17 +234,21 @@ def _refit(cfg: TrainConfig, data: FaceSet, res, progress, anchors: np.ndarray |
     again = copy.deepcopy(cfg)
     again.epochs, again.resume, again.refit = (cfg.epochs if cfg.refit_whole else res.best_epoch), False, False
     again.out_dir = str(Path(cfg.out_dir or ".") / "refit")
-    base_state = {k: v.clone() for k, v in _base_state(cfg).items()}
+    base_state = base_state if base_state is not None else _base_state(cfg)
     tuned = train(again, data, None, progress=progress, anchors=anchors).net
     if not cfg.refit_whole:
         tuned.load_state_dict(interpolate(base_state, tuned.state_dict(), res.best_alpha))
     return tuned.eval()
 
 
-def _base_state(cfg: TrainConfig) -> dict:
+def _base_net(cfg: TrainConfig):  # noqa: ANN202
     from trainer.backbones import build_backbone
 
-    return build_backbone(cfg.backbone, weights=cfg.base_model).state_dict()
+    return build_backbone(cfg.backbone, weights=cfg.base_model)
+
+
+def _base_state(cfg: TrainConfig) -> dict:
+    return _base_net(cfg).state_dict()
 
 
 def _adapt(net, tr: FaceSet, val: FaceSet, guard: FaceSet, out: Path, log: Callable[[str], None]):  # noqa: ANN001, ANN202

@@ -85,19 +85,22 @@ def score_diff_se(emb_a: np.ndarray, emb_b: np.ndarray, labels: np.ndarray, reps
 
 
 def guard_diff_se(val_a: np.ndarray, guard_a: np.ndarray, val_b: np.ndarray, guard_b: np.ndarray,
-                  val_labels: np.ndarray, guard_labels: np.ndarray) -> float:
+                  val_labels: np.ndarray, guard_labels: np.ndarray, loo_b: np.ndarray | None = None) -> float:
     """Jackknife standard error of guard_score(a) − guard_score(b) over the guard people (each left out
     in turn, both sides scored without them, so the noise they share cancels). A handful of guard people
     give a guard score that moves by a few points with who they happen to be: a candidate whose loss is
-    within this noise has not been shown to cost strangers anything."""
-    people = np.unique(guard_labels)
-    if len(people) < 3:
+    within this noise has not been shown to cost strangers anything. `loo_b`: b's leave-one-out scores
+    (guard_loo), when the caller keeps them for many candidates."""
+    if len(np.unique(guard_labels)) < 3:
         return 0.0
-    d = []
-    for p in people:
-        keep = guard_labels != p
-        d.append(guard_score(val_a, val_labels, guard_a[keep], guard_labels[keep])
-                 - guard_score(val_b, val_labels, guard_b[keep], guard_labels[keep]))
-    d = np.asarray(d)
+    if loo_b is None:
+        loo_b = guard_loo(val_b, guard_b, val_labels, guard_labels)
+    d = guard_loo(val_a, guard_a, val_labels, guard_labels) - loo_b
     n = len(d)
     return float(np.sqrt((n - 1) / n * ((d - d.mean()) ** 2).sum()))
+
+
+def guard_loo(val: np.ndarray, guard: np.ndarray, val_labels: np.ndarray, guard_labels: np.ndarray) -> np.ndarray:
+    """The guard score with each guard person left out in turn (in the order of np.unique)."""
+    return np.array([guard_score(val, val_labels, guard[guard_labels != p], guard_labels[guard_labels != p])
+                     for p in np.unique(guard_labels)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainer.validation import guard_diff_se, guard_score
+from trainer.validation import guard_diff_se, guard_loo, guard_score
 
 
 def _people(rng: np.random.Generator, n: int, k: int, spread: float, dim: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -28,6 +28,9 @@ def test_guard_diff_se_is_zero_for_the_same_model_and_grows_with_a_real_change()
     assert guard_score(v, vl, blurred, gl) < guard_score(v, vl, g, gl)
     assert guard_diff_se(v, blurred, v, g, vl, gl) > small
     assert guard_diff_se(v, g[:16], v, g[:16], vl, gl[:16]) == 0.0  # two guard people: no jackknife
+    loo = guard_loo(v, g, vl, gl)  # the base side's leave-one-out scores, kept once for every candidate
+    assert len(loo) == 8 and np.all(loo > 0)
+    assert guard_diff_se(v, blurred, v, g, vl, gl, loo) == guard_diff_se(v, blurred, v, g, vl, gl)
 
 
 def test_the_judge_lets_a_loss_within_noise_through_and_refuses_a_larger_one() -> None:
@@ -56,3 +59,4 @@ def test_the_judge_lets_a_loss_within_noise_through_and_refuses_a_larger_one() -
     blurred = g + 0.1 * rng.normal(size=g.shape)
     emb["guard"] = blurred / np.linalg.norm(blurred, axis=1, keepdims=True)
     assert not lenient.score(2, 1.0, 1.0, floor).ok
+    assert lenient.base_loo is not None and strict.base_loo is None  # the base's scores kept by the judge that used them

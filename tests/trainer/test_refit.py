@@ -6,6 +6,8 @@ from types import SimpleNamespace
 
 import torch
 
+from trainer.config import TrainConfig
+
 
 def test_refit_trains_the_kept_epochs_on_all_faces_and_blends_toward_the_base(real_crops, tmp_path) -> None:
     from trainer.config import TrainConfig
@@ -67,3 +69,55 @@ def test_refit_whole_trains_the_tested_recipe_unblended(real_crops, tmp_path) ->
     for k, t in net.state_dict().items():
         if t.is_floating_point():
             assert torch.allclose(t.float(), whole.state_dict()[k].float(), atol=1e-5), k
+
+
+def test_run_finetune_exports_the_refit_model_with_thresholds_moved_by_its_shift(real_crops, tmp_path,
+                                                                                 monkeypatch) -> None:
+    """The whole refit path: the kept candidate is trained again on every face, and the exported file
+    holds that model with the base calibration moved by the shift measured on the faces nobody named
+    (not the first shift, which the split model's validation faces measured)."""
+    import json
+
+    import numpy as np
+
+    import trainer.engine as engine
+    from faceapp import paths
+    from faceapp.core.embed import Embedder
+    from faceapp.core.modelmeta import read_model_info
+    from trainer.pipeline import base_calibration, run_finetune
+
+    real_train = engine.train
+
+    def keeps_epoch_one(cfg, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        res = real_train(cfg, *args, **kwargs)
+        if cfg.refit:  # the first training: say its selection kept epoch 1 unblended, whatever it measured
+            res.selection, res.best_epoch, res.best_alpha = {"kept": "epoch 1"}, 1, 1.0
+        return res
+
+    monkeypatch.setattr(engine, "train", keeps_epoch_one)
+    data = real_crops.subset(np.arange(len(real_crops)))
+    data.anchors = real_crops.crops  # the library's faces nobody named (here: the same 72 crops)
+    cfg = TrainConfig(loss="cosface", epochs=1, device="cpu", trainable_units=1, workers=0, refit=True,
+                      out_dir=str(tmp_path / "out"))
+    logs: list[str] = []
+    report = run_finetune(data, cfg, tmp_path / "out", "test", log=logs.append, progress=lambda *_: None)
+    assert report["refit"] == {"faces": len(data), "epochs": 1, "alpha": 1.0}
+    path = tmp_path / "out" / "model.onnx"
+    info = read_model_info(path)
+    meta = _metadata(path)
+    shift = float(meta["threshold_shift"])
+    assert shift != 0.0  # the refit model moved the faces' pairs
+    base, curve = base_calibration(paths.SFACE)
+    assert info.thresholds == {k: round(v + shift, 5) for k, v in base.items()}
+    assert json.loads(meta["far_curve"]) == [[f, round(t + shift, 5)] for f, t in curve]
+    assert report["thresholds"] == info.thresholds
+    assert any("trained on every face" in line and "faces nobody named" in line for line in logs)
+    emb = Embedder(path, device="cpu").embed(real_crops.crops[:4])
+    base_emb = Embedder(paths.SFACE, device="cpu").embed(real_crops.crops[:4])
+    assert not np.allclose(emb, base_emb, atol=1e-4)  # the file holds a trained model, not the base
+
+
+def _metadata(path) -> dict:  # noqa: ANN001
+    import onnx
+
+    return {p.key: p.value for p in onnx.load(str(path)).metadata_props}
