@@ -65,6 +65,33 @@ def _fake_train(tmp_path):
     return train
 
 
+def _name_two(window) -> list:  # noqa: ANN001
+    """Names the two largest people of the window's library (what Train needs to be offered)."""
+    big = sorted(services.list_people(window.ctx.db), key=lambda p: -p.faces)[:2]
+    assert all(p.faces >= 5 for p in big)
+    for p, name in zip(big, ("Ann", "Ben"), strict=True):
+        window.ctx.act(services.rename, p.id, name)
+    return big
+
+
+def test_train_is_offered_only_with_two_named_people_to_learn_from(qtbot, window, settle):
+    """With nobody named, Train was enabled and a click started a training that could only fail; it is
+    now offered when two named people have five or more faces each, or for an album folder."""
+    view = window.show_view("Improve recognition")
+    settle(window)
+    assert not any(p.name for p in services.list_people(window.ctx.db))
+    assert not view.train_button.isEnabled() and "Name at least two people" in view.train_button.toolTip()
+    view.source.setCurrentIndex(view.source.findData("folder"))
+    assert view.train_button.isEnabled()  # an album folder brings its own people
+    view.source.setCurrentIndex(view.source.findData("library"))
+    assert not view.train_button.isEnabled()
+    big = _name_two(window)
+    qtbot.waitUntil(view.train_button.isEnabled, timeout=5000)  # the page hears of the names
+    assert view.train_button.toolTip() == "" and "2 named people; 2 with five or more faces" in view.data_info.text()
+    window.ctx.act(services.rename, big[1].id, "")
+    qtbot.waitUntil(lambda: not view.train_button.isEnabled(), timeout=5000)
+
+
 def test_improve_train_accept_and_restore(qtbot, window, grouped_sample, tmp_path, monkeypatch, settle):
     import importlib.util
 
@@ -74,7 +101,9 @@ def test_improve_train_accept_and_restore(qtbot, window, grouped_sample, tmp_pat
 
     fake = _fake_train(tmp_path)
     monkeypatch.setattr(background, "train_job", lambda db_path, *args: background.db_job(db_path, fake, *args))
+    _name_two(window)
     view = window.show_view("Improve recognition")
+    settle(window)
     assert view.loss.count() == len(services.LOSS_HELP) and view.loss_help.text()
     view.loss.setCurrentIndex(view.loss.findData("cosface"))
     assert view.loss_help.toolTip() == services.LOSS_HELP["cosface"]  # plain words shown, exact terms in the tooltip

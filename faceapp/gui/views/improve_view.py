@@ -116,6 +116,7 @@ class ImproveView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.task: Task | None = None
+        self._ready: int | None = None  # named people with five or more faces (None: not counted yet)
         self.report: services.TrainReport | None = None
         self.intro = QLabel(INTRO)
         self.intro.setWordWrap(True)
@@ -192,6 +193,7 @@ class ImproveView(QWidget):
         self.loss.setCurrentIndex(0)
         self._explain_loss()
         self.train_button.clicked.connect(lambda: self.start_training())
+        self.source.currentIndexChanged.connect(lambda _: self._can_train())
         self.cancel_button.clicked.connect(lambda: self.task and self.task.cancel())
         self.accept_button.clicked.connect(self.accept_model)
         self.restore_button.clicked.connect(self.restore_model)
@@ -225,6 +227,17 @@ class ImproveView(QWidget):
         who = "person" if len(named) == 1 else "people"
         self.data_info.setText(f"{len(named)} named {who}; {len(ready)} with five or more faces ({faces} faces) "
                                "can teach the model — at least two are needed")
+        self._ready = len(ready)
+        self._can_train()
+
+    def _can_train(self) -> None:
+        """Train is offered when there is something to learn from: an album folder (checked when chosen),
+        or at least two named people with five or more faces each; the reason is its tooltip."""
+        from_library = variant(self.source.currentData()) == "library"
+        short = from_library and self._ready is not None and self._ready < 2
+        self.train_button.setEnabled(self.task is None and not short)
+        self.train_button.setToolTip("Name at least two people, each with five or more faces, to train on them "
+                                     "(or learn from an album folder)" if short else "")
 
     def refresh_models(self) -> None:
         self.models.clear()
@@ -234,6 +247,8 @@ class ImproveView(QWidget):
     def _busy(self, busy: bool) -> None:
         for b in (self.train_button, self.restore_button, self.pack_button):
             b.setEnabled(not busy)
+        if not busy:
+            self._can_train()
         self.cancel_button.setEnabled(busy)
         if busy:
             self.accept_button.setEnabled(False)
