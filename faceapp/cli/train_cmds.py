@@ -77,7 +77,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         report = run_finetune(data, cfg, out, source)
     except ValueError as exc:
-        raise CLIError(str(exc)) from None
+        raise CLIError(str(exc) + _confirm_hint(args, data)) from None
     result = outcome(report)
     print(f"report: {out / 'report.json'} and {out / 'report.png'}")
     if not result.improved:
@@ -116,6 +116,16 @@ def activate_trained(db_path: Path, model_path: str, device: str = "auto") -> in
         return switch_model(db, model_path, device=device)
     finally:
         db.conn.close()
+
+
+def _confirm_hint(args: argparse.Namespace, data) -> str:  # noqa: ANN001
+    """What to do when a library run found too little: by default it learns only from the faces the user
+    confirmed, and naming a person confirms none of them."""
+    if not args.db or args.albums or args.aligned or args.all_assigned:
+        return ""
+    return (f" (found {len(data)} confirmed faces of {data.num_classes} named people: `--db` learns from the faces you "
+            "confirmed; confirm some with `faceapp confirm FACE... --person ID`, or add --all-assigned to learn from "
+            "every face of your named people)")
 
 
 def _load(args: argparse.Namespace, anchors: int = 0):  # noqa: ANN202

@@ -145,3 +145,27 @@ def test_train_on_albums_registers_the_model_in_a_library(scanned_sample, tmp_pa
     assert len(ids) == 2 and ids[1].startswith("sface-ft-cosface-")
     assert model_store.active_model(db)["model_id"] == "sface-2021dec"  # --no-activate: registered only
     assert "faceapp models use" in out
+
+
+def test_train_on_named_but_unconfirmed_people_says_what_to_do(scanned_sample, tmp_path, capsys) -> None:
+    """Naming people confirms none of their faces, and `train --db` learns from confirmed faces only:
+    it refused with "need at least two people with three or more faces each" while the library had
+    eight named people with four or more faces each. It now says how many confirmed faces it found
+    and the two ways on (confirm faces, or --all-assigned)."""
+    from faceapp.jobs.recluster import recluster
+    from faceapp.storage import people as store
+    from faceapp.storage.db import open_library
+
+    lib = tmp_path / "lib.db"
+    copy_library(scanned_sample, lib)
+    db = open_library(lib)
+    recluster(db)
+    ids = [p.id for p in store.list_persons(db)][:3]
+    db.conn.close()
+    for k, pid in enumerate(ids):  # as a user names people: `faceapp name`, nothing confirmed
+        assert main(["name", "--db", str(lib), str(pid), f"Person {k}"]) == 0
+    rc = _train(lib, tmp_path / "out")
+    err = capsys.readouterr().err
+    assert rc == 2 and "need at least two people" in err
+    assert "found 0 confirmed faces of 0 named people" in err and "--all-assigned" in err and "faceapp confirm" in err
+    assert not (tmp_path / "out" / "model.onnx").exists()
