@@ -123,7 +123,8 @@ def _confirm_hint(args: argparse.Namespace, data) -> str:  # noqa: ANN001
     confirmed, and naming a person confirms none of them."""
     if not args.db or args.albums or args.aligned or args.all_assigned:
         return ""
-    return (f" (found {len(data)} confirmed faces of {data.num_classes} named people: `--db` learns from the faces you "
+    whose = f" of {data.num_classes} named people" if data.num_classes else ""
+    return (f" (found {len(data)} confirmed faces{whose}: `--db` learns from the faces you "
             "confirmed; confirm some with `faceapp confirm FACE... --person ID`, or add --all-assigned to learn from "
             "every face of your named people)")
 
