@@ -206,7 +206,8 @@ class _Now:
 
 def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _Now) -> tuple[list, int, int]:
     """Cluster -> person (the person its faces decided when it was planned are in now, else the
-    majority of its faces' current proposals, else a new one); rows to write. Everything is judged
+    majority of its faces' current proposals when those are at least half of the cluster or most of
+    that person's proposed faces, else a new one); rows to write. Everything is judged
     on `now`, so a decision made while the clustering ran (a merge, a deleted person, a confirm, a
     rejection, a not-a-face, a face gone with its photo) is honoured, never overridden; a face
     decided meanwhile keeps its decision and steers nothing."""
@@ -222,6 +223,7 @@ def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _N
     for f, (p, src, _) in prev.items():
         if src in store.DECIDED:
             taken_photos.setdefault(p, set()).add(photo_of.get(f))
+    proposed = Counter(p for p, src, _ in prev.values() if src in store.PROPOSED)  # each person's proposed faces
     rows, kept, new_people = [], set(), 0
     for members in clusters:
         fids = ids[members].tolist()
@@ -234,7 +236,10 @@ def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _N
             votes = Counter(prev[f][0] for f in fids if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
             if votes:
                 cand, n = votes.most_common(1)[0]
-                if n * 2 >= sum(votes.values()):
+                # an earlier proposal leads the cluster only when it is a real share of it, or of that
+                # person: one stray proposal (a scan's incremental guess) must not carry a stranger's
+                # whole cluster into a named person
+                if n * 2 >= sum(votes.values()) and (n * 2 >= len(fids) or n * 2 > proposed[cand]):
                     person = cand
         if person is None:
             if not any(f in photo_of and f not in now.gone and prev.get(f, (None, ""))[1] not in store.DECIDED

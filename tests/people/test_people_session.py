@@ -279,3 +279,46 @@ def test_moved_and_rejected_faces_stop_drawing_new_faces_to_their_old_person(db,
     newd = lib.add_face(3, base=-1)
     people.assign_new(db)
     assert lib.person(newd) != d
+
+
+def test_one_stray_proposal_does_not_carry_a_new_cluster_into_a_named_person(db, lib):
+    """Seen in a real window: after scanning a second folder, a named person ("Member 1", nine faces of
+    one man) held 86 faces, 77 of them three strangers. A new scan's incremental assignment had put one
+    or two of each stranger's faces with the named person; the re-cluster then gave every cluster to the
+    person most of its *proposed* faces pointed to, however few those were, so one stray face carried
+    a whole new cluster of a stranger into the named person. A cluster now follows an earlier
+    proposal only when that proposal holds at least half of the cluster or most of the person's faces."""
+    import numpy as np
+
+    from faceapp.jobs.models import ensure_active_model
+    from faceapp.storage.faces import insert_face
+    from faceapp.storage.photos import save_photo
+    from faceapp.storage.tx import transaction
+    from tests.people.conftest import CROP
+
+    people.recluster(db)
+    byt = _person_by_truth(db, lib)
+    ann = byt[0]
+    people.name_person(db, ann, "Ann")
+    rng = np.random.default_rng(7)
+    centre = rng.normal(size=128)
+    centre /= np.linalg.norm(centre)
+    model = ensure_active_model(db)["id"]
+    stranger = []
+    with transaction(db):  # a second folder: eight photos of someone new
+        for k in range(8):
+            v = centre + rng.normal(size=128) * 0.02
+            v = (v / np.linalg.norm(v)).astype(np.float32)
+            pid = save_photo(db, f"/more/s{k}.jpg", 1000, 1.0, f"s{k}", width=640, height=480)
+            fid = insert_face(db, pid, (10, 20, 100, 120), np.zeros((5, 2)), 0.9, 0.8, CROP)
+            db.execute("INSERT INTO embeddings (face_id, model, vector) VALUES (?,?,?)", [fid, model, v.tobytes()])
+            stranger.append(fid)
+        # the scan's incremental assignment got one of them wrong
+        db.execute("INSERT INTO face_assignments (face_id, person_id, source, score) VALUES (?, ?, 'auto', 0.4)",
+                   [stranger[0], ann])
+    st = people.recluster(db)
+    assert st.people_new == 1
+    held = {lib.person(f) for f in stranger}
+    assert len(held) == 1 and ann not in held  # the stranger is one new person, the stray face included
+    assert all(lib.person(f) == ann for f in lib.faces_of_truth(0))  # Ann keeps her own faces
+    lib.check_one_face_per_photo()
