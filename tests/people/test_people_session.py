@@ -294,8 +294,6 @@ def test_one_stray_proposal_does_not_carry_a_new_cluster_into_a_named_person(db,
     from faceapp.storage.faces import insert_face
     from faceapp.storage.photos import save_photo
     from faceapp.storage.tx import transaction
-    from tests.people.conftest import CROP
-
     people.recluster(db)
     byt = _person_by_truth(db, lib)
     ann = byt[0]
@@ -310,7 +308,7 @@ def test_one_stray_proposal_does_not_carry_a_new_cluster_into_a_named_person(db,
             v = centre + rng.normal(size=128) * 0.02
             v = (v / np.linalg.norm(v)).astype(np.float32)
             pid = save_photo(db, f"/more/s{k}.jpg", 1000, 1.0, f"s{k}", width=640, height=480)
-            fid = insert_face(db, pid, (10, 20, 100, 120), np.zeros((5, 2)), 0.9, 0.8, CROP)
+            fid = insert_face(db, pid, (10, 20, 100, 120), np.zeros((5, 2)), 0.9, 0.8, np.zeros((112, 112, 3), np.uint8))
             db.execute("INSERT INTO embeddings (face_id, model, vector) VALUES (?,?,?)", [fid, model, v.tobytes()])
             stranger.append(fid)
         # the scan's incremental assignment got one of them wrong
