@@ -204,10 +204,33 @@ class _Now:
                    store.person_names(db))
 
 
+def follows(votes: int, voters: int, size: int, home: bool) -> bool:
+    """Does a cluster of `size` faces continue the person `votes` of its faces were proposed to (of
+    `voters` faces proposed to anyone)? Only when that person leads the proposals, and the cluster
+    is mostly that person's (half of it) or is the person's home: the cluster holding most of their
+    proposed faces. One stray proposal (a scan's incremental guess) must not carry a stranger's whole
+    cluster into a named person; a person's own faces with many new ones of them stay that person."""
+    return votes * 2 >= voters and (votes * 2 >= size or home)
+
+
+def _homes(clusters: list, ids: np.ndarray, prev: dict, existing: dict) -> dict[int, int]:
+    """person -> index of the cluster holding most of their proposed faces (a tie: the cluster they
+    are the larger share of)."""
+    best: dict[int, tuple[tuple[int, float], int]] = {}
+    for k, members in enumerate(clusters):
+        votes = Counter(prev[f][0] for f in ids[members].tolist()
+                        if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
+        for p, n in votes.items():
+            key = (n, n / len(members))
+            if p not in best or key > best[p][0]:
+                best[p] = (key, k)
+    return {p: k for p, (_, k) in best.items()}
+
+
 def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _Now) -> tuple[list, int, int]:
     """Cluster -> person (the person its faces decided when it was planned are in now, else the
-    majority of its faces' current proposals when those are at least half of the cluster or most of
-    that person's proposed faces, else a new one); rows to write. Everything is judged
+    majority of its faces' current proposals when those are half of the cluster or it is that
+    person's home cluster (`follows`), else a new one); rows to write. Everything is judged
     on `now`, so a decision made while the clustering ran (a merge, a deleted person, a confirm, a
     rejection, a not-a-face, a face gone with its photo) is honoured, never overridden; a face
     decided meanwhile keeps its decision and steers nothing."""
@@ -223,9 +246,9 @@ def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _N
     for f, (p, src, _) in prev.items():
         if src in store.DECIDED:
             taken_photos.setdefault(p, set()).add(photo_of.get(f))
-    proposed = Counter(p for p, src, _ in prev.values() if src in store.PROPOSED)  # each person's proposed faces
+    home = _homes(clusters, ids, prev, existing)
     rows, kept, new_people = [], set(), 0
-    for members in clusters:
+    for k, members in enumerate(clusters):
         fids = ids[members].tolist()
         person = None
         decided = Counter(prev[f][0] for i, f in zip(members.tolist(), fids, strict=True)
@@ -236,10 +259,7 @@ def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _N
             votes = Counter(prev[f][0] for f in fids if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
             if votes:
                 cand, n = votes.most_common(1)[0]
-                # an earlier proposal leads the cluster only when it is a real share of it, or of that
-                # person: one stray proposal (a scan's incremental guess) must not carry a stranger's
-                # whole cluster into a named person
-                if n * 2 >= sum(votes.values()) and (n * 2 >= len(fids) or n * 2 > proposed[cand]):
+                if follows(n, sum(votes.values()), len(fids), home.get(cand) == k):
                     person = cand
         if person is None:
             if not any(f in photo_of and f not in now.gone and prev.get(f, (None, ""))[1] not in store.DECIDED

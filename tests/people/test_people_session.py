@@ -285,9 +285,10 @@ def test_one_stray_proposal_does_not_carry_a_new_cluster_into_a_named_person(db,
     """Seen in a real window: after scanning a second folder, a named person ("Member 1", nine faces of
     one man) held 86 faces, 77 of them three strangers. A new scan's incremental assignment had put one
     or two of each stranger's faces with the named person; the re-cluster then gave every cluster to the
-    person most of its *proposed* faces pointed to, however few those were, so one stray face carried
-    a whole new cluster of a stranger into the named person. A cluster now follows an earlier
-    proposal only when that proposal holds at least half of the cluster or most of the person's faces."""
+    person most of its *proposed* faces pointed to, however few those were, so a few stray faces carried
+    a whole new cluster of a stranger into the named person. A cluster now follows earlier proposals
+    only when they are half of it, or when it is the person's home (the cluster holding most of their
+    proposed faces; on a tie, the one they are the larger share of)."""
     import numpy as np
 
     from faceapp.jobs.models import ensure_active_model
@@ -303,20 +304,31 @@ def test_one_stray_proposal_does_not_carry_a_new_cluster_into_a_named_person(db,
     centre /= np.linalg.norm(centre)
     model = ensure_active_model(db)["id"]
     stranger = []
-    with transaction(db):  # a second folder: eight photos of someone new
-        for k in range(8):
+    with transaction(db):  # a second folder: sixteen photos of someone new
+        for k in range(16):
             v = centre + rng.normal(size=128) * 0.02
             v = (v / np.linalg.norm(v)).astype(np.float32)
             pid = save_photo(db, f"/more/s{k}.jpg", 1000, 1.0, f"s{k}", width=640, height=480)
             fid = insert_face(db, pid, (10, 20, 100, 120), np.zeros((5, 2)), 0.9, 0.8, np.zeros((112, 112, 3), np.uint8))
             db.execute("INSERT INTO embeddings (face_id, model, vector) VALUES (?,?,?)", [fid, model, v.tobytes()])
             stranger.append(fid)
-        # the scan's incremental assignment got one of them wrong
-        db.execute("INSERT INTO face_assignments (face_id, person_id, source, score) VALUES (?, ?, 'auto', 0.4)",
-                   [stranger[0], ann])
+        # the scan's incremental assignment got some of them wrong: as many as Ann has faces of her own
+        for f in stranger[: len(lib.faces_of_truth(0))]:
+            db.execute("INSERT INTO face_assignments (face_id, person_id, source, score) VALUES (?, ?, 'auto', 0.4)",
+                       [f, ann])
     st = people.recluster(db)
     assert st.people_new == 1
     held = {lib.person(f) for f in stranger}
-    assert len(held) == 1 and ann not in held  # the stranger is one new person, the stray face included
+    assert len(held) == 1 and ann not in held  # the stranger is one new person, the stray faces included
     assert all(lib.person(f) == ann for f in lib.faces_of_truth(0))  # Ann keeps her own faces
     lib.check_one_face_per_photo()
+
+
+def test_a_cluster_follows_earlier_proposals_only_when_they_are_a_real_share():
+    from faceapp.jobs.recluster import follows
+
+    assert not follows(4, 4, 28, home=False)  # four stray proposals in a stranger's cluster of 28
+    assert follows(4, 4, 4, home=True)  # the person's own faces, alone
+    assert follows(4, 4, 24, home=True)  # four known faces and twenty new ones of the same person
+    assert follows(3, 3, 6, home=False)  # half of the cluster
+    assert not follows(3, 7, 7, home=True)  # another person leads the proposals
