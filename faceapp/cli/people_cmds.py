@@ -34,16 +34,18 @@ def _act(fn, *a, **kw):  # noqa: ANN001, ANN002, ANN003
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     from faceapp.cli.progress_bar import ProgressBar
+    from faceapp.core.cluster.params import DEFAULT_FAR
     from faceapp.jobs.people import assign_new, recluster
+    from faceapp.jobs.recluster import ASSIGN_FAR
     from faceapp.jobs.verify import VerifyError
 
     db = open_db(args)
     try:
         if args.new_only:
-            st = assign_new(db, far=args.far, margin=args.margin)
+            st = assign_new(db, far=args.far or ASSIGN_FAR, margin=args.margin)
         else:
             with ProgressBar() as bar:
-                st = recluster(db, far=args.far, min_size=args.min_size, progress=bar)
+                st = recluster(db, far=args.far or DEFAULT_FAR, min_size=args.min_size, progress=bar)
     except (VerifyError, ValueError) as exc:
         raise CLIError(str(exc)) from exc
     if args.json:
@@ -288,7 +290,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         return sp
 
     sp = p("cluster", "group faces into people, keeping every decision", cmd_cluster)
-    sp.add_argument("--far", default="1e-3", help="calibrated FAR whose threshold links faces (default 1e-3)")
+    sp.add_argument("--far", default=None, help="calibrated FAR whose threshold links faces (default 1e-3; "
+                    "--new-only: 1e-4, as a face is compared with every person at once)")
     sp.add_argument("--min-size", type=int, default=2, help="smallest new person (default 2)")
     sp.add_argument("--new-only", action="store_true", help="only place unsorted faces into existing people")
     sp.add_argument("--margin", type=float, default=0.05, help="--new-only: lead over the runner-up (default 0.05)")

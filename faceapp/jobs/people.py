@@ -23,7 +23,7 @@ Actions (each recorded in the history; `undo` reverts the latest)
     redo(db) -> dict | None                          the step undo took back, done again
 Clustering (faceapp.jobs.recluster)
     recluster(db, far="1e-3", min_size=2) -> ReclusterStats    keeps every decision; embeds missing faces first
-    assign_new(db, far="1e-3", margin=0.05) -> AssignStats     new faces join people by prototypes
+    assign_new(db, far="1e-4", margin=0.05) -> AssignStats     new faces join people by prototypes
 Review queue (faceapp.jobs.review)
     review_queue(db, limit=50) -> list[ReviewItem]; accept_items(db, items); reject_items(db, items)
 """

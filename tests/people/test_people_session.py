@@ -332,3 +332,34 @@ def test_a_cluster_follows_earlier_proposals_only_when_they_are_a_real_share():
     assert follows(4, 4, 24, home=True)  # four known faces and twenty new ones of the same person
     assert follows(3, 3, 6, home=False)  # half of the cluster
     assert not follows(3, 7, 7, home=True)  # another person leads the proposals
+
+
+def test_a_scan_joins_a_new_face_to_a_person_only_at_the_strict_threshold(db, lib):
+    """A new face meets every person's prototypes at once: at FAR 1e-3 a scan of one-photo strangers
+    put 8% of their faces with someone (4% with named people). assign_new now uses FAR 1e-4: a face
+    between the two thresholds waits for the next clustering, a clear new photo still joins."""
+    import numpy as np
+
+    from faceapp.jobs.recluster import person_prototypes
+    from faceapp.jobs.verify import model_thresholds
+
+    people.recluster(db)
+    ann = _person_by_truth(db, lib)[0]
+    th = model_thresholds(db)
+    protos, owner = person_prototypes(db)
+    p = protos[owner == ann][0].astype(np.float64)
+    p /= np.linalg.norm(p)
+    rng = np.random.default_rng(3)
+    u = rng.normal(size=p.shape)
+    u -= (u @ p) * p
+    u /= np.linalg.norm(u)
+    c = (th["1e-3"] + th["1e-4"]) / 2  # like Ann at FAR 1e-3, not at 1e-4
+    v = (c * p + np.sqrt(1 - c * c) * u).astype(np.float32)
+    sims = (protos / np.linalg.norm(protos, axis=1, keepdims=True)) @ v
+    assert th["1e-3"] < sims.max() < th["1e-4"] and owner[sims.argmax()] == ann
+    fid = lib.add_face(0, seed=11)
+    db.execute("UPDATE embeddings SET vector = ? WHERE face_id = ?", [v.tobytes(), fid])
+    clear = lib.add_face(0, seed=12, base=1)  # a new photo of Ann, plainly her
+    st = people.assign_new(db)
+    assert lib.person(fid) is None and lib.person(clear) == ann and st.assigned == 1
+    assert people.assign_new(db, far="1e-3").assigned == 1 and lib.person(fid) == ann  # the old threshold took it
