@@ -13,6 +13,7 @@ BENCH_MODULES = [
     "faceapp.bench.losses_bench",
     "faceapp.bench.review_bench",
     "faceapp.bench.family_bench",
+    "faceapp.bench.assign_bench",
 ]
 
 
