@@ -31,6 +31,8 @@ def test_held_out_faces_rejoin_their_person_and_a_stranger_counts_against(db, li
     run = tmp_path / "run.db"
     copy_library(db, run)
     r = measure(run, "1e-4", 0.05, held, {f: owner[f] for f in held}, {owner[lib.faces_of_truth(1)[0]]},
-                {stranger, near})
+                {stranger, near}, recluster_after=True)
     assert r["known"] == len(held) and r["known_right"] == len(held) and r["known_wrong"] == 0
     assert r["strangers_joined"] == 1 and r["strangers_named"] == 1 and r["stranger_faces"] == 2
+    after = r["after_cluster"]  # then re-clustered: the held faces stay home, nobody's face stays alone
+    assert after["known_right"] == len(held) and after["strangers_joined"] == 1
