@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -104,24 +105,23 @@ def cmd_assign(args: argparse.Namespace) -> int:
             recluster(db)
             simulate_user(db, truth, family, 0.5, args.seed)
             recluster(db)
-            known = {f for f, _ in store.assignments(db).items()}
+            known = set(store.assignments(db))
             shown = Path(tmp) / "strangers"
             shown.mkdir()
             for f in extra:
                 shutil.copyfile(f, shown / f"{f.parent.name}_{f.name}")
             Scanner(db).scan([shown])
-            new = {f for f in store.face_photos(db)} - set(truth) - known
+            new = set(store.face_photos(db)) - set(truth) - known
             store.unassign(db, [f for f, (_, src, _) in store.assignments(db).items() if src == "auto"])
             held = hold_out(db, HELD, args.seed)
             owner = {f: p for f, (p, _, _) in store.assignments(db).items()}
             named = {p for p, n in store.person_names(db).items() if n}
         # each held face's own person: the one holding most of its identity's remaining faces
-        by_truth: dict[str, dict[int, int]] = {}
+        by_truth: dict[str, Counter] = {}
         for f, p in owner.items():
             if f in truth:
-                by_truth.setdefault(truth[f], {}).setdefault(p, 0)
-                by_truth[truth[f]][p] += 1
-        home = {f: max(by_truth[truth[f]], key=by_truth[truth[f]].get) for f in held if truth.get(f) in by_truth}
+                by_truth.setdefault(truth[f], Counter())[p] += 1
+        home = {f: by_truth[truth[f]].most_common(1)[0][0] for f in held if truth.get(f) in by_truth}
         rows = []
         for far in LEVELS:
             run = Path(tmp) / f"assign-{far}.db"

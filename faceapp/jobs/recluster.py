@@ -220,17 +220,14 @@ def follows(votes: int, voters: int, size: int, home: bool) -> bool:
     return votes * 2 >= voters and (votes * 2 >= size or home)
 
 
-def _homes(clusters: list, ids: np.ndarray, prev: dict, existing: dict) -> dict[int, int]:
+def _homes(votes: list[Counter], sizes: list[int]) -> dict[int, int]:
     """person -> index of the cluster holding most of their proposed faces (a tie: the cluster they
-    are the larger share of)."""
+    are the larger share of); `votes`: each cluster's proposals by person, `sizes`: its faces."""
     best: dict[int, tuple[tuple[int, float], int]] = {}
-    for k, members in enumerate(clusters):
-        votes = Counter(prev[f][0] for f in ids[members].tolist()
-                        if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
-        for p, n in votes.items():
-            key = (n, n / len(members))
-            if p not in best or key > best[p][0]:
-                best[p] = (key, k)
+    for k, (c, size) in enumerate(zip(votes, sizes, strict=True)):
+        for p, n in c.items():
+            if p not in best or (n, n / size) > best[p][0]:
+                best[p] = ((n, n / size), k)
     return {p: k for p, (_, k) in best.items()}
 
 
@@ -253,7 +250,10 @@ def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _N
     for f, (p, src, _) in prev.items():
         if src in store.DECIDED:
             taken_photos.setdefault(p, set()).add(photo_of.get(f))
-    home = _homes(clusters, ids, prev, existing)
+    proposed = [Counter(prev[f][0] for f in ids[members].tolist()
+                        if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
+                for members in clusters]  # each cluster's proposals by person, counted once
+    home = _homes(proposed, [len(m) for m in clusters])
     rows, kept, new_people = [], set(), 0
     for k, members in enumerate(clusters):
         fids = ids[members].tolist()
@@ -263,7 +263,7 @@ def _map_clusters(db: Database, ids: np.ndarray, res, fixed: np.ndarray, now: _N
         if decided:
             person = decided.most_common(1)[0][0]
         else:
-            votes = Counter(prev[f][0] for f in fids if f in prev and prev[f][1] in store.PROPOSED and prev[f][0] in existing)
+            votes = proposed[k]
             if votes:
                 cand, n = votes.most_common(1)[0]
                 if follows(n, sum(votes.values()), len(fids), home.get(cand) == k):
